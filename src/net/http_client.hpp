@@ -1,0 +1,99 @@
+// HttpClient: the one libcurl wrapper that the AWS and Kubernetes clients share.
+//
+// - TLS peer and host verification are always on, unless HttpClientOptions::insecure_skip_tls_verify is set
+//   by a caller that was explicitly told so (a kubeconfig's insecure-skip-tls-verify).
+// - Trust: the system CA store by default; or a CA bundle file; or CA certificates in memory (PEM).
+// - Client certificates from files or from memory (PEM).
+// - Proxies from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as libcurl reads them.
+// - Every request has a connect timeout and a total timeout (streaming requests: an idle timeout instead).
+// - Connections are reused across requests of the same client.
+// - cancel() from any thread makes every in-flight and future request fail fast with ErrorKind::kCancelled.
+//
+// Failures: transport errors (DNS, connect, TLS, reset) → kNetwork; timeouts → kTimeout; cancel → kCancelled.
+// A response with any HTTP status is a success of perform(): callers map statuses to errors themselves.
+//
+// Thread-safety: one HttpClient may be used from several threads at once; each call uses its own easy handle
+// taken from a small pool, so connection reuse happens per handle.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace aar::net {
+
+struct HttpClientOptions {
+  // Default: verify against the system store.
+  std::string ca_file;                   // PEM bundle path
+  std::string ca_pem;                    // PEM certificates in memory (kubeconfig certificate-authority-data)
+  std::string client_cert_file, client_key_file;
+  std::string client_cert_pem, client_key_pem;
+  bool insecure_skip_tls_verify = false;  // Default: false. Only from an explicit kubeconfig setting.
+  std::chrono::milliseconds connect_timeout{5000};   // Default: 5 s
+  std::chrono::milliseconds request_timeout{30000};  // Default: 30 s, for the whole request
+  std::string user_agent = "aws-auth-refresher";
+};
+
+// Header names are compared case-insensitively by callers via HttpResponse::header().
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute: scheme://host[:port]/path?query (already encoded)
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Overrides HttpClientOptions::request_timeout when set.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+
+  // First value of a header (name lower-case), or nullopt.
+  std::optional<std::string> header(std::string_view lower_name) const;
+};
+
+// For streaming responses (watches): called with each chunk of the body as it arrives. Return false to stop
+// the transfer (perform then returns the response so far with status set, and no error).
+using BodyChunkHandler = std::function<bool(std::string_view chunk)>;
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends the request and reads the whole body.
+  Result<HttpResponse> perform(const HttpRequest& request);
+
+  // Sends the request and hands the body to on_chunk as it arrives; HttpResponse::body stays empty except for
+  // non-2xx statuses, where the (small) error body is collected instead of streamed. idle_timeout ends a stream
+  // that has received nothing for that long (kTimeout).
+  Result<HttpResponse> stream(const HttpRequest& request, const BodyChunkHandler& on_chunk,
+                              std::chrono::milliseconds idle_timeout);
+
+  // Makes in-flight and later requests fail with kCancelled. Safe from any thread and from signal-driven
+  // shutdown code (not from a signal handler itself). Irreversible.
+  void cancel();
+  bool cancelled() const;
+
+  const HttpClientOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes per RFC 3986 (unreserved characters kept), as AWS and Kubernetes query strings need.
+std::string urlEncode(std::string_view s);
+
+}  // namespace aar::net
