@@ -3,6 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/demo_command.hpp"
+#include "app/plan_command.hpp"
+#include "app/run_command.hpp"
+
 namespace aar::app {
 
 int runCli(int argc, char** argv) {
@@ -11,6 +15,9 @@ int runCli(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print the version and exit");
   int exit_code = 0;
   version->callback([&] { std::cout << "aws-auth-refresher " << AAR_VERSION << "\n"; });
+  addRunCommand(app, &exit_code);
+  addPlanCommand(app, &exit_code);
+  addDemoCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,14 @@
+// The `demo` subcommand.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace aar::app {
+
+// Registers `demo` on the root command. When it is selected and has run, *exit_code holds its result
+// (0 success, 1 runtime failure, 2 bad input).
+void addDemoCommand(CLI::App& root, int* exit_code);
+
+}  // namespace aar::app
