@@ -1,0 +1,93 @@
+// FakeIam: a faithful stand-in for the IAM Query API on 127.0.0.1, for tests and benchmarks.
+//
+// Speaks what the real service speaks: POST form bodies (Action=ListUsers&Version=2010-05-08...), XML
+// responses in IAM's namespace and shapes (ListUsersResponse/ListUsersResult/Users/member, IsTruncated,
+// Marker, ResponseMetadata/RequestId) and IAM's ErrorResponse documents. Every request's SigV4 signature is
+// recomputed from the request as received and checked against a registry of allowed credentials:
+//   unknown key or wrong/missing session token → 403 InvalidClientTokenId; wrong signature → 403
+//   SignatureDoesNotMatch; expired credentials → 403 ExpiredToken; no Authorization → 403
+//   MissingAuthenticationToken.
+// Listing: ListUsers and ListRoles, sorted by name, honouring MaxItems (1..1000), Marker and PathPrefix; a
+// page cap emulates IAM returning fewer items than asked while IsTruncated stays true. Faults: throttle the
+// next N requests (400 Throttling), fail page K with a status, delay every response, drop the connection of
+// the next N requests mid-response.
+//
+// Thread-safety: every public method may be called from any thread while the server runs.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace aar::fakes {
+
+class FakeIam {
+ public:
+  struct Options {
+    std::string account_id = "123456789012";
+    std::string signing_region = "us-east-1";  // the region requests must be signed for
+  };
+
+  // One request as the fake saw it.
+  struct LogEntry {
+    std::string action;       // "ListUsers", or "" when the body had none
+    std::string marker;       // "" on a first page
+    std::string path_prefix;  // "" when absent
+    int max_items = 0;        // 0 when absent
+    int page = 0;             // 1-based page of the listing this request asked for (0 if not a listing)
+    int status = 0;           // HTTP status sent (0 when the connection was dropped)
+    std::string error_code;   // IAM error code sent, "" on success
+    std::string access_key_id;
+  };
+
+  FakeIam();
+  explicit FakeIam(Options options);
+  ~FakeIam();  // stops the server
+  FakeIam(const FakeIam&) = delete;
+  FakeIam& operator=(const FakeIam&) = delete;
+
+  // Binds 127.0.0.1 on an ephemeral port, starts serving, returns the port (0 on failure).
+  int start();
+  void stop();
+  int port() const;
+  std::string url() const;  // "http://127.0.0.1:<port>"
+
+  // Credentials the fake accepts. session_token "" for long-term keys; a non-empty one must be sent.
+  void allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
+                        const std::string& session_token = "");
+  // Requests signed with this key get 403 ExpiredToken from now on.
+  void expireCredentials(const std::string& access_key_id);
+
+  // The user store. path must start and end with '/'. Arn: arn:aws:iam::<account>:user<path><name>.
+  void addUser(const std::string& name, const std::string& path = "/");
+  // Adds count users named <prefix>00000, <prefix>00001, ... (zero-padded to 5 digits).
+  void addUsers(int count, const std::string& prefix, const std::string& path = "/");
+  bool removeUser(const std::string& name);
+  void addRole(const std::string& name, const std::string& path = "/");
+  size_t userCount() const;
+  std::string userArn(const std::string& name, const std::string& path = "/") const;
+
+  // At most this many items per page whatever MaxItems says (0: no cap). Default: 0.
+  void setPageCap(int cap);
+  // The next n requests get 400 Throttling (code may be any IAM/AWS throttling code).
+  void throttleNext(int n, const std::string& code = "Throttling");
+  // Requests for page `page` (1-based) of a listing get `status` (500 ServiceFailure, 503 ServiceUnavailable,
+  // ...), `times` times (-1: always).
+  void failPage(int page, int status = 500, int times = -1);
+  // Every response waits this long before it is written. Default: 0.
+  void setDelay(std::chrono::milliseconds delay);
+  // The next n requests have their connection closed after the headers, before the body.
+  void dropNext(int n);
+  // Restores the defaults of every fault above.
+  void clearFaults();
+
+  std::vector<LogEntry> requests() const;
+  void clearLog();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aar::fakes
