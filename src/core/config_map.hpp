@@ -23,8 +23,9 @@ struct ConfigMapContent {
 };
 
 // Kubernetes' limits, counted as the API server counts them (sum of len(key) + len(value), in bytes).
-inline constexpr size_t kMaxConfigMapDataBytes = 1024 * 1024;   // data + binaryData (validation.MaxSecretSize)
-inline constexpr size_t kMaxAnnotationsBytes = 256 * 1024;      // metadata.annotations (TotalAnnotationSizeLimitB)
+inline constexpr size_t kMaxConfigMapDataBytes = 1024 * 1024;  // data + binaryData (validation.MaxSecretSize)
+inline constexpr size_t kMaxAnnotationsBytes =
+    256 * 1024;  // metadata.annotations (TotalAnnotationSizeLimitB)
 
 size_t dataSize(const std::map<std::string, std::string>& data);
 size_t annotationsSize(const std::map<std::string, std::string>& annotations);
@@ -44,8 +45,8 @@ struct ConfigMapManifest {
 Result<ConfigMapManifest> parseConfigMapManifest(std::string_view yaml, std::string_view source_name);
 
 // The manifest `original` with its data and annotations replaced by `content`; every other field kept.
-// Multi-line values are emitted as literal blocks (`|`) when that round-trips, else double-quoted. The output is
-// parsed back and checked; kInternal if it does not read back as `content`.
+// Multi-line values are emitted as literal blocks (`|`) when that round-trips, else double-quoted. The output
+// is parsed back and checked; kInternal if it does not read back as `content`.
 Result<std::string> emitConfigMapManifest(const ConfigMapManifest& original, const ConfigMapContent& content);
 
 }  // namespace aar::core

@@ -1,31 +1,37 @@
 // reconcile(): what kube-system/aws-auth must contain, given the rules, the IAM users that exist and what
-// aws-auth contains now. A pure function: no I/O, no clock, no globals. The controller calls it once per cycle
-// with a complete, consistent view (never with partial data: if listing IAM users failed, do not call it).
+// aws-auth contains now. A pure function: no I/O, no clock, no globals. The controller calls it once per
+// cycle with a complete, consistent view (never with partial data: if listing IAM users failed, do not call
+// it).
 //
 // Contract:
 //   - Every data key other than mapUsers is carried over byte-identical; every annotation other than
 //     kManagedUsersAnnotation too.
-//   - mapUsers holds two kinds of entries. Managed entries are the ones aws-auth-refresher wrote, as recorded in
-//     the ownership annotation (below). Every other entry is unmanaged: it is never changed or removed, by a rule
-//     change or a restart; it is re-emitted with all its fields (unknown ones too).
-//   - A managed entry exists iff its IAM user is in `iam_user_arns` and matches a rule; the first matching rule
+//   - mapUsers holds two kinds of entries. Managed entries are the ones aws-auth-refresher wrote, as recorded
+//   in
+//     the ownership annotation (below). Every other entry is unmanaged: it is never changed or removed, by a
+//     rule change or a restart; it is re-emitted with all its fields (unknown ones too).
+//   - A managed entry exists iff its IAM user is in `iam_user_arns` and matches a rule; the first matching
+//   rule
 //     (lowest index) gives username and groups; one entry per ARN; the other rules that match are reported in
-//     `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry (it is listed in
-//     `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
+//     `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry (it is listed
+//     in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
 //   - Removing a rule removes the entries it produced, and only those.
-//   - If mapUsers, mapRoles or mapAccounts does not parse, or the ownership annotation does not parse: an Error
+//   - If mapUsers, mapRoles or mapAccounts does not parse, or the ownership annotation does not parse: an
+//   Error
 //     (kParse), never a guess.
 //   - changed == false means: write nothing. Then desired == current (byte-identical data and annotations).
-//   - When changed, mapUsers is re-emitted in block style, all entries sorted by ARN, keys in the order userarn,
+//   - When changed, mapUsers is re-emitted in block style, all entries sorted by ARN, keys in the order
+//   userarn,
 //     username, groups; unmanaged entries keep their fields and values but not their comments or layout.
-//   - New data over kMaxConfigMapDataBytes, or annotations over kMaxAnnotationsBytes: kTooLarge, nothing to write.
+//   - New data over kMaxConfigMapDataBytes, or annotations over kMaxAnnotationsBytes: kTooLarge, nothing to
+//   write.
 //   - The new mapUsers is parsed back and compared with what was intended; kInternal if it differs.
 //
-// Ownership record: annotation kManagedUsersAnnotation on aws-auth. Its value is "v1:" followed by the sorted,
-// comma-separated fingerprints of the managed entries; a fingerprint is base64url(first 9 bytes of
+// Ownership record: annotation kManagedUsersAnnotation on aws-auth. Its value is "v1:" followed by the
+// sorted, comma-separated fingerprints of the managed entries; a fingerprint is base64url(first 9 bytes of
 // SHA-256(canonical JSON of [userarn, username, [groups...]])), 12 characters. 10,000 entries take 130,003
-// bytes, half of the 256 KiB annotation limit. An entry is managed iff it has exactly the keys we write and its
-// fingerprint is in the record, so an entry someone edited by hand is no longer ours and is left alone.
+// bytes, half of the 256 KiB annotation limit. An entry is managed iff it has exactly the keys we write and
+// its fingerprint is in the record, so an entry someone edited by hand is no longer ours and is left alone.
 // A missing annotation means nothing is managed (first run); when nothing is managed and nothing is to be
 // managed the annotation is not added. See docs/core.md.
 //
@@ -72,12 +78,12 @@ struct ShadowedMatch {
 };
 
 struct ReconcileResult {
-  bool changed = false;           // false: write nothing (desired == current).
-  ConfigMapContent desired;       // the whole new data and annotations.
-  std::vector<Change> changes;    // sorted by ARN.
-  std::vector<ShadowedMatch> shadowed;          // sorted by ARN.
-  std::vector<std::string> skipped_unmanaged;   // matched ARNs that keep their unmanaged entry; sorted.
-  size_t managed_count = 0;       // managed entries in desired.
+  bool changed = false;                        // false: write nothing (desired == current).
+  ConfigMapContent desired;                    // the whole new data and annotations.
+  std::vector<Change> changes;                 // sorted by ARN.
+  std::vector<ShadowedMatch> shadowed;         // sorted by ARN.
+  std::vector<std::string> skipped_unmanaged;  // matched ARNs that keep their unmanaged entry; sorted.
+  size_t managed_count = 0;                    // managed entries in desired.
 };
 
 // See the contract above. `iam_user_arns` may hold duplicates and any order.

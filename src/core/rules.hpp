@@ -6,12 +6,12 @@
 //     groups:
 //     - system:masters
 //
-// Strictness (each failure is an Error of kind kInvalidArgument whose message names the rule's index, the field
-// and, where yaml-cpp gives one, the line):
+// Strictness (each failure is an Error of kind kInvalidArgument whose message names the rule's index, the
+// field and, where yaml-cpp gives one, the line):
 //   - the value must be a YAML list; `[]` is valid and means "manage nothing"; an empty value is an error;
 //   - each rule is a map with exactly the keys arnRegex (required, non-empty), username (required, non-empty)
-//     and groups (optional; a list of strings, may be empty); any other key (`arnregex`, `arn_regex`, ...) is an
-//     error, and so is a key that appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
+//     and groups (optional; a list of strings, may be empty); any other key (`arnregex`, `arn_regex`, ...) is
+//     an error, and so is a key that appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
 //   - values must be strings: a map, a list, a null or a plain scalar that YAML would read as a boolean, a
 //     number or a null (`yes`, `123`, `~`) is an error (quote it);
 //   - arnRegex must compile with RE2; patterns RE2 rejects (backreferences, lookaround) are errors.
@@ -19,8 +19,8 @@
 // Dialect: RE2, which is the syntax of Go's regexp package that the old tool used. Matching is an unanchored
 // search like Go's MatchString (RE2::PartialMatch): write ^...$ to match a whole ARN.
 //
-// Thread-safety: a RuleSet is immutable after parse(); const methods may be called from any number of threads.
-// Copies are cheap (they share the compiled patterns).
+// Thread-safety: a RuleSet is immutable after parse(); const methods may be called from any number of
+// threads. Copies are cheap (they share the compiled patterns).
 #pragma once
 
 #include <cstddef>
@@ -38,7 +38,8 @@ struct Rule {
   std::string arn_regex;
   std::string username;
   std::vector<std::string> groups;
-  int line = 0;  // 1-based line of the rule in the parsed text (plus ParseOptions::first_line - 1); 0 if unknown.
+  int line =
+      0;  // 1-based line of the rule in the parsed text (plus ParseOptions::first_line - 1); 0 if unknown.
 };
 
 class RuleSet {

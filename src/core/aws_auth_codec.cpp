@@ -1,0 +1,255 @@
+#include "core/aws_auth_codec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+
+#include "core/yaml_util.hpp"
+
+namespace aar::core {
+namespace {
+
+constexpr char kUserArn[] = "userarn";
+constexpr char kRoleArn[] = "rolearn";
+constexpr char kUsername[] = "username";
+constexpr char kGroups[] = "groups";
+constexpr char kUserId[] = "userid";
+constexpr std::array<std::string_view, 3> kCanonicalKeys = {kUserArn, kUsername, kGroups};
+
+Error parseError(std::string_view what, std::string message) {
+  return makeError(ErrorKind::kParse, std::string(what) + ": " + std::move(message));
+}
+
+std::string at(size_t index, const YAML::Node& node) {
+  std::string s = "entry " + std::to_string(index);
+  if (const int line = yaml::lineOf(node); line > 0) s += " (line " + std::to_string(line) + ")";
+  return s;
+}
+
+Result<YAML::Node> load(std::string_view what, std::string_view text) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return parseError(what, "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
+                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+// Reads an optional scalar field the way a lenient reader would: absent or null is empty; a map or a list is
+// an error (aws-iam-authenticator rejects those).
+std::string readScalar(const YAML::Node& entry, const char* key, std::string* out) {
+  const YAML::Node value = entry[key];
+  if (!value.IsDefined() || value.IsNull()) return {};
+  if (!value.IsScalar()) return std::string(key) + " must be a string";
+  *out = value.Scalar();
+  return {};
+}
+
+std::string readGroups(const YAML::Node& entry, std::vector<std::string>* out) {
+  const YAML::Node groups = entry[kGroups];
+  if (!groups.IsDefined() || groups.IsNull()) return {};
+  if (!groups.IsSequence()) return "groups must be a list of strings";
+  out->reserve(groups.size());
+  for (const auto& g : groups) {
+    if (!g.IsScalar()) return "groups must be a list of strings";
+    out->push_back(g.Scalar());
+  }
+  return {};
+}
+
+bool isCanonical(const YAML::Node& entry) {
+  if (!entry.IsMap()) return false;
+  bool has_arn = false, has_username = false;
+  for (const auto& kv : entry) {
+    if (!kv.first.IsScalar()) return false;
+    const std::string& key = kv.first.Scalar();
+    if (std::find(kCanonicalKeys.begin(), kCanonicalKeys.end(), key) == kCanonicalKeys.end()) return false;
+    if (key == kGroups) {
+      if (!kv.second.IsSequence()) return false;
+      for (const auto& g : kv.second) {
+        if (!yaml::isStringScalar(g)) return false;
+      }
+    } else if (!yaml::isStringScalar(kv.second)) {
+      return false;
+    }
+    has_arn = has_arn || key == kUserArn;
+    has_username = has_username || key == kUsername;
+  }
+  return has_arn && has_username && yaml::findDuplicateKey(entry).key.empty();
+}
+
+void emitCanonical(YAML::Emitter& out, const UserMapping& m) {
+  out << YAML::BeginMap;
+  out << YAML::Key << kUserArn << YAML::Value;
+  yaml::emitString(out, m.user_arn);
+  out << YAML::Key << kUsername << YAML::Value;
+  yaml::emitString(out, m.username);
+  if (!m.groups.empty()) {
+    out << YAML::Key << kGroups << YAML::Value << YAML::BeginSeq;
+    for (const auto& g : m.groups) yaml::emitString(out, g);
+    out << YAML::EndSeq;
+  }
+  if (m.user_id) {
+    out << YAML::Key << kUserId << YAML::Value;
+    yaml::emitString(out, *m.user_id);
+  }
+  out << YAML::EndMap;
+}
+
+Result<std::string> finish(std::string_view what, YAML::Emitter& out) {
+  if (!out.good())
+    return makeError(ErrorKind::kInternal, std::string(what) + ": emitter: " + out.GetLastError());
+  std::string text(out.c_str(), out.size());
+  text.push_back('\n');
+  return text;
+}
+
+Error mismatch(std::string_view what, const std::string& detail) {
+  return makeError(ErrorKind::kInternal,
+                   std::string(what) + ": emitted YAML does not read back as intended (" + detail + ")");
+}
+
+}  // namespace
+
+Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
+  constexpr std::string_view kWhat = "mapUsers";
+  auto root = load(kWhat, text);
+  if (!root.ok()) return root.error();
+  std::vector<MapUsersEntry> entries;
+  if (!root->IsDefined() || root->IsNull()) return entries;
+  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of {userarn, username, groups}");
+  entries.reserve(root->size());
+  for (size_t i = 0; i < root->size(); ++i) {
+    const YAML::Node node = (*root)[i];
+    MapUsersEntry entry;
+    entry.line = yaml::lineOf(node);
+    entry.node = std::make_shared<const YAML::Node>(node);
+    if (!node.IsNull()) {
+      if (!node.IsMap()) return parseError(kWhat, at(i, node) + ": must be a map");
+      std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn);
+      if (problem.empty()) problem = readScalar(node, kUsername, &entry.mapping.username);
+      if (problem.empty()) problem = readGroups(node, &entry.mapping.groups);
+      if (problem.empty() && node[kUserId].IsDefined() && !node[kUserId].IsNull()) {
+        std::string id;
+        problem = readScalar(node, kUserId, &id);
+        entry.mapping.user_id = std::move(id);
+      }
+      if (!problem.empty()) return parseError(kWhat, at(i, node) + ": " + problem);
+      entry.has_user_arn = yaml::isStringScalar(node[kUserArn]);
+      entry.canonical = isCanonical(node);
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Result<std::vector<RoleMapping>> parseMapRoles(std::string_view text) {
+  constexpr std::string_view kWhat = "mapRoles";
+  auto root = load(kWhat, text);
+  if (!root.ok()) return root.error();
+  std::vector<RoleMapping> roles;
+  if (!root->IsDefined() || root->IsNull()) return roles;
+  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of {rolearn, username, groups}");
+  roles.reserve(root->size());
+  for (size_t i = 0; i < root->size(); ++i) {
+    const YAML::Node node = (*root)[i];
+    RoleMapping role;
+    if (!node.IsNull()) {
+      if (!node.IsMap()) return parseError(kWhat, at(i, node) + ": must be a map");
+      std::string problem = readScalar(node, kRoleArn, &role.role_arn);
+      if (problem.empty()) problem = readScalar(node, kUsername, &role.username);
+      if (problem.empty()) problem = readGroups(node, &role.groups);
+      if (!problem.empty()) return parseError(kWhat, at(i, node) + ": " + problem);
+    }
+    roles.push_back(std::move(role));
+  }
+  return roles;
+}
+
+Result<std::vector<std::string>> parseMapAccounts(std::string_view text) {
+  constexpr std::string_view kWhat = "mapAccounts";
+  auto root = load(kWhat, text);
+  if (!root.ok()) return root.error();
+  std::vector<std::string> accounts;
+  if (!root->IsDefined() || root->IsNull()) return accounts;
+  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of account IDs");
+  for (size_t i = 0; i < root->size(); ++i) {
+    const YAML::Node node = (*root)[i];
+    if (!node.IsScalar()) return parseError(kWhat, at(i, node) + ": must be an account ID");
+    accounts.push_back(node.Scalar());
+  }
+  return accounts;
+}
+
+Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items) {
+  constexpr std::string_view kWhat = "mapUsers";
+  YAML::Emitter out;
+  out << YAML::BeginSeq;
+  for (const auto& item : items) {
+    if (item.original) {
+      yaml::emitNode(out, *item.original);
+    } else {
+      emitCanonical(out, item.mapping);
+    }
+  }
+  out << YAML::EndSeq;
+  auto text = finish(kWhat, out);
+  if (!text.ok()) return text;
+
+  auto back = parseMapUsers(*text);
+  if (!back.ok()) return mismatch(kWhat, back.error().message);
+  if (back->size() != items.size()) {
+    return mismatch(kWhat,
+                    std::to_string(back->size()) + " entries instead of " + std::to_string(items.size()));
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    const MapUsersEntry& got = (*back)[i];
+    const bool same = items[i].original ? yaml::sameNode(*got.node, *items[i].original)
+                                        : got.mapping == items[i].mapping && got.has_user_arn &&
+                                              (got.canonical || items[i].mapping.user_id.has_value());
+    if (!same) return mismatch(kWhat, "entry " + std::to_string(i));
+  }
+  return text;
+}
+
+Result<std::string> emitMapRoles(const std::vector<RoleMapping>& roles) {
+  constexpr std::string_view kWhat = "mapRoles";
+  YAML::Emitter out;
+  out << YAML::BeginSeq;
+  for (const auto& r : roles) {
+    out << YAML::BeginMap << YAML::Key << kRoleArn << YAML::Value;
+    yaml::emitString(out, r.role_arn);
+    out << YAML::Key << kUsername << YAML::Value;
+    yaml::emitString(out, r.username);
+    if (!r.groups.empty()) {
+      out << YAML::Key << kGroups << YAML::Value << YAML::BeginSeq;
+      for (const auto& g : r.groups) yaml::emitString(out, g);
+      out << YAML::EndSeq;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  auto text = finish(kWhat, out);
+  if (!text.ok()) return text;
+  auto back = parseMapRoles(*text);
+  if (!back.ok()) return mismatch(kWhat, back.error().message);
+  if (*back != roles) return mismatch(kWhat, "entries differ");
+  return text;
+}
+
+Result<std::string> emitMapAccounts(const std::vector<std::string>& accounts) {
+  constexpr std::string_view kWhat = "mapAccounts";
+  YAML::Emitter out;
+  out << YAML::BeginSeq;
+  for (const auto& a : accounts) yaml::emitString(out, a);
+  out << YAML::EndSeq;
+  auto text = finish(kWhat, out);
+  if (!text.ok()) return text;
+  auto back = parseMapAccounts(*text);
+  if (!back.ok()) return mismatch(kWhat, back.error().message);
+  if (*back != accounts) return mismatch(kWhat, "entries differ");
+  return text;
+}
+
+}  // namespace aar::core

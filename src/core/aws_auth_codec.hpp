@@ -1,0 +1,80 @@
+// The aws-auth codec: the mapUsers, mapRoles and mapAccounts values of kube-system/aws-auth, read the way
+// aws-iam-authenticator reads them (its structs: userarn / rolearn, username, groups, optional userid;
+// unknown fields ignored) and written with yaml-cpp's emitter, never by string concatenation.
+//
+// Reading keeps each mapUsers entry's original YAML node, so an entry we did not write can be re-emitted with
+// every field it had (including ones aws-iam-authenticator ignores) and every value typed as it was.
+// Comments and layout are not kept.
+//
+// Writing: block style, keys in the order userarn, username, groups; strings that a YAML 1.1 reader could
+// take for a number, a boolean or a null are double-quoted; every output is parsed back and compared with
+// what was meant to be written (kInternal if it differs), so a caller never gets YAML that reads as something
+// else.
+//
+// Thread-safety: pure functions; MapUsersEntry values share immutable nodes and may be copied across threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace YAML {
+class Node;
+}
+
+namespace aar::core {
+
+struct UserMapping {
+  std::string user_arn;
+  std::string username;
+  std::vector<std::string> groups;
+  std::optional<std::string> user_id;
+
+  bool operator==(const UserMapping&) const = default;
+};
+
+struct RoleMapping {
+  std::string role_arn;
+  std::string username;
+  std::vector<std::string> groups;
+
+  bool operator==(const RoleMapping&) const = default;
+};
+
+// One mapUsers entry as read.
+struct MapUsersEntry {
+  UserMapping mapping;        // what aws-iam-authenticator reads (absent fields are empty).
+  bool has_user_arn = false;  // userarn present and a string.
+  // True if the entry has exactly the keys we write (userarn, username, optionally groups), all strings, so
+  // it can be one that aws-auth-refresher wrote.
+  bool canonical = false;
+  int line = 0;                            // 1-based line in the parsed value.
+  std::shared_ptr<const YAML::Node> node;  // the original entry; never null for a parsed entry.
+};
+
+// Parses a mapUsers value. Empty text or null means no entries. Errors (kParse, message with the entry index
+// and line): YAML syntax, top level not a list, an entry not a map, userarn/username/userid not a string,
+// groups not a list of strings — the cases where aws-iam-authenticator itself would reject the value.
+Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view yaml);
+Result<std::vector<RoleMapping>> parseMapRoles(std::string_view yaml);
+Result<std::vector<std::string>> parseMapAccounts(std::string_view yaml);
+
+// What to write for one mapUsers entry: either an original entry carried over (original != null: emitted from
+// the node, meaning kept) or a mapping we own (emitted canonically: userarn, username, then groups if not
+// empty).
+struct MapUsersItem {
+  UserMapping mapping;
+  std::shared_ptr<const YAML::Node> original;
+};
+
+// Emits the items in the order given (callers sort), then parses the text back and checks it against the
+// items. An empty list is "[]". Errors: kInternal if the output does not read back as intended.
+Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items);
+Result<std::string> emitMapRoles(const std::vector<RoleMapping>& roles);
+Result<std::string> emitMapAccounts(const std::vector<std::string>& accounts);
+
+}  // namespace aar::core

@@ -1,0 +1,93 @@
+#include "core/ownership.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace aar::core {
+namespace {
+
+constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr size_t kFingerprintBytes = 9;  // 9 bytes = 72 bits = exactly 12 base64 characters, no padding.
+
+// Length-prefixed fields, so that no two different entries encode alike ("a","bc" vs "ab","c").
+void appendField(std::string* out, std::string_view field) {
+  out->append(std::to_string(field.size()));
+  out->push_back(':');
+  out->append(field);
+}
+
+bool isBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+}  // namespace
+
+std::string entryFingerprint(std::string_view user_arn, std::string_view username,
+                             const std::vector<std::string>& groups) {
+  std::string encoded;
+  encoded.reserve(user_arn.size() + username.size() + 32);
+  appendField(&encoded, user_arn);
+  appendField(&encoded, username);
+  encoded.append(std::to_string(groups.size()));
+  encoded.push_back(';');
+  for (const auto& g : groups) appendField(&encoded, g);
+
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_len = 0;
+  EVP_Digest(encoded.data(), encoded.size(), digest.data(), &digest_len, EVP_sha256(), nullptr);
+
+  std::string out;
+  out.reserve(kFingerprintChars);
+  for (size_t i = 0; i < kFingerprintBytes; i += 3) {
+    const uint32_t v = (uint32_t{digest[i]} << 16) | (uint32_t{digest[i + 1]} << 8) | digest[i + 2];
+    out.push_back(kBase64Url[(v >> 18) & 63]);
+    out.push_back(kBase64Url[(v >> 12) & 63]);
+    out.push_back(kBase64Url[(v >> 6) & 63]);
+    out.push_back(kBase64Url[v & 63]);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> parseOwnership(std::string_view value) {
+  const std::string_view prefix = kOwnershipVersionPrefix;
+  if (value.substr(0, prefix.size()) != prefix) {
+    return makeError(ErrorKind::kParse, "ownership annotation: expected a value starting with \"v1:\"");
+  }
+  std::vector<std::string> out;
+  std::string_view rest = value.substr(prefix.size());
+  out.reserve(rest.size() / (kFingerprintChars + 1) + 1);
+  size_t index = 0;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view token = rest.substr(0, comma);
+    if (token.size() != kFingerprintChars || !std::all_of(token.begin(), token.end(), isBase64UrlChar)) {
+      return makeError(ErrorKind::kParse, "ownership annotation: fingerprint " + std::to_string(index) +
+                                              " is not 12 base64url characters");
+    }
+    out.emplace_back(token);
+    ++index;
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+    if (rest.empty()) return makeError(ErrorKind::kParse, "ownership annotation: trailing comma");
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string formatOwnership(std::vector<std::string> fingerprints) {
+  std::sort(fingerprints.begin(), fingerprints.end());
+  fingerprints.erase(std::unique(fingerprints.begin(), fingerprints.end()), fingerprints.end());
+  std::string out = kOwnershipVersionPrefix;
+  out.reserve(out.size() + fingerprints.size() * (kFingerprintChars + 1));
+  for (size_t i = 0; i < fingerprints.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(fingerprints[i]);
+  }
+  return out;
+}
+
+}  // namespace aar::core

@@ -1,0 +1,241 @@
+#include "core/reconcile.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/aws_auth_codec.hpp"
+#include "core/ownership.hpp"
+
+namespace aar::core {
+namespace {
+
+// What a rule says one ARN's managed entry must be.
+struct DesiredEntry {
+  size_t rule_index = 0;
+  std::string fingerprint;
+};
+
+Error withContext(const Error& e, std::string_view context) {
+  return makeError(e.kind, "aws-auth " + std::string(context) + ": " + e.message);
+}
+
+std::string_view valueOr(const std::map<std::string, std::string>& m, const char* key, bool* present) {
+  auto it = m.find(key);
+  *present = it != m.end();
+  return *present ? std::string_view(it->second) : std::string_view();
+}
+
+bool changeLess(const Change& a, const Change& b) {
+  if (a.arn != b.arn) return a.arn < b.arn;
+  return static_cast<int>(a.kind) < static_cast<int>(b.kind);
+}
+
+}  // namespace
+
+const char* changeKindName(Change::Kind kind) {
+  switch (kind) {
+    case Change::Kind::kAdded:
+      return "added";
+    case Change::Kind::kRemoved:
+      return "removed";
+    case Change::Kind::kUpdated:
+      return "updated";
+  }
+  return "unknown";
+}
+
+Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::string>& iam_user_arns,
+                                  const ConfigMapContent& current) {
+  // 1. Read everything we might carry over; refuse to go on if any of it does not parse.
+  bool has_users = false, has_roles = false, has_accounts = false, has_record = false;
+  const std::string_view users_text = valueOr(current.data, kMapUsersKey, &has_users);
+  const std::string_view roles_text = valueOr(current.data, kMapRolesKey, &has_roles);
+  const std::string_view accounts_text = valueOr(current.data, kMapAccountsKey, &has_accounts);
+  const std::string_view record_text = valueOr(current.annotations, kManagedUsersAnnotation, &has_record);
+
+  auto entries = parseMapUsers(users_text);
+  if (!entries.ok()) return withContext(entries.error(), "data.mapUsers");
+  if (has_roles) {
+    if (auto roles = parseMapRoles(roles_text); !roles.ok())
+      return withContext(roles.error(), "data.mapRoles");
+  }
+  if (has_accounts) {
+    if (auto accounts = parseMapAccounts(accounts_text); !accounts.ok()) {
+      return withContext(accounts.error(), "data.mapAccounts");
+    }
+  }
+  std::vector<std::string> owned;
+  if (has_record) {
+    auto parsed = parseOwnership(record_text);
+    if (!parsed.ok()) {
+      return withContext(parsed.error(), std::string("annotation ") + kManagedUsersAnnotation);
+    }
+    owned = std::move(parsed.value());
+  }
+
+  // 2. Classify current entries: managed (canonical shape and fingerprint in the record) or not.
+  std::vector<std::string> fingerprint_of(entries->size());
+  std::unordered_map<std::string_view, std::vector<size_t>> managed_by_arn;
+  std::unordered_set<std::string_view> unmanaged_arns;
+  std::vector<bool> is_managed(entries->size(), false);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    const MapUsersEntry& e = (*entries)[i];
+    if (e.canonical && !owned.empty()) {
+      fingerprint_of[i] = entryFingerprint(e.mapping.user_arn, e.mapping.username, e.mapping.groups);
+      is_managed[i] = std::binary_search(owned.begin(), owned.end(), fingerprint_of[i]);
+    }
+    if (is_managed[i]) {
+      managed_by_arn[e.mapping.user_arn].push_back(i);
+    } else if (e.has_user_arn) {
+      unmanaged_arns.insert(e.mapping.user_arn);
+    }
+  }
+
+  // 3. What the rules want: first matching rule per existing IAM user, unless a human owns that ARN.
+  ReconcileResult result;
+  std::vector<std::string> arns = iam_user_arns;
+  std::sort(arns.begin(), arns.end());
+  arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
+  std::unordered_map<std::string_view, DesiredEntry> desired;
+  desired.reserve(arns.size());
+  const bool many_rules_match_possible = rules.rules().size() > 1;
+  for (const std::string& arn : arns) {
+    std::optional<size_t> winner;
+    if (many_rules_match_possible) {
+      std::vector<size_t> hits = rules.matches(arn);
+      if (hits.empty()) continue;
+      winner = hits.front();
+      if (hits.size() > 1) {
+        result.shadowed.push_back(
+            ShadowedMatch{arn, hits.front(), std::vector<size_t>(hits.begin() + 1, hits.end())});
+      }
+    } else {
+      winner = rules.firstMatch(arn);
+      if (!winner) continue;
+    }
+    if (unmanaged_arns.count(arn) > 0) {
+      result.skipped_unmanaged.push_back(arn);
+      continue;
+    }
+    desired.emplace(arn, DesiredEntry{*winner, {}});
+  }
+
+  // 4. Changes. Managed entries first: kept, updated or removed.
+  const std::vector<Rule>& rule_list = rules.rules();
+  std::vector<bool> keep(entries->size(), false);
+  bool dropped_duplicate = false;
+  for (auto& [arn, indexes] : managed_by_arn) {
+    auto want = desired.find(arn);
+    size_t kept = indexes.size();  // index into `indexes` of the entry we keep as it is.
+    if (want != desired.end()) {
+      const Rule& rule = rule_list[want->second.rule_index];
+      for (size_t k = 0; k < indexes.size(); ++k) {
+        const UserMapping& m = (*entries)[indexes[k]].mapping;
+        if (m.username == rule.username && m.groups == rule.groups) {
+          kept = k;
+          break;
+        }
+      }
+      if (kept < indexes.size()) {
+        keep[indexes[kept]] = true;
+        want->second.fingerprint = fingerprint_of[indexes[kept]];
+      }
+    }
+    bool reported_update = false;
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      if (k == kept) continue;
+      const UserMapping& m = (*entries)[indexes[k]].mapping;
+      if (kept < indexes.size() && (*entries)[indexes[k]].mapping == (*entries)[indexes[kept]].mapping) {
+        dropped_duplicate = true;  // an identical copy of the entry we keep.
+        continue;
+      }
+      if (want != desired.end() && kept == indexes.size() && !reported_update) {
+        const Rule& rule = rule_list[want->second.rule_index];
+        result.changes.push_back(Change{Change::Kind::kUpdated, m.user_arn, rule.username, rule.groups,
+                                        want->second.rule_index, m.username, m.groups});
+        reported_update = true;
+        continue;
+      }
+      result.changes.push_back(
+          Change{Change::Kind::kRemoved, m.user_arn, m.username, m.groups, std::nullopt, {}, {}});
+    }
+  }
+  // Then ARNs the rules want that have no managed entry yet.
+  for (const auto& [arn, want] : desired) {
+    if (managed_by_arn.count(arn) > 0) continue;
+    const Rule& rule = rule_list[want.rule_index];
+    result.changes.push_back(
+        Change{Change::Kind::kAdded, std::string(arn), rule.username, rule.groups, want.rule_index, {}, {}});
+  }
+  std::sort(result.changes.begin(), result.changes.end(), changeLess);
+
+  // 5. The new ownership record. No record and nothing to own: leave the annotation out (no write).
+  std::vector<std::string> fingerprints;
+  fingerprints.reserve(desired.size());
+  for (auto& [arn, want] : desired) {
+    if (want.fingerprint.empty()) {
+      const Rule& rule = rule_list[want.rule_index];
+      want.fingerprint = entryFingerprint(arn, rule.username, rule.groups);
+    }
+    fingerprints.push_back(want.fingerprint);
+  }
+  result.managed_count = desired.size();
+  const bool users_changed = !result.changes.empty() || dropped_duplicate;
+  std::string record = formatOwnership(std::move(fingerprints));
+  const bool record_changed = has_record ? record != record_text : !desired.empty();
+
+  if (!users_changed && !record_changed) {
+    result.changed = false;
+    result.desired = current;
+    return result;
+  }
+
+  // 6. The new content.
+  result.changed = true;
+  result.desired = current;
+  if (users_changed) {
+    std::vector<MapUsersItem> items;
+    items.reserve(entries->size() + desired.size());
+    for (size_t i = 0; i < entries->size(); ++i) {
+      const MapUsersEntry& e = (*entries)[i];
+      if (!is_managed[i]) {
+        items.push_back(MapUsersItem{e.mapping, e.node});
+      } else if (keep[i]) {
+        items.push_back(
+            MapUsersItem{UserMapping{e.mapping.user_arn, e.mapping.username, e.mapping.groups, {}}, {}});
+      }
+    }
+    for (const auto& [arn, want] : desired) {
+      auto managed = managed_by_arn.find(arn);
+      const bool kept =
+          managed != managed_by_arn.end() &&
+          std::any_of(managed->second.begin(), managed->second.end(), [&](size_t i) { return keep[i]; });
+      if (kept) continue;
+      const Rule& rule = rule_list[want.rule_index];
+      items.push_back(MapUsersItem{UserMapping{std::string(arn), rule.username, rule.groups, {}}, {}});
+    }
+    std::stable_sort(items.begin(), items.end(), [](const MapUsersItem& a, const MapUsersItem& b) {
+      return a.mapping.user_arn < b.mapping.user_arn;
+    });
+    auto text = emitMapUsers(items);
+    if (!text.ok()) return text.error();
+    result.desired.data[kMapUsersKey] = std::move(text.value());
+  }
+  result.desired.annotations[kManagedUsersAnnotation] = std::move(record);
+
+  if (const size_t n = dataSize(result.desired.data); n > kMaxConfigMapDataBytes) {
+    return makeError(ErrorKind::kTooLarge,
+                     "aws-auth data would be " + std::to_string(n) + " bytes (" +
+                         std::to_string(result.managed_count) +
+                         " managed users), over the 1 MiB (1048576 bytes) ConfigMap limit");
+  }
+  if (const size_t n = annotationsSize(result.desired.annotations); n > kMaxAnnotationsBytes) {
+    return makeError(ErrorKind::kTooLarge, "aws-auth annotations would be " + std::to_string(n) +
+                                               " bytes, over the 256 KiB (262144 bytes) limit");
+  }
+  return result;
+}
+
+}  // namespace aar::core

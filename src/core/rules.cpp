@@ -1,0 +1,259 @@
+#include "core/rules.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "core/yaml_util.hpp"
+
+namespace aar::core {
+namespace {
+
+constexpr char kArnRegex[] = "arnRegex";
+constexpr char kUsername[] = "username";
+constexpr char kGroups[] = "groups";
+constexpr std::array<std::string_view, 3> kRuleKeys = {kArnRegex, kUsername, kGroups};
+
+// Memory for the RE2::Set's DFA. Above it, Match() reports out-of-memory and we fall back to one RE2 per
+// rule.
+constexpr int64_t kSetMaxMemBytes = 64 << 20;
+
+// Go's regexp defaults: UTF-8, leftmost-first (not longest) match, case-sensitive, `.` does not match \n,
+// Perl classes (\d \w \s \b) allowed. RE2's defaults are these; we only silence its logging.
+RE2::Options goCompatibleOptions() {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingUTF8);
+  options.set_longest_match(false);
+  options.set_log_errors(false);
+  return options;
+}
+
+std::string where(const RuleSet::ParseOptions& o, size_t index, std::string_view field, int yaml_line) {
+  std::string s = o.source + ": rule " + std::to_string(index);
+  if (!field.empty()) s += ", field " + std::string(field);
+  if (yaml_line > 0) s += ", line " + std::to_string(yaml_line + o.first_line - 1);
+  return s + ": ";
+}
+
+Error invalid(std::string message) { return makeError(ErrorKind::kInvalidArgument, std::move(message)); }
+
+// Reads a required or optional string field. Returns an error message, or empty on success.
+std::string readString(const YAML::Node& value, std::string* out) {
+  if (value.IsNull()) return "must be a string, not null (empty value or ~)";
+  if (value.IsMap()) return "must be a string, not a map";
+  if (value.IsSequence()) return "must be a string, not a list";
+  if (!yaml::isStringScalar(value)) {
+    return "must be a string, not \"" + value.Scalar() +
+           "\" (YAML reads it as a boolean, number or null; quote it)";
+  }
+  *out = value.Scalar();
+  return {};
+}
+
+}  // namespace
+
+struct RuleSet::Compiled {
+  std::vector<Rule> rules;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::unique_ptr<RE2::Set> set;  // null when there are no rules.
+};
+
+RuleSet::RuleSet() : compiled_(std::make_shared<Compiled>()) {}
+
+Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml) {
+  return parse(map_users_yaml, ParseOptions{});
+}
+
+Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptions& o) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(map_users_yaml));
+  } catch (const YAML::Exception& e) {
+    return invalid(o.source + ": YAML syntax error at line " + std::to_string(e.mark.line + o.first_line) +
+                   ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    return invalid(o.source + ": mapUsers is empty; write [] to manage nothing");
+  }
+  if (!root.IsSequence()) {
+    return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) +
+                   ": mapUsers must be a YAML list of rules ({arnRegex, username, groups})");
+  }
+
+  auto compiled = std::make_shared<Compiled>();
+  compiled->rules.reserve(root.size());
+  const RE2::Options re_options = goCompatibleOptions();
+  for (size_t i = 0; i < root.size(); ++i) {
+    const YAML::Node item = root[i];
+    const int line = yaml::lineOf(item);
+    if (!item.IsMap()) {
+      return invalid(where(o, i, "", line) + "a rule must be a map with keys arnRegex, username and groups");
+    }
+    for (const auto& kv : item) {
+      if (!kv.first.IsScalar())
+        return invalid(where(o, i, "", yaml::lineOf(kv.first)) + "a key must be a string");
+      const std::string& key = kv.first.Scalar();
+      if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
+        return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key +
+                       "\" (allowed: arnRegex, username, groups; keys are case-sensitive)");
+      }
+    }
+    if (const auto dup = yaml::findDuplicateKey(item); !dup.key.empty()) {
+      return invalid(where(o, i, dup.key, dup.line) + "duplicate key \"" + dup.key + "\"");
+    }
+
+    Rule rule;
+    rule.line = line > 0 ? line + o.first_line - 1 : 0;
+    const YAML::Node arn_regex = item[kArnRegex];
+    if (!arn_regex.IsDefined()) return invalid(where(o, i, kArnRegex, line) + "missing (required)");
+    if (auto m = readString(arn_regex, &rule.arn_regex); !m.empty()) {
+      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) + m);
+    }
+    if (rule.arn_regex.empty()) {
+      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) +
+                     "must not be empty (an empty pattern would match every IAM user)");
+    }
+    const YAML::Node username = item[kUsername];
+    if (!username.IsDefined()) return invalid(where(o, i, kUsername, line) + "missing (required)");
+    if (auto m = readString(username, &rule.username); !m.empty()) {
+      return invalid(where(o, i, kUsername, yaml::lineOf(username)) + m);
+    }
+    if (rule.username.empty())
+      return invalid(where(o, i, kUsername, yaml::lineOf(username)) + "must not be empty");
+    const YAML::Node groups = item[kGroups];
+    if (groups.IsDefined() && !groups.IsNull()) {
+      if (!groups.IsSequence()) {
+        return invalid(where(o, i, kGroups, yaml::lineOf(groups)) + "must be a list of strings");
+      }
+      for (size_t g = 0; g < groups.size(); ++g) {
+        std::string group;
+        const std::string field = std::string(kGroups) + "[" + std::to_string(g) + "]";
+        if (auto m = readString(groups[g], &group); !m.empty()) {
+          return invalid(where(o, i, field, yaml::lineOf(groups[g])) + m);
+        }
+        if (group.empty()) return invalid(where(o, i, field, yaml::lineOf(groups[g])) + "must not be empty");
+        rule.groups.push_back(std::move(group));
+      }
+    }
+
+    auto re = std::make_unique<RE2>(rule.arn_regex, re_options);
+    if (!re->ok()) {
+      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) + "RE2 rejects the pattern \"" +
+                     rule.arn_regex + "\": " + re->error() +
+                     " (the dialect is RE2/Go: no backreferences, no lookaround)");
+    }
+    compiled->regexes.push_back(std::move(re));
+    compiled->rules.push_back(std::move(rule));
+  }
+
+  if (!compiled->rules.empty()) {
+    RE2::Options set_options = re_options;
+    set_options.set_max_mem(kSetMaxMemBytes);
+    auto set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+    for (size_t i = 0; i < compiled->rules.size(); ++i) {
+      std::string error;
+      if (set->Add(compiled->rules[i].arn_regex, &error) != static_cast<int>(i)) {
+        return invalid(where(o, i, kArnRegex, compiled->rules[i].line - o.first_line + 1) +
+                       "RE2 rejects the pattern: " + error);
+      }
+    }
+    if (!set->Compile()) {
+      // Too big for one automaton: keep matching rule by rule (correct, slower).
+      set.reset();
+    }
+    compiled->set = std::move(set);
+  }
+
+  RuleSet result;
+  result.compiled_ = std::move(compiled);
+  return result;
+}
+
+const std::vector<Rule>& RuleSet::rules() const { return compiled_->rules; }
+
+std::vector<size_t> RuleSet::matches(std::string_view arn) const {
+  std::vector<size_t> out;
+  const Compiled& c = *compiled_;
+  if (c.rules.empty()) return out;
+  if (c.set) {
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo info{};
+    if (c.set->Match(arn, &hits, &info)) {
+      out.assign(hits.begin(), hits.end());
+      std::sort(out.begin(), out.end());
+      return out;
+    }
+    if (info.kind == RE2::Set::kNoError) return out;  // no rule matches.
+    // kOutOfMemory (the DFA hit its budget): fall through to one RE2 per rule.
+  }
+  for (size_t i = 0; i < c.regexes.size(); ++i) {
+    if (RE2::PartialMatch(arn, *c.regexes[i])) out.push_back(i);
+  }
+  return out;
+}
+
+std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
+  const Compiled& c = *compiled_;
+  if (c.rules.empty()) return std::nullopt;
+  if (!c.set) {
+    for (size_t i = 0; i < c.regexes.size(); ++i) {
+      if (RE2::PartialMatch(arn, *c.regexes[i])) return i;
+    }
+    return std::nullopt;
+  }
+  const std::vector<size_t> all = matches(arn);
+  if (all.empty()) return std::nullopt;
+  return all.front();
+}
+
+Result<RulesSource> extractRulesMapUsers(std::string_view text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return invalid("YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
+                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    return invalid(
+        "the rules file is empty (expected the aws-auth-refresher ConfigMap or its mapUsers list)");
+  }
+  if (root.IsSequence()) return RulesSource{std::string(text), 1};
+  if (!root.IsMap()) {
+    return invalid("expected the aws-auth-refresher ConfigMap manifest or a YAML list of rules");
+  }
+  if (const auto dup = yaml::findDuplicateKey(root); !dup.key.empty()) {
+    return invalid("line " + std::to_string(dup.line) + ": duplicate key \"" + dup.key + "\"");
+  }
+  const YAML::Node kind = root["kind"];
+  if (kind.IsDefined() && (!kind.IsScalar() || kind.Scalar() != "ConfigMap")) {
+    return invalid("line " + std::to_string(yaml::lineOf(kind)) + ": kind must be ConfigMap");
+  }
+  const YAML::Node data = root["data"];
+  if (!data.IsDefined() || !data.IsMap()) {
+    return invalid("the ConfigMap has no data map (expected data.mapUsers holding the rules)");
+  }
+  if (const auto dup = yaml::findDuplicateKey(data); !dup.key.empty()) {
+    return invalid("line " + std::to_string(dup.line) + ": duplicate key \"" + dup.key + "\" in data");
+  }
+  const YAML::Node map_users = data["mapUsers"];
+  if (!map_users.IsDefined())
+    return invalid("the ConfigMap has no data.mapUsers (write [] to manage nothing)");
+  if (!yaml::isStringScalar(map_users)) {
+    return invalid("line " + std::to_string(yaml::lineOf(map_users)) +
+                   ": data.mapUsers must be a string (a `|` block holding the YAML list of rules)");
+  }
+  const YAML::Mark mark = map_users.Mark();
+  int first_line = yaml::lineOf(map_users);
+  if (mark.pos >= 0 && static_cast<size_t>(mark.pos) < text.size() &&
+      (text[mark.pos] == '|' || text[mark.pos] == '>')) {
+    first_line += 1;  // a block scalar's content starts on the line after its indicator.
+  }
+  return RulesSource{map_users.Scalar(), first_line};
+}
+
+}  // namespace aar::core

@@ -1,0 +1,216 @@
+#include "core/aws_auth_codec.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+namespace aar::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+UserMapping user(std::string arn, std::string username, std::vector<std::string> groups) {
+  return UserMapping{std::move(arn), std::move(username), std::move(groups), std::nullopt};
+}
+
+TEST(AwsAuthCodecTest, EmitsBlockStyleWithKeysInAwsIamAuthenticatorOrder) {
+  auto text = emitMapUsers(
+      {MapUsersItem{user("arn:aws:iam::1234567890:user/tmp-foo-one", "foo", {"system:masters"}), {}}});
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_EQ(*text,
+            "- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"
+            "  username: foo\n"
+            "  groups:\n"
+            "    - system:masters\n");
+}
+
+TEST(AwsAuthCodecTest, OmitsEmptyGroupsAndWritesAnEmptyListAsBrackets) {
+  auto text = emitMapUsers({MapUsersItem{user("arn:a", "u", {}), {}}});
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "- userarn: arn:a\n  username: u\n");
+  auto empty = emitMapUsers({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "[]\n");
+  auto parsed = parseMapUsers(*empty);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->empty());
+}
+
+TEST(AwsAuthCodecTest, RoundTripsAwkwardUsernamesAndGroupsExactly) {
+  const std::vector<std::string> awkward = {"a: b",
+                                            "#not-a-comment",
+                                            "x #y",
+                                            "'single'",
+                                            "\"double\"",
+                                            "  leading spaces",
+                                            "trailing ",
+                                            "ünïcødé-名前",
+                                            "{{SessionName}}",
+                                            "admin:{{AccessKeyID}}",
+                                            "123",
+                                            "0x1F",
+                                            "1e3",
+                                            "true",
+                                            "yes",
+                                            "on",
+                                            "null",
+                                            "~",
+                                            "",
+                                            "-",
+                                            "- item",
+                                            "[flow]",
+                                            "{map}",
+                                            "*alias",
+                                            "&anchor",
+                                            "!tag",
+                                            "%percent",
+                                            "@at",
+                                            "`tick",
+                                            "|pipe",
+                                            ">gt",
+                                            "line1\nline2",
+                                            "tab\there",
+                                            "2001-12-14",
+                                            ".inf",
+                                            "<<",
+                                            "="};
+  std::vector<MapUsersItem> items;
+  for (size_t i = 0; i < awkward.size(); ++i) {
+    items.push_back(MapUsersItem{user("arn:aws:iam::1:user/u" + std::to_string(i), awkward[i],
+                                      {awkward[i], "system:masters", awkward[(i + 1) % awkward.size()]}),
+                                 {}});
+  }
+  auto text = emitMapUsers(items);
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  auto back = parseMapUsers(*text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->size(), items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ((*back)[i].mapping, items[i].mapping) << "entry " << i;
+    EXPECT_TRUE((*back)[i].canonical) << "entry " << i;
+  }
+  // Strings a YAML 1.1 reader (aws-iam-authenticator's) would take for numbers or booleans are quoted.
+  EXPECT_THAT(*text, HasSubstr("username: \"123\""));
+  EXPECT_THAT(*text, HasSubstr("username: \"yes\""));
+  EXPECT_THAT(*text, HasSubstr("username: \"{{SessionName}}\""));
+}
+
+TEST(AwsAuthCodecTest, ReadsWhatAwsIamAuthenticatorReadsAndIgnoresUnknownFields) {
+  auto entries = parseMapUsers(R"(
+- userarn: arn:aws:iam::111122223333:user/admin   # the admin
+  username: admin
+  userid: AIDAEXAMPLE
+  groups: [system:masters, ops]
+  comment: added by hand
+- {userarn: "arn:aws:iam::111122223333:user/ci", username: ci}
+)");
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].mapping.user_arn, "arn:aws:iam::111122223333:user/admin");
+  EXPECT_EQ((*entries)[0].mapping.username, "admin");
+  EXPECT_EQ((*entries)[0].mapping.user_id, "AIDAEXAMPLE");
+  EXPECT_THAT((*entries)[0].mapping.groups, ElementsAre("system:masters", "ops"));
+  EXPECT_FALSE((*entries)[0].canonical);  // extra fields: never one we wrote.
+  EXPECT_EQ((*entries)[0].line, 2);
+  EXPECT_TRUE((*entries)[1].canonical);
+  EXPECT_TRUE((*entries)[1].has_user_arn);
+}
+
+TEST(AwsAuthCodecTest, CarriesAnUnmanagedEntryWithExtraFieldsAndOddFormattingIntact) {
+  const std::string original = R"(-   userarn:   'arn:aws:iam::111122223333:user/admin'
+    username:    "007"
+    extra:
+      nested: {a: [1, "2", true, ~]}
+      when: 2024-01-01
+    userid: "12345"
+    groups:
+        - "system:masters"
+        - yes-really
+)";
+  auto parsed = parseMapUsers(original);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const MapUsersEntry& entry = parsed->front();
+  auto text = emitMapUsers({MapUsersItem{entry.mapping, entry.node},
+                            MapUsersItem{user("arn:aws:iam::111122223333:user/z", "z", {}), {}}});
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  // The same meaning when read back with a generic YAML reader: every field, every type.
+  const YAML::Node before = YAML::Load(original)[0];
+  const YAML::Node after = YAML::Load(*text)[0];
+  EXPECT_EQ(after["userarn"].as<std::string>(), "arn:aws:iam::111122223333:user/admin");
+  EXPECT_EQ(after["username"].Scalar(), "007");
+  EXPECT_EQ(after["username"].Tag(), "!");  // still quoted: a string, not the number 7.
+  EXPECT_EQ(after["userid"].Tag(), "!");
+  EXPECT_EQ(after["extra"]["nested"]["a"][0].Tag(), "?");  // still a plain number.
+  EXPECT_EQ(after["extra"]["nested"]["a"][1].Tag(), "!");  // still a string.
+  EXPECT_EQ(after["extra"]["nested"]["a"][2].Scalar(), "true");
+  EXPECT_TRUE(after["extra"]["nested"]["a"][3].IsNull());
+  EXPECT_EQ(after["extra"]["when"].Scalar(), "2024-01-01");
+  EXPECT_EQ(after["groups"][1].Scalar(), "yes-really");
+  EXPECT_EQ(after.size(), before.size());
+  auto reparsed = parseMapUsers(*text);
+  ASSERT_TRUE(reparsed.ok());
+  EXPECT_EQ(reparsed->front().mapping, entry.mapping);
+}
+
+TEST(AwsAuthCodecTest, RefusesValuesAwsIamAuthenticatorCouldNotRead) {
+  auto syntax = parseMapUsers("- userarn: [unterminated\n");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(syntax.error().message, HasSubstr("YAML syntax error at line"));
+  auto not_list = parseMapUsers("userarn: x\n");
+  ASSERT_FALSE(not_list.ok());
+  EXPECT_THAT(not_list.error().message, HasSubstr("must be a YAML list"));
+  auto scalar_entry = parseMapUsers("- just-a-string\n");
+  ASSERT_FALSE(scalar_entry.ok());
+  EXPECT_THAT(scalar_entry.error().message, HasSubstr("entry 0 (line 1): must be a map"));
+  auto bad_groups = parseMapUsers("- userarn: a\n  username: b\n  groups: system:masters\n");
+  ASSERT_FALSE(bad_groups.ok());
+  EXPECT_THAT(bad_groups.error().message, HasSubstr("groups must be a list of strings"));
+  auto map_arn = parseMapUsers("- userarn: {a: b}\n");
+  ASSERT_FALSE(map_arn.ok());
+  EXPECT_THAT(map_arn.error().message, HasSubstr("userarn must be a string"));
+}
+
+TEST(AwsAuthCodecTest, ReadsEmptyOrNullValuesAsNoEntries) {
+  for (const char* text : {"", "\n", "~", "[]"}) {
+    auto entries = parseMapUsers(text);
+    ASSERT_TRUE(entries.ok()) << text;
+    EXPECT_TRUE(entries->empty()) << text;
+  }
+}
+
+TEST(AwsAuthCodecTest, ParsesAndEmitsMapRoles) {
+  auto roles = parseMapRoles(R"(- rolearn: arn:aws:iam::111122223333:role/eks-node
+  username: system:node:{{EC2PrivateDNSName}}
+  groups:
+  - system:bootstrappers
+  - system:nodes
+)");
+  ASSERT_TRUE(roles.ok()) << roles.error().message;
+  ASSERT_EQ(roles->size(), 1u);
+  EXPECT_EQ((*roles)[0].username, "system:node:{{EC2PrivateDNSName}}");
+  auto text = emitMapRoles(*roles);
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  auto back = parseMapRoles(*text);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, *roles);
+  auto bad = parseMapRoles("- rolearn: a\n  groups: {a: b}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().message, HasSubstr("mapRoles: entry 0"));
+}
+
+TEST(AwsAuthCodecTest, ParsesAndEmitsMapAccountsKeepingThemStrings) {
+  auto accounts = parseMapAccounts("- \"111122223333\"\n- 444455556666\n");
+  ASSERT_TRUE(accounts.ok());
+  EXPECT_THAT(*accounts, ElementsAre("111122223333", "444455556666"));
+  auto text = emitMapAccounts(*accounts);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "- \"111122223333\"\n- \"444455556666\"\n");
+  EXPECT_FALSE(parseMapAccounts("- [a]\n").ok());
+}
+
+}  // namespace
+}  // namespace aar::core
