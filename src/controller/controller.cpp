@@ -1,0 +1,323 @@
+#include "controller/controller.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+namespace aar::controller {
+namespace {
+
+Scheduler::Options schedulerOptions(const ControllerOptions& o) {
+  Scheduler::Options s;
+  s.interval = std::chrono::duration_cast<Scheduler::Duration>(o.refresh_interval);
+  s.backoff_initial = std::chrono::duration_cast<Scheduler::Duration>(o.backoff_initial);
+  s.backoff_max = std::chrono::duration_cast<Scheduler::Duration>(o.backoff_max);
+  return s;
+}
+
+bool isRetryableWriteError(const Error& e) {
+  return e.kind == ErrorKind::kConflict || e.kind == ErrorKind::kAlreadyExists || e.kind == ErrorKind::kNotFound;
+}
+
+}  // namespace
+
+std::string describeChange(const core::Change& c) {
+  std::string out = fmt::format("{} arn={} username={} groups=[{}]", core::changeKindName(c.kind), c.arn,
+                                c.username, fmt::join(c.groups, ", "));
+  if (c.kind == core::Change::Kind::kUpdated) {
+    out += fmt::format(" (was username={} groups=[{}])", c.previous_username, fmt::join(c.previous_groups, ", "));
+  }
+  if (c.rule_index) out += fmt::format(" rule={}", *c.rule_index);
+  return out;
+}
+
+Controller::Controller(ControllerPorts ports, ControllerOptions options, ControllerMetrics* metrics)
+    : ports_(ports),
+      options_(std::move(options)),
+      metrics_(metrics),
+      scheduler_(schedulerOptions(options_), ports.clock.now()) {}
+
+bool Controller::stopping() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+void Controller::stop() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  cv_.notify_all();
+}
+
+void Controller::trigger(std::string_view reason) {
+  spdlog::debug("cycle triggered: {}", reason);
+  std::lock_guard lock(mu_);
+  scheduler_.trigger(false);
+  cv_.notify_all();
+}
+
+void Controller::rulesChanged() {
+  spdlog::debug("cycle triggered: rules ConfigMap {} changed", ports_.rules.describe());
+  std::lock_guard lock(mu_);
+  scheduler_.trigger(true);
+  cv_.notify_all();
+}
+
+Controller::Fingerprint Controller::fingerprintOf(const std::optional<core::ConfigMapContent>& content) {
+  Fingerprint f;
+  if (!content) return f;
+  f.exists = true;
+  if (auto it = content->data.find(core::kMapUsersKey); it != content->data.end()) f.map_users = it->second;
+  if (auto it = content->annotations.find(core::kManagedUsersAnnotation); it != content->annotations.end()) {
+    f.managed = it->second;
+  }
+  return f;
+}
+
+void Controller::expect(const std::optional<core::ConfigMapContent>& content) {
+  std::lock_guard lock(mu_);
+  expected_ = fingerprintOf(content);
+}
+
+void Controller::awsAuthObserved(const std::optional<core::ConfigMapContent>& content) {
+  Fingerprint seen = fingerprintOf(content);
+  std::lock_guard lock(mu_);
+  if (!expected_ || *expected_ == seen) return;
+  spdlog::info("{} changed outside aws-auth-refresher (mapUsers or ownership record); reconciling",
+               ports_.aws_auth.describe());
+  // Only one trigger per distinct outside state, so a burst of events is one cycle.
+  expected_ = seen;
+  scheduler_.trigger(false);
+  cv_.notify_all();
+}
+
+bool Controller::synced() const {
+  std::lock_guard lock(mu_);
+  return synced_;
+}
+
+int Controller::cyclesRun() const {
+  std::lock_guard lock(mu_);
+  return cycles_;
+}
+
+void Controller::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    auto next = scheduler_.nextCycleAt();
+    auto now = ports_.clock.now();
+    if (now < next) {
+      cv_.wait_for(lock, next - now);
+      continue;
+    }
+    scheduler_.cycleStarted();
+    lock.unlock();
+    CycleReport report = runCycle();
+    lock.lock();
+    scheduler_.cycleFinished(ports_.clock.now(), report.success || report.skipped);
+    if (!report.success && !report.skipped && !stopping_) {
+      auto delay = scheduler_.backoffFor(scheduler_.consecutiveFailures());
+      spdlog::info("next attempt in {} ms (failure {} in a row)",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
+                   scheduler_.consecutiveFailures());
+    }
+  }
+}
+
+CycleReport Controller::runCycle() {
+  auto start = ports_.clock.now();
+  CycleReport report = cycle();
+  double seconds = std::chrono::duration<double>(ports_.clock.now() - start).count();
+  {
+    std::lock_guard lock(mu_);
+    ++cycles_;
+    if (report.success) synced_ = true;
+  }
+  if (report.skipped) {
+    spdlog::debug("cycle skipped: not the leader");
+    return report;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->cycle(report.success, seconds);
+    if (report.success) {
+      metrics_->lastSuccessTimestamp().set(
+          std::chrono::duration<double>(ports_.clock.wallNow().time_since_epoch()).count());
+    }
+  }
+  spdlog::debug("cycle done: result={} changes={} wrote={} dry_run={} duration={:.3f}s",
+                report.success ? "success" : "error", report.changes.size(), report.wrote, options_.dry_run,
+                seconds);
+  return report;
+}
+
+CycleReport Controller::fail(Error error, std::string_view reason) {
+  bool quiet = error.kind == ErrorKind::kCancelled && stopping();
+  if (quiet) {
+    spdlog::info("cycle interrupted by shutdown; nothing written");
+  } else if (reason == "RulesMissing") {
+    spdlog::warn("{}", error.message);
+    ports_.events.warning(reason, error.message);
+  } else {
+    spdlog::error("cycle failed, nothing written: {}", error.toString());
+    ports_.events.warning(reason, error.message);
+  }
+  CycleReport r;
+  r.error = std::move(error);
+  return r;
+}
+
+Result<core::RuleSet> Controller::resolveRules() {
+  const std::string where = ports_.rules.describe();
+  auto snap = ports_.rules.read();
+  if (!snap.ok()) {
+    return makeError(snap.error().kind, "reading rules ConfigMap " + where + ": " + snap.error().message);
+  }
+  if (snap->state == RulesSnapshot::State::kConfigMapMissing) {
+    return makeError(ErrorKind::kNotFound, "rules ConfigMap " + where + " does not exist; changing nothing");
+  }
+  if (snap->state == RulesSnapshot::State::kKeyMissing) {
+    return makeError(ErrorKind::kNotFound, "rules ConfigMap " + where + " has no mapUsers key; changing nothing");
+  }
+  if (!parsed_text_ || *parsed_text_ != snap->map_users) {
+    core::RuleSet::ParseOptions po;
+    po.source = "rules ConfigMap " + where + " mapUsers";
+    auto parsed = core::RuleSet::parse(snap->map_users, po);
+    parsed_text_ = snap->map_users;
+    if (parsed.ok()) {
+      parse_error_.reset();
+      last_valid_ = std::move(parsed.value());
+      spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where, last_valid_->rules().size(),
+                   snap->resource_version);
+    } else {
+      parse_error_ = parsed.error();
+      spdlog::error("invalid rules: {}", parse_error_->message);
+      ports_.events.warning("InvalidRules", parse_error_->message);
+    }
+  }
+  if (metrics_ != nullptr) metrics_->configValid().set(parse_error_ ? 0 : 1);
+  if (parse_error_) {
+    if (!last_valid_) {
+      return makeError(ErrorKind::kInvalidArgument,
+                       parse_error_->message + " (no valid rules since start; acting on nothing)");
+    }
+    spdlog::warn("rules in {} are invalid; keeping the last valid rules ({} rule(s))", where,
+                 last_valid_->rules().size());
+  }
+  if (metrics_ != nullptr) metrics_->rules().set(static_cast<double>(last_valid_->rules().size()));
+  return *last_valid_;
+}
+
+CycleReport Controller::cycle() {
+  if (options_.may_write && !options_.may_write()) {
+    CycleReport r;
+    r.skipped = true;
+    return r;
+  }
+  auto rules = resolveRules();
+  if (!rules.ok()) {
+    return fail(rules.error(), rules.error().kind == ErrorKind::kNotFound ? "RulesMissing" : "InvalidRules");
+  }
+  auto arns = ports_.identities.listUserArns();
+  if (!arns.ok()) {
+    return fail(makeError(arns.error().kind, "listing IAM users: " + arns.error().message), "ListUsersFailed");
+  }
+  const std::string where = ports_.aws_auth.describe();
+  auto current = ports_.aws_auth.read();
+  if (!current.ok()) {
+    return fail(makeError(current.error().kind, "reading " + where + ": " + current.error().message),
+                "ReadFailed");
+  }
+  std::optional<AwsAuthObject> obj = std::move(current.value());
+
+  for (int attempt = 0;; ++attempt) {
+    if (!obj && !options_.create_aws_auth) {
+      expect(std::nullopt);
+      return fail(makeError(ErrorKind::kNotFound, where + " does not exist and --create-aws-auth=false"),
+                  "AwsAuthMissing");
+    }
+    core::ConfigMapContent base = obj ? obj->content : core::ConfigMapContent{};
+    auto rec = core::reconcile(*rules, *arns, base);
+    if (!rec.ok()) {
+      return fail(makeError(rec.error().kind, where + ": " + rec.error().message), "ReconcileFailed");
+    }
+    for (const auto& s : rec->shadowed) {
+      spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
+                    fmt::join(s.shadowed_rules, ", "));
+    }
+    for (const auto& arn : rec->skipped_unmanaged) {
+      spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,
+                    where);
+    }
+    CycleReport report;
+    report.changes = rec->changes;
+    if (!rec->changed) {
+      expect(obj ? std::optional(obj->content) : std::nullopt);
+      if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+      report.success = true;
+      return report;
+    }
+    if (options_.dry_run) {
+      printDryRun(rec->changes);
+      report.success = true;
+      return report;
+    }
+    if (stopping()) {
+      return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
+    }
+    if (options_.may_write && !options_.may_write()) {
+      return fail(makeError(ErrorKind::kCancelled, "lost leadership before writing " + where), "LostLeadership");
+    }
+    expect(rec->desired);
+    auto written = obj ? ports_.aws_auth.update(rec->desired, obj->resource_version)
+                       : ports_.aws_auth.create(rec->desired);
+    if (written.ok()) {
+      spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where, written->resource_version);
+      reportApplied(rec->changes);
+      if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+      report.success = true;
+      report.wrote = true;
+      return report;
+    }
+    const Error& err = written.error();
+    if (!isRetryableWriteError(err) || attempt >= options_.max_conflict_retries) {
+      return fail(makeError(err.kind, std::string(obj ? "updating " : "creating ") + where + ": " + err.message +
+                                          (isRetryableWriteError(err) ? " (gave up after retries)" : "")),
+                  "WriteFailed");
+    }
+    spdlog::info("{} {}: {}; re-reading and recomputing (attempt {} of {})", obj ? "updating" : "creating", where,
+                 errorKindName(err.kind), attempt + 1, options_.max_conflict_retries);
+    auto fresh = ports_.aws_auth.readFresh();
+    if (!fresh.ok()) {
+      return fail(makeError(fresh.error().kind, "re-reading " + where + ": " + fresh.error().message),
+                  "ReadFailed");
+    }
+    obj = std::move(fresh.value());
+  }
+}
+
+void Controller::reportApplied(const std::vector<core::Change>& changes) {
+  size_t added = 0, removed = 0, updated = 0;
+  for (const auto& c : changes) {
+    spdlog::info("mapUsers entry {}", describeChange(c));
+    if (metrics_ != nullptr) metrics_->changeApplied(core::changeKindName(c.kind));
+    switch (c.kind) {
+      case core::Change::Kind::kAdded: ++added; break;
+      case core::Change::Kind::kRemoved: ++removed; break;
+      case core::Change::Kind::kUpdated: ++updated; break;
+    }
+  }
+  ports_.events.normal("Updated", fmt::format("{}: mapUsers entries added {}, removed {}, updated {}",
+                                              ports_.aws_auth.describe(), added, removed, updated));
+}
+
+void Controller::printDryRun(const std::vector<core::Change>& changes) {
+  for (const auto& c : changes) {
+    spdlog::info("dry-run: would apply: {}", describeChange(c));
+    if (options_.dry_run_out != nullptr) *options_.dry_run_out << "would apply: " << describeChange(c) << "\n";
+  }
+  if (options_.dry_run_out != nullptr) options_.dry_run_out->flush();
+}
+
+}  // namespace aar::controller

@@ -1,0 +1,135 @@
+// Controller: the level-triggered loop that keeps aws-auth's managed mapUsers entries in step with IAM.
+//
+// A cycle is told only "something may have changed". It reads the whole current state — the rules, every IAM
+// user (all pages or nothing), aws-auth — asks the pure core what aws-auth must hold, and writes only when
+// that differs, carrying aws-auth's resourceVersion. On a conflict it re-reads aws-auth from the API server and
+// recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created holding
+// only our entries, unless create_aws_auth is false.
+//
+// Rules: parsed only when their text changes. Invalid rules are reported (log, Event, config_valid=0) and the
+// last valid rules since start stay in effect; with none, the cycle fails and nothing is written. A missing
+// rules ConfigMap or mapUsers key changes nothing (the cycle fails with a warning). `[]` manages nothing.
+//
+// Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
+// Scheduler describes. One cycle at a time.
+//
+// Leadership: when ControllerOptions::may_write is set, a cycle runs only while it returns true, and it is asked
+// again just before writing, so a leader that lost its lease does not write.
+//
+// Thread-safety: run() on one thread; stop(), trigger(), rulesChanged(), awsAuthObserved() and synced() from
+// any thread. runCycle() must not be called while run() is running (it is for --once).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/controller_metrics.hpp"
+#include "controller/ports.hpp"
+#include "controller/scheduler.hpp"
+#include "core/reconcile.hpp"
+#include "core/rules.hpp"
+
+namespace aar::controller {
+
+struct ControllerOptions {
+  std::chrono::nanoseconds refresh_interval = std::chrono::seconds(15);  // Default: 15s. Must be > 0.
+  std::chrono::nanoseconds backoff_initial = std::chrono::seconds(1);    // Default: 1s
+  std::chrono::nanoseconds backoff_max = std::chrono::minutes(5);        // Default: 5m
+  bool dry_run = false;          // Default: false. Everything but writes; changes are printed instead.
+  bool create_aws_auth = true;   // Default: true. Create aws-auth when it does not exist.
+  int max_conflict_retries = 5;  // Default: 5. Re-reads after a 409 before the cycle gives up.
+  // Leadership. Default: null, meaning this process always may write (no leader election).
+  std::function<bool()> may_write;
+  // Where --dry-run prints the changes it would make. Default: null (logged only).
+  std::ostream* dry_run_out = nullptr;
+};
+
+struct ControllerPorts {
+  IdentitySource& identities;
+  RulesSource& rules;
+  AwsAuthStore& aws_auth;
+  EventSink& events;
+  Clock& clock;
+};
+
+struct CycleReport {
+  bool success = false;
+  bool skipped = false;   // not the leader: nothing read, nothing written
+  bool wrote = false;     // aws-auth was created or updated
+  std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
+  std::optional<Error> error;
+};
+
+class Controller {
+ public:
+  // metrics may be null.
+  Controller(ControllerPorts ports, ControllerOptions options, ControllerMetrics* metrics);
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Runs one cycle now, synchronously.
+  CycleReport runCycle();
+
+  // Runs cycles until stop(). Returns after the cycle in progress (whose requests the caller cancels) ends.
+  void run();
+  void stop();
+  bool stopping() const;
+
+  // Something may have changed: run a cycle soon (coalesced with other triggers; waits out a backoff).
+  void trigger(std::string_view reason);
+  // The rules ConfigMap changed: run a cycle now, even during a backoff.
+  void rulesChanged();
+  // The watch saw aws-auth (nullopt: deleted). Triggers a cycle only if our mapUsers or ownership record is
+  // not what the last cycle left there, so our own writes never trigger cycles.
+  void awsAuthObserved(const std::optional<core::ConfigMapContent>& content);
+
+  // True once a cycle has succeeded since start (readiness).
+  bool synced() const;
+  // Cycles run so far (including skipped ones).
+  int cyclesRun() const;
+
+ private:
+  struct Fingerprint {
+    bool exists = false;
+    std::string map_users;
+    std::string managed;
+    bool operator==(const Fingerprint&) const = default;
+  };
+  static Fingerprint fingerprintOf(const std::optional<core::ConfigMapContent>& content);
+
+  CycleReport cycle();
+  Result<core::RuleSet> resolveRules();
+  CycleReport fail(Error error, std::string_view reason);
+  void expect(const std::optional<core::ConfigMapContent>& content);
+  void reportApplied(const std::vector<core::Change>& changes);
+  void printDryRun(const std::vector<core::Change>& changes);
+
+  ControllerPorts ports_;
+  ControllerOptions options_;
+  ControllerMetrics* metrics_;
+
+  // Rules cache, touched by the cycle thread only.
+  std::optional<std::string> parsed_text_;
+  std::optional<Error> parse_error_;
+  std::optional<core::RuleSet> last_valid_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Scheduler scheduler_;
+  bool stopping_ = false;
+  bool synced_ = false;
+  int cycles_ = 0;
+  std::optional<Fingerprint> expected_;
+};
+
+// "added arn=... username=... groups=[a, b]" — the one-line form used in logs and dry-run output.
+std::string describeChange(const core::Change& change);
+
+}  // namespace aar::controller

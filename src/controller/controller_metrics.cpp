@@ -1,0 +1,57 @@
+#include "controller/controller_metrics.hpp"
+
+namespace aar::controller {
+namespace {
+constexpr char kReconcileTotal[] = "aws_auth_refresher_reconcile_total";
+constexpr char kReconcileHelp[] = "Reconcile cycles by result (success or error).";
+constexpr char kChangesTotal[] = "aws_auth_refresher_changes_total";
+constexpr char kIamRequests[] = "aws_auth_refresher_iam_requests_total";
+constexpr char kKubeRequests[] = "aws_auth_refresher_kube_requests_total";
+}  // namespace
+
+ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view version)
+    : registry_(registry),
+      success_(registry.counter(kReconcileTotal, kReconcileHelp, {{"result", "success"}})),
+      error_(registry.counter(kReconcileTotal, kReconcileHelp, {{"result", "error"}})),
+      duration_(registry.histogram("aws_auth_refresher_reconcile_duration_seconds",
+                                   "Duration of reconcile cycles in seconds.", defaultDurationBuckets())),
+      managed_entries_(registry.gauge("aws_auth_refresher_managed_entries",
+                                      "mapUsers entries in aws-auth that aws-auth-refresher manages.")),
+      rules_(registry.gauge("aws_auth_refresher_rules", "Rules in effect.")),
+      last_success_(registry.gauge("aws_auth_refresher_last_success_timestamp_seconds",
+                                   "Unix time of the last successful reconcile cycle.")),
+      config_valid_(registry.gauge("aws_auth_refresher_config_valid",
+                                   "1 if the rules ConfigMap holds valid rules, 0 otherwise.")),
+      is_leader_(registry.gauge("aws_auth_refresher_is_leader", "1 while this process is the leader and may write.")) {
+  registry.gauge("aws_auth_refresher_build_info", "Build information; always 1.", {{"version", std::string(version)}})
+      .set(1);
+  for (const char* kind : {"added", "removed", "updated"}) {
+    registry.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", kind}});
+  }
+}
+
+void ControllerMetrics::cycle(bool success, double seconds) {
+  (success ? success_ : error_).inc();
+  duration_.observe(seconds);
+}
+
+void ControllerMetrics::changeApplied(std::string_view kind) {
+  registry_.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", std::string(kind)}})
+      .inc();
+}
+
+void ControllerMetrics::iamRequest(std::string_view operation, std::string_view code) {
+  registry_
+      .counter(kIamRequests, "IAM API requests by operation and result code.",
+               {{"operation", std::string(operation)}, {"code", std::string(code)}})
+      .inc();
+}
+
+void ControllerMetrics::kubeRequest(std::string_view verb, std::string_view code) {
+  registry_
+      .counter(kKubeRequests, "Kubernetes API requests by verb and HTTP status code.",
+               {{"verb", std::string(verb)}, {"code", std::string(code)}})
+      .inc();
+}
+
+}  // namespace aar::controller

@@ -1,0 +1,102 @@
+// Ports: the small interfaces through which the controller sees the world. src/app adapts the concrete IAM and
+// Kubernetes clients to them; tests/controller implements them in memory. The controller depends on nothing
+// else of ours but the core.
+//
+// Every error returned through a port is an aar::Error whose message already says what failed and where
+// (which ConfigMap, which AWS error code and request id); the controller adds the cycle's context.
+//
+// Thread-safety: the controller calls the data ports (IdentitySource, RulesSource, AwsAuthStore) from its one
+// cycle thread only; EventSink from that thread too. Implementations need not be safe for concurrent use by
+// the controller, but they are typically fed by other threads (watches) and must synchronise with those.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config_map.hpp"
+#include "core/result.hpp"
+
+namespace aar::controller {
+
+// The IAM users that exist.
+class IdentitySource {
+ public:
+  virtual ~IdentitySource() = default;
+  // The ARN of every IAM user: every page, or an error (never a partial list).
+  virtual Result<std::vector<std::string>> listUserArns() = 0;
+};
+
+// What the rules ConfigMap (kube-system/aws-auth-refresher) holds now.
+struct RulesSnapshot {
+  enum class State {
+    kConfigMapMissing,  // the ConfigMap does not exist
+    kKeyMissing,        // it exists but has no mapUsers key
+    kPresent,           // map_users holds the value (maybe invalid YAML; the controller parses it)
+  };
+  State state = State::kConfigMapMissing;
+  std::string map_users;
+  std::string resource_version;
+};
+
+class RulesSource {
+ public:
+  virtual ~RulesSource() = default;
+  // The current rules ConfigMap, typically from a watch-fed cache. An error when it cannot be known (cache
+  // not synced yet, API server unreachable); the controller then acts on nothing.
+  virtual Result<RulesSnapshot> read() = 0;
+  // "namespace/name" of the rules ConfigMap, for messages.
+  virtual std::string describe() const = 0;
+};
+
+// aws-auth as the controller sees it: its data and annotations plus the resourceVersion that an update must
+// carry. Every other field of the object is the store's business and is kept by update().
+struct AwsAuthObject {
+  core::ConfigMapContent content;
+  std::string resource_version;
+};
+
+class AwsAuthStore {
+ public:
+  virtual ~AwsAuthStore() = default;
+  // The current aws-auth, typically from a watch-fed cache; nullopt when it does not exist. An error when it
+  // cannot be known (cache not synced, API server unreachable).
+  virtual Result<std::optional<AwsAuthObject>> read() = 0;
+  // The same, straight from the API server (after a conflict the cache may be behind).
+  virtual Result<std::optional<AwsAuthObject>> readFresh() = 0;
+  // Creates aws-auth holding `content`. kAlreadyExists when someone created it first.
+  virtual Result<AwsAuthObject> create(const core::ConfigMapContent& content) = 0;
+  // Replaces data and annotations if aws-auth is still at `resource_version`, keeping every other field of
+  // the object (labels, owner references, ...). kConflict when it moved on; kNotFound when it was deleted.
+  virtual Result<AwsAuthObject> update(const core::ConfigMapContent& content,
+                                       const std::string& resource_version) = 0;
+  // "namespace/name" of aws-auth, for messages.
+  virtual std::string describe() const = 0;
+};
+
+// Kubernetes Events about the rules ConfigMap, so `kubectl describe` tells an operator what happened.
+// Implementations aggregate repeats.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void normal(std::string_view reason, std::string_view message) = 0;
+  virtual void warning(std::string_view reason, std::string_view message) = 0;
+};
+
+// Time, injected so that tests control it.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::steady_clock::time_point now() = 0;
+  virtual std::chrono::system_clock::time_point wallNow() = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
+  std::chrono::system_clock::time_point wallNow() override { return std::chrono::system_clock::now(); }
+};
+
+}  // namespace aar::controller

@@ -1,0 +1,163 @@
+// In-memory implementations of the controller's ports, for tests/controller.
+// They behave like the real adapters in what the controller relies on: a store with resourceVersions that
+// rejects stale updates with kConflict, creates that fail with kAlreadyExists, and an outside writer hook.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/ports.hpp"
+
+namespace aar::controller::testing {
+
+class InMemoryIdentities : public IdentitySource {
+ public:
+  Result<std::vector<std::string>> listUserArns() override {
+    std::lock_guard lock(mu);
+    ++calls;
+    if (error) return *error;
+    return arns;
+  }
+  void set(std::vector<std::string> a) {
+    std::lock_guard lock(mu);
+    arns = std::move(a);
+  }
+  std::mutex mu;
+  std::vector<std::string> arns;
+  std::optional<Error> error;
+  int calls = 0;
+};
+
+class InMemoryRules : public RulesSource {
+ public:
+  Result<RulesSnapshot> read() override {
+    std::lock_guard lock(mu);
+    if (error) return *error;
+    return snapshot;
+  }
+  std::string describe() const override { return "kube-system/aws-auth-refresher"; }
+  void setText(std::string text) {
+    std::lock_guard lock(mu);
+    snapshot.state = RulesSnapshot::State::kPresent;
+    snapshot.map_users = std::move(text);
+    snapshot.resource_version = std::to_string(++version);
+  }
+  std::mutex mu;
+  RulesSnapshot snapshot;
+  std::optional<Error> error;
+  int version = 0;
+};
+
+class InMemoryAwsAuth : public AwsAuthStore {
+ public:
+  Result<std::optional<AwsAuthObject>> read() override {
+    std::lock_guard lock(mu);
+    ++reads;
+    if (read_error) return *read_error;
+    return object;
+  }
+  Result<std::optional<AwsAuthObject>> readFresh() override {
+    std::lock_guard lock(mu);
+    ++fresh_reads;
+    return object;
+  }
+  Result<AwsAuthObject> create(const core::ConfigMapContent& content) override {
+    std::lock_guard lock(mu);
+    if (object) return makeError(ErrorKind::kAlreadyExists, "configmaps \"aws-auth\" already exists");
+    object = AwsAuthObject{content, std::to_string(++rv)};
+    ++creates;
+    return *object;
+  }
+  Result<AwsAuthObject> update(const core::ConfigMapContent& content, const std::string& resource_version) override {
+    std::unique_lock lock(mu);
+    if (before_update) {
+      auto hook = before_update;
+      lock.unlock();
+      hook();
+      lock.lock();
+    }
+    ++update_attempts;
+    if (write_error) return *write_error;
+    if (!object) return makeError(ErrorKind::kNotFound, "configmaps \"aws-auth\" not found");
+    if (object->resource_version != resource_version) {
+      return makeError(ErrorKind::kConflict, "the object has been modified; please apply your changes to the "
+                                             "latest version and try again");
+    }
+    object = AwsAuthObject{content, std::to_string(++rv)};
+    ++updates;
+    return *object;
+  }
+  std::string describe() const override { return "kube-system/aws-auth"; }
+
+  // A write by someone else: bumps the resourceVersion.
+  void outsideWrite(const std::function<void(core::ConfigMapContent&)>& edit) {
+    std::lock_guard lock(mu);
+    if (!object) object = AwsAuthObject{};
+    edit(object->content);
+    object->resource_version = std::to_string(++rv);
+  }
+  std::optional<core::ConfigMapContent> content() {
+    std::lock_guard lock(mu);
+    if (!object) return std::nullopt;
+    return object->content;
+  }
+  std::string mapUsers() {
+    auto c = content();
+    if (!c || !c->data.count("mapUsers")) return "";
+    return c->data.at("mapUsers");
+  }
+
+  std::mutex mu;
+  std::optional<AwsAuthObject> object;
+  int rv = 100;
+  int reads = 0, fresh_reads = 0, creates = 0, updates = 0, update_attempts = 0;
+  std::optional<Error> read_error, write_error;
+  std::function<void()> before_update;  // runs without the lock held, so it may call outsideWrite()
+};
+
+class RecordingEvents : public EventSink {
+ public:
+  struct Event {
+    std::string type, reason, message;
+  };
+  void normal(std::string_view reason, std::string_view message) override { add("Normal", reason, message); }
+  void warning(std::string_view reason, std::string_view message) override { add("Warning", reason, message); }
+  std::vector<Event> all() {
+    std::lock_guard lock(mu);
+    return events;
+  }
+  bool has(std::string_view type, std::string_view reason) {
+    for (const auto& e : all()) {
+      if (e.type == type && e.reason == reason) return true;
+    }
+    return false;
+  }
+
+ private:
+  void add(std::string_view type, std::string_view reason, std::string_view message) {
+    std::lock_guard lock(mu);
+    events.push_back({std::string(type), std::string(reason), std::string(message)});
+  }
+  std::mutex mu;
+  std::vector<Event> events;
+};
+
+// A clock that moves only when told to.
+class ManualClock : public Clock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return steady; }
+  std::chrono::system_clock::time_point wallNow() override { return wall; }
+  void advance(std::chrono::nanoseconds d) {
+    steady += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+    wall += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  }
+  std::chrono::steady_clock::time_point steady{std::chrono::seconds(1000)};
+  std::chrono::system_clock::time_point wall{std::chrono::seconds(1700000000)};
+};
+
+}  // namespace aar::controller::testing
