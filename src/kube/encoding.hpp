@@ -1,0 +1,26 @@
+// Wire encodings the Kubernetes API uses: base64 (kubeconfig *-data fields, ExecCredential, binaryData) and
+// RFC 3339 timestamps (metav1.Time with seconds, metav1.MicroTime with microseconds).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aar::kube {
+
+// Standard alphabet with padding. Whitespace (newlines in PEM-like pastes) is ignored; anything else that is not
+// base64 yields nullopt.
+std::optional<std::string> base64Decode(std::string_view text);
+std::string base64Encode(std::string_view bytes);
+
+// Accepts "2006-01-02T15:04:05Z", with optional fraction (any number of digits) and a Z or ±hh:mm offset.
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
+// "2006-01-02T15:04:05Z" (metav1.Time).
+std::string formatRfc3339(std::chrono::system_clock::time_point t);
+// "2006-01-02T15:04:05.000000Z" (metav1.MicroTime, as Lease and events.k8s.io/v1 Event fields need).
+std::string formatRfc3339Micro(std::chrono::system_clock::time_point t);
+
+}  // namespace aar::kube

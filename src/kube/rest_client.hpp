@@ -1,0 +1,111 @@
+// RestClient: JSON requests to the Kubernetes API server over the shared HttpClient.
+//
+// - Authentication from a CredentialSource: "Authorization: Bearer <token>" and/or a client certificate. A 401
+//   invalidates the credentials and, when fresh ones may differ (a rotated token file, an exec plugin), the request
+//   is retried once with them.
+// - Failures are typed (see api_error.hpp). A 429 is retried after its Retry-After delay (capped), at most
+//   RestClientOptions::max_throttle_retries times, then returned as kTooManyRequests with the delay in the message.
+// - Every call has a timeout (RestClientOptions::request_timeout; streams: an idle timeout).
+// - User-Agent: userAgent(version) = "aws-auth-refresher/<version> (<os>/<arch>)".
+// - on_request (metrics hook) is called once per HTTP exchange with the method and the HTTP code (0 when no
+//   response arrived), from the calling thread.
+// - cancel() makes in-flight and later calls fail with kCancelled (shutdown). Irreversible; it also cancels
+//   every client made by fork().
+//
+// Secrets: the token and the Authorization header are never logged nor put in an error; errors carry the
+// method and path (without query) and the Status message.
+//
+// Thread-safety: every method is safe to call from several threads at once.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "kube/clock.hpp"
+#include "kube/config.hpp"
+#include "kube/credentials.hpp"
+#include "net/http_client.hpp"
+
+namespace aar::kube {
+
+// "aws-auth-refresher/<version> (<os>/<arch>)", e.g. "aws-auth-refresher/0.1.0 (linux/amd64)".
+std::string userAgent(std::string_view version);
+
+struct RestClientOptions {
+  std::string user_agent = userAgent("dev");                   // Default: userAgent("dev"); the app passes its version
+  std::chrono::milliseconds connect_timeout{5000};             // Default: 5 s
+  std::chrono::milliseconds request_timeout{30000};            // Default: 30 s per request
+  int max_throttle_retries = 3;                                 // Default: 3 retries of a 429
+  std::chrono::seconds max_retry_after{30};                     // Default: a Retry-After longer than this is capped
+  // Metrics hook: HTTP method ("GET", "PUT", ...) and code (0: no response). Default: none.
+  std::function<void(std::string_view method, int code)> on_request;
+  // How Retry-After waits happen. Default: a sleep that ends early on cancel().
+  SleepFn sleep;
+};
+
+class RestClient {
+ public:
+  // Builds the credential source from `config` (see credentials.hpp).
+  static Result<std::unique_ptr<RestClient>> create(const ConnectionConfig& config, RestClientOptions options = {},
+                                                    const CredentialOptions& credential_options = {});
+
+  RestClient(ConnectionConfig config, std::shared_ptr<CredentialSource> credentials, RestClientOptions options);
+  ~RestClient();
+  RestClient(const RestClient&) = delete;
+  RestClient& operator=(const RestClient&) = delete;
+
+  // `path` is absolute from the server root and already encoded, query included:
+  // "/api/v1/namespaces/kube-system/configmaps/aws-auth". Success: the parsed JSON body (null for an empty body).
+  Result<nlohmann::json> get(const std::string& path);
+  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
+  Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body);
+  // content_type: "application/merge-patch+json" (Default), "application/strategic-merge-patch+json",
+  // "application/json-patch+json".
+  Result<nlohmann::json> patch(const std::string& path, const nlohmann::json& body,
+                               std::string_view content_type = "application/merge-patch+json");
+  Result<nlohmann::json> remove(const std::string& path);
+
+  // A streaming GET (watch): each chunk of the body goes to on_chunk (return false to stop: then ok). Ok when
+  // the server ends the stream; typed errors for a non-2xx status; kTimeout when nothing arrives for
+  // idle_timeout; kCancelled after cancel().
+  Status stream(const std::string& path, const net::BodyChunkHandler& on_chunk, std::chrono::milliseconds idle_timeout);
+
+  // A client with the same server, credentials and options but its own connections, so that cancelling it
+  // (e.g. to stop one watch within milliseconds) leaves this one working. Cancelling this one cancels it too.
+  std::shared_ptr<RestClient> fork();
+
+  void cancel();
+  bool cancelled() const;
+
+  const ConnectionConfig& config() const { return config_; }
+  const RestClientOptions& options() const { return options_; }
+
+ private:
+  Result<net::HttpResponse> send(const std::string& method, const std::string& path, const std::string* body,
+                                 std::string_view content_type);
+  Result<nlohmann::json> call(const std::string& method, const std::string& path, const nlohmann::json* body,
+                              std::string_view content_type = "application/json");
+  Result<std::shared_ptr<net::HttpClient>> transportFor(const ClientCredentials& creds);
+  void waitRetryAfter(std::chrono::milliseconds d);
+
+  const ConnectionConfig config_;
+  const std::shared_ptr<CredentialSource> credentials_;
+  const RestClientOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cancel_cv_;
+  bool cancelled_ = false;
+  std::shared_ptr<net::HttpClient> http_;   // rebuilt when the client certificate changes
+  ClientCredentials http_creds_;            // the certificate http_ was built with (token unused)
+  std::vector<std::weak_ptr<RestClient>> children_;
+};
+
+}  // namespace aar::kube
