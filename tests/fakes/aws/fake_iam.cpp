@@ -417,6 +417,8 @@ FakeIam::FakeIam() : FakeIam(Options{}) {}
 
 FakeIam::FakeIam(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  // Headers and body go out in separate writes; without TCP_NODELAY the body waits for a delayed ACK (~40 ms).
+  impl_->server.set_tcp_nodelay(true);
   impl_->server.Post(
       "/", [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); });
 }

@@ -1,0 +1,173 @@
+#include "aws/iam_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "aws/sigv4.hpp"
+
+namespace aar::aws {
+namespace {
+
+constexpr char kService[] = "iam";
+constexpr char kApiVersion[] = "2010-05-08";
+constexpr char kContentType[] = "application/x-www-form-urlencoded; charset=utf-8";
+constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
+constexpr int kMaxPages = 100000;                     // a bound on a listing that never ends
+
+// Removes every occurrence of a secret from a message that came from outside (a server's error text).
+void redact(std::string& text, const std::string& secret) {
+  if (secret.size() < 4) return;
+  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+    text.replace(pos, secret.size(), "<redacted>");
+  }
+}
+
+std::string hostHeader(const UrlParts& url) {
+  std::string host = url.host;
+  const std::string default_port = url.scheme == "https" ? ":443" : ":80";
+  if (host.size() > default_port.size() &&
+      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
+    host.resize(host.size() - default_port.size());
+  }
+  return host;
+}
+
+}  // namespace
+
+IamClient::IamClient(net::HttpClient& http, CredentialsProvider& credentials, IamClientOptions options)
+    : http_(http), credentials_(credentials), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options_.random) options_.random = defaultRandom();
+  if (!options_.sleep) {
+    options_.sleep = [this](std::chrono::milliseconds d) {
+      const auto until = std::chrono::steady_clock::now() + d;
+      while (!http_.cancelled() && std::chrono::steady_clock::now() < until) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        std::this_thread::sleep_for(std::min(left, kSleepSlice));
+      }
+    };
+  }
+  options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
+  options_.max_items = std::clamp(options_.max_items, 1, 1000);
+  url_ = options_.endpoint.url + "/";
+  auto parts = splitUrl(options_.endpoint.url);
+  if (parts.ok()) host_ = hostHeader(*parts);  // an invalid URL fails in call() with the HttpClient's error
+}
+
+Result<std::vector<IamUser>> IamClient::listUsers(const std::string& path_prefix, AwsError* details) {
+  return list(IamListKind::kUsers, path_prefix, details);
+}
+
+Result<std::vector<IamRole>> IamClient::listRoles(const std::string& path_prefix, AwsError* details) {
+  return list(IamListKind::kRoles, path_prefix, details);
+}
+
+Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::string& path_prefix,
+                                               AwsError* details) {
+  const std::string_view operation = kind == IamListKind::kUsers ? "ListUsers" : "ListRoles";
+  std::vector<IamEntity> items;
+  std::string marker;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    std::string body = "Action=";
+    body += operation;
+    body += "&Version=";
+    body += kApiVersion;
+    body += "&MaxItems=" + std::to_string(options_.max_items);
+    if (!marker.empty()) body += "&Marker=" + sigv4::uriEncode(marker, false);
+    if (!path_prefix.empty()) body += "&PathPrefix=" + sigv4::uriEncode(path_prefix, false);
+
+    auto response = call(operation, body, details);
+    if (!response.ok()) {
+      Error e = response.error();
+      e.message += " (page " + std::to_string(page) + "; the listing is discarded)";
+      return e;
+    }
+    auto parsed = parseIamListPageInto(*response, kind, items);
+    if (!parsed.ok()) {
+      Error e = parsed.error();
+      e.message += " (page " + std::to_string(page) + "; the listing is discarded)";
+      return e;
+    }
+    if (!parsed->truncated) {
+      spdlog::debug("IAM {}: {} items in {} page(s)", operation, items.size(), page);
+      return items;
+    }
+    if (parsed->marker == marker) {
+      return makeError(ErrorKind::kParse, std::string("IAM ") + std::string(operation) +
+                                              ": the same Marker came back twice (page " +
+                                              std::to_string(page) + ", request id " + parsed->request_id +
+                                              ")");
+    }
+    marker = std::move(parsed->marker);
+  }
+  return makeError(ErrorKind::kInternal, std::string("IAM ") + std::string(operation) + ": more than " +
+                                             std::to_string(kMaxPages) + " pages");
+}
+
+Result<std::string> IamClient::call(std::string_view operation, const std::string& body, AwsError* details) {
+  const int attempts = options_.retry.max_attempts;
+  for (int attempt = 1;; ++attempt) {
+    if (http_.cancelled()) {
+      return makeError(ErrorKind::kCancelled, "IAM " + std::string(operation) + ": cancelled");
+    }
+    auto creds = credentials_.get();
+    if (!creds.ok()) {
+      Error e = creds.error();
+      e.message = "IAM " + std::string(operation) + ": no credentials: " + e.message;
+      return e;
+    }
+
+    sigv4::Request to_sign;
+    to_sign.method = "POST";
+    to_sign.path = "/";
+    to_sign.headers = {{"Host", host_}, {"Content-Type", kContentType}};
+    to_sign.body = body;
+    sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};
+
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = url_;
+    request.headers = to_sign.headers;
+    for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
+    request.body = body;
+    request.timeout = options_.request_timeout;
+
+    auto response = http_.perform(request);
+    Error failure;
+    AwsError aws;
+    bool retryable = false;
+    if (!response.ok()) {
+      failure = response.error();
+      if (options_.on_request) options_.on_request(operation, errorKindName(failure.kind));
+      if (failure.kind == ErrorKind::kCancelled) return failure;
+      retryable = isRetryableAwsFailure(0, "", failure.kind);
+      failure.message = "IAM " + std::string(operation) + ": " + failure.message;
+      aws.message = failure.message;
+    } else {
+      if (options_.on_request) options_.on_request(operation, std::to_string(response->status));
+      if (response->status >= 200 && response->status < 300) return std::move(response->body);
+      aws = parseAwsErrorXml(response->body).value_or(AwsError{});
+      aws.http_status = response->status;
+      if (aws.request_id.empty()) aws.request_id = response->header("x-amzn-requestid").value_or("");
+      redact(aws.message, creds->secret_access_key);
+      redact(aws.message, creds->session_token);
+      failure = toError(aws, "IAM", operation);
+      retryable = isRetryableAwsFailure(aws.http_status, aws.code, failure.kind);
+    }
+
+    if (!retryable || attempt >= attempts) {
+      if (details != nullptr) *details = aws;
+      if (attempt > 1) failure.message += " after " + std::to_string(attempt) + " attempts";
+      return failure;
+    }
+    auto delay = backoffDelay(options_.retry, attempt - 1, options_.random());
+    spdlog::warn("IAM {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt, attempts,
+                 failure.toString(), delay.count());
+    options_.sleep(delay);
+  }
+}
+
+}  // namespace aar::aws

@@ -1,0 +1,85 @@
+// IamClient: lists IAM users and roles over the Query protocol, signed with SigV4, retried as the AWS SDKs'
+// standard mode does.
+//
+// Each request: POST <endpoint>/ with a form body (Action=ListUsers&Version=2010-05-08&MaxItems=...), content
+// type "application/x-www-form-urlencoded; charset=utf-8", credentials fetched from the provider per request
+// (a cached provider makes that cheap) and signed for service "iam" in the endpoint's signing region. The
+// HttpClient supplies the connect timeout; every request carries IamClientOptions::request_timeout as its
+// total timeout.
+//
+// Listing: MaxItems per page and Marker pagination until IsTruncated is false (IAM may return fewer items
+// than asked while more remain). A listing returns every page or fails as a whole: never a partial list.
+//
+// Retries (per request, not per listing): throttling codes, transient codes, HTTP 5xx, connection errors and
+// timeouts, up to RetryPolicy::max_attempts with full-jitter exponential backoff. Other 4xx and parse errors
+// are not retried. HttpClient::cancel() ends a listing at once with kCancelled, also during a backoff wait.
+//
+// Errors: the aar::Error message says operation, HTTP status, AWS code, message and request id; the optional
+// AwsError out-parameter gets the same as fields. Secrets (secret key, session token) never appear in an
+// error message or a log line.
+//
+// Thread-safety: listUsers/listRoles may run on several threads at once if the injected functions
+// (clock, sleep, random, on_request) are thread-safe; the defaults are.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/aws_error.hpp"
+#include "aws/credentials.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/iam_xml.hpp"
+#include "aws/retry.hpp"
+#include "core/result.hpp"
+#include "net/http_client.hpp"
+
+namespace aar::aws {
+
+// Called once per HTTP request attempt: operation ("ListUsers") and result code — the HTTP status as text
+// ("200", "400", "503") or, when no response arrived, the error kind name ("Network", "Timeout",
+// "Cancelled").
+using IamRequestHook = std::function<void(std::string_view operation, std::string_view code)>;
+
+struct IamClientOptions {
+  Endpoint endpoint;                                 // from iamEndpoint(); required
+  RetryPolicy retry;                                 // Default: 3 attempts, 100 ms base, 20 s cap
+  std::chrono::milliseconds request_timeout{10000};  // Default: 10 s per attempt
+  int max_items = 1000;                              // Default: 1000 (IAM's maximum)
+  // Default: system_clock::now. The signing time.
+  std::function<std::chrono::system_clock::time_point()> clock;
+  // Default: a real sleep that wakes early when the HttpClient is cancelled.
+  SleepFn sleep;
+  // Default: defaultRandom().
+  RandomFn random;
+  // Default: none.
+  IamRequestHook on_request;
+};
+
+class IamClient {
+ public:
+  // http and credentials must outlive the client.
+  IamClient(net::HttpClient& http, CredentialsProvider& credentials, IamClientOptions options);
+
+  // Every user (ARN and name), in IAM's order. path_prefix "" lists all. On failure with an AWS error
+  // response, *details (when given) receives it.
+  Result<std::vector<IamUser>> listUsers(const std::string& path_prefix = "", AwsError* details = nullptr);
+
+  // Every role, the same way.
+  Result<std::vector<IamRole>> listRoles(const std::string& path_prefix = "", AwsError* details = nullptr);
+
+ private:
+  Result<std::vector<IamEntity>> list(IamListKind kind, const std::string& path_prefix, AwsError* details);
+  // One request with retries; the 2xx body on success.
+  Result<std::string> call(std::string_view operation, const std::string& body, AwsError* details);
+
+  net::HttpClient& http_;
+  CredentialsProvider& credentials_;
+  IamClientOptions options_;
+  std::string url_;   // endpoint URL + "/"
+  std::string host_;  // Host header value
+};
+
+}  // namespace aar::aws

@@ -1,0 +1,71 @@
+#include "aws/iam_xml.hpp"
+
+#include <pugixml.hpp>
+
+namespace aar::aws {
+namespace {
+
+struct Names {
+  const char* response;
+  const char* result;
+  const char* list;
+  const char* name;
+};
+
+constexpr Names kUsers{"ListUsersResponse", "ListUsersResult", "Users", "UserName"};
+constexpr Names kRoles{"ListRolesResponse", "ListRolesResult", "Roles", "RoleName"};
+
+Error parseError(const Names& n, std::string what) {
+  return makeError(ErrorKind::kParse, std::string("IAM ") + n.response + ": " + std::move(what));
+}
+
+}  // namespace
+
+Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind,
+                                         std::vector<IamEntity>& out) {
+  const Names& n = kind == IamListKind::kUsers ? kUsers : kRoles;
+  pugi::xml_document doc;
+  pugi::xml_parse_result parsed =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed) return parseError(n, std::string("malformed XML: ") + parsed.description());
+  pugi::xml_node root = doc.child(n.response);
+  if (!root) return parseError(n, "unexpected document element");
+  pugi::xml_node result = root.child(n.result);
+  if (!result) return parseError(n, std::string("missing ") + n.result);
+
+  IamListPage page;
+  page.request_id = root.child("ResponseMetadata").child_value("RequestId");
+  std::string_view truncated = result.child_value("IsTruncated");
+  if (truncated == "true") {
+    page.truncated = true;
+  } else if (truncated != "false") {
+    return parseError(n, "IsTruncated is neither true nor false");
+  }
+  page.marker = result.child_value("Marker");
+  if (page.truncated && page.marker.empty()) return parseError(n, "truncated page without a Marker");
+
+  pugi::xml_node list = result.child(n.list);
+  if (!list) return parseError(n, std::string("missing ") + n.list);
+  const size_t before = out.size();
+  size_t index = 0;
+  for (pugi::xml_node member = list.child("member"); member;
+       member = member.next_sibling("member"), ++index) {
+    IamEntity e{member.child_value("Arn"), member.child_value(n.name)};
+    if (e.arn.empty() || e.name.empty()) {
+      out.resize(before);
+      return parseError(n, "member " + std::to_string(index) + " lacks Arn or " + n.name);
+    }
+    out.push_back(std::move(e));
+  }
+  return page;
+}
+
+Result<IamListPage> parseIamListPage(std::string_view xml, IamListKind kind) {
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(xml, kind, items);
+  if (!page.ok()) return page.error();
+  page->items = std::move(items);
+  return page;
+}
+
+}  // namespace aar::aws

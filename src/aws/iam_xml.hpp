@@ -1,0 +1,46 @@
+// Parsing of IAM's ListUsers / ListRoles XML responses (Query protocol, API version 2010-05-08).
+//
+// Shapes from the IAM API model: <ListUsersResponse><ListUsersResult><Users><member><Path/><UserName/>
+// <UserId/><Arn/><CreateDate/></member>...</Users><IsTruncated/><Marker/></ListUsersResult>
+// <ResponseMetadata><RequestId/></ResponseMetadata></ListUsersResponse>, and the same for roles with
+// Roles/RoleName. Only what the controller needs is kept (ARN and name), so 10k users stay small.
+//
+// Strict: a document of another shape, a member without Arn or name, an IsTruncated that is neither "true"
+// nor "false", or a truncated page without a Marker is a kParse error — never a shorter list. Thread-safety:
+// pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace aar::aws {
+
+// A user or a role, as the controller needs it.
+struct IamEntity {
+  std::string arn;
+  std::string name;  // UserName or RoleName
+  bool operator==(const IamEntity&) const = default;
+};
+using IamUser = IamEntity;
+using IamRole = IamEntity;
+
+enum class IamListKind { kUsers, kRoles };
+
+struct IamListPage {
+  std::vector<IamEntity> items;
+  bool truncated = false;
+  std::string marker;  // non-empty when truncated
+  std::string request_id;
+};
+
+// Parses one page; its entities are in `items`.
+Result<IamListPage> parseIamListPage(std::string_view xml, IamListKind kind);
+
+// Same, appending the entities to `out` instead (so a listing builds one vector without copying pages);
+// `items` of the result stays empty. On error `out` is left as it was.
+Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind, std::vector<IamEntity>& out);
+
+}  // namespace aar::aws
