@@ -1,0 +1,218 @@
+// Proves FakeIam faithful with an official AWS client: Debian's python3-boto3 (in /usr/bin/python3, not the
+// pyenv python3 on PATH) lists users through boto3's paginator and is refused with SignatureDoesNotMatch when
+// its secret is wrong. Skips, saying so, only when /usr/bin/python3 or boto3 is absent.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "fakes/aws/fake_iam.hpp"
+
+extern char** environ;
+
+namespace aar::fakes {
+namespace {
+
+constexpr char kPython[] = "/usr/bin/python3";
+constexpr char kAkid[] = "AKIABOTO3FAKEIAM0001";
+constexpr char kSecret[] = "boto3/SecretKey+ForTheFakeIam0000000000";
+constexpr int kSkipExit = 3;
+constexpr auto kTimeout = std::chrono::seconds(60);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs the script with a clean environment holding only what boto3 needs; kills it (by pid) on timeout.
+RunResult runScript(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  RunResult result;
+  int fds[2];
+  if (pipe(fds) != 0) return result;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::vector<char*> argv, envp;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return result;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    result.out.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  if (std::chrono::steady_clock::now() >= deadline) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class IamBoto3Test : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is absent: cannot run the boto3 check";
+    ASSERT_GT(fake_.start(), 0);
+    fake_.allowCredentials(kAkid, kSecret);
+    home_ = std::filesystem::temp_directory_path() / ("aar-boto3-" + std::to_string(getpid()));
+    std::filesystem::create_directories(home_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(home_, ec);
+  }
+
+  // Runs boto3_list_users.py; skips the test when boto3 is not installed.
+  nlohmann::json listUsers(const std::string& secret, const std::string& token = "",
+                           const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{kPython, std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_list_users.py",
+                                  "--endpoint", fake_.url()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> env{"PATH=/usr/bin:/bin",
+                                 "HOME=" + home_.string(),
+                                 "AWS_ACCESS_KEY_ID=" + std::string(kAkid),
+                                 "AWS_SECRET_ACCESS_KEY=" + secret,
+                                 "AWS_CONFIG_FILE=/dev/null",
+                                 "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+                                 "AWS_EC2_METADATA_DISABLED=true",
+                                 "NO_PROXY=127.0.0.1",
+                                 "no_proxy=127.0.0.1"};
+    if (!token.empty()) env.push_back("AWS_SESSION_TOKEN=" + token);
+    RunResult r = runScript(args, env);
+    if (r.exit_code == kSkipExit) {
+      skipped_ = true;
+      return nullptr;
+    }
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << r.out;
+    return doc;
+  }
+
+  FakeIam fake_;
+  std::filesystem::path home_;
+  bool skipped_ = false;
+};
+
+#define SKIP_IF_NO_BOTO3() \
+  if (skipped_)            \
+  GTEST_SKIP() << "python3-boto3 is not installed for " << kPython << " (scripts/setup.sh installs it)"
+
+TEST_F(IamBoto3Test, Boto3ListsEveryUserAcrossPages) {
+  fake_.addUsers(250, "boto-", "/team/");
+  fake_.addUser("outsider", "/other/");
+  auto doc = listUsers(kSecret, "", {"--page-size", "100"});
+  SKIP_IF_NO_BOTO3();
+  ASSERT_TRUE(doc.value("ok", false)) << doc.dump();
+  ASSERT_EQ(doc["users"].size(), 251u);
+  EXPECT_EQ(doc["pages"], 3);
+  EXPECT_EQ(doc["users"][0]["UserName"], "boto-00000");
+  EXPECT_EQ(doc["users"][0]["Arn"], fake_.userArn("boto-00000", "/team/"));
+  EXPECT_EQ(doc["users"][0]["Path"], "/team/");
+  EXPECT_EQ(doc["users"][250]["Arn"], "arn:aws:iam::123456789012:user/other/outsider");
+  EXPECT_EQ(doc["users"][0]["CreateDate"], "2019-06-01T12:00:00+00:00");
+
+  auto log = fake_.requests();
+  ASSERT_EQ(log.size(), 3u);
+  for (size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].action, "ListUsers");
+    EXPECT_EQ(log[i].status, 200);
+    EXPECT_EQ(log[i].max_items, 100);
+    EXPECT_EQ(log[i].page, static_cast<int>(i) + 1);
+    EXPECT_EQ(log[i].access_key_id, kAkid);
+  }
+}
+
+TEST_F(IamBoto3Test, Boto3FollowsMarkersWhenPagesComeBackShort) {
+  fake_.addUsers(120, "short-");
+  fake_.setPageCap(50);
+  auto doc = listUsers(kSecret);
+  SKIP_IF_NO_BOTO3();
+  ASSERT_TRUE(doc.value("ok", false)) << doc.dump();
+  EXPECT_EQ(doc["users"].size(), 120u);
+  EXPECT_EQ(doc["pages"], 3);
+}
+
+TEST_F(IamBoto3Test, Boto3SendsPathPrefix) {
+  fake_.addUser("a", "/eng/");
+  fake_.addUser("b", "/ops/");
+  auto doc = listUsers(kSecret, "", {"--path-prefix", "/eng/"});
+  SKIP_IF_NO_BOTO3();
+  ASSERT_TRUE(doc.value("ok", false)) << doc.dump();
+  ASSERT_EQ(doc["users"].size(), 1u);
+  EXPECT_EQ(doc["users"][0]["UserName"], "a");
+  EXPECT_EQ(fake_.requests().at(0).path_prefix, "/eng/");
+}
+
+TEST_F(IamBoto3Test, Boto3GetsSignatureDoesNotMatchWithAWrongSecret) {
+  fake_.addUsers(3, "x");
+  auto doc = listUsers(std::string(kSecret) + "-wrong");
+  SKIP_IF_NO_BOTO3();
+  ASSERT_FALSE(doc.value("ok", true)) << doc.dump();
+  EXPECT_EQ(doc["code"], "SignatureDoesNotMatch");
+  EXPECT_EQ(doc["status"], 403);
+  EXPECT_FALSE(doc["request_id"].get<std::string>().empty());
+  ASSERT_EQ(fake_.requests().size(), 1u);
+  EXPECT_EQ(fake_.requests()[0].error_code, "SignatureDoesNotMatch");
+}
+
+TEST_F(IamBoto3Test, Boto3SignsItsSessionToken) {
+  const std::string token = "FwoGZXIvYXdzEBoaDFAKE+session/token==";
+  fake_.allowCredentials(kAkid, kSecret, token);
+  fake_.addUsers(2, "t");
+  auto doc = listUsers(kSecret, token);
+  SKIP_IF_NO_BOTO3();
+  ASSERT_TRUE(doc.value("ok", false)) << doc.dump();
+  EXPECT_EQ(doc["users"].size(), 2u);
+
+  auto refused = listUsers(kSecret, token + "x");
+  ASSERT_FALSE(refused.value("ok", true)) << refused.dump();
+  EXPECT_EQ(refused["code"], "InvalidClientTokenId");
+}
+
+TEST_F(IamBoto3Test, Boto3RetriesTheFakesThrottlingAsItsStandardModeDoes) {
+  fake_.addUsers(2, "t");
+  fake_.throttleNext(1);
+  auto doc = listUsers(kSecret);  // the script allows boto3 one retry
+  SKIP_IF_NO_BOTO3();
+  ASSERT_TRUE(doc.value("ok", false)) << doc.dump();
+  auto log = fake_.requests();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].status, 400);
+  EXPECT_EQ(log[0].error_code, "Throttling");
+  EXPECT_EQ(log[1].status, 200);
+
+  fake_.clearLog();
+  fake_.throttleNext(2);
+  auto refused = listUsers(kSecret);
+  ASSERT_FALSE(refused.value("ok", true)) << refused.dump();
+  EXPECT_EQ(refused["code"], "Throttling");
+  EXPECT_EQ(refused["status"], 400);
+}
+
+}  // namespace
+}  // namespace aar::fakes
