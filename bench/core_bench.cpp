@@ -1,0 +1,139 @@
+// Benchmarks of the pure core (issue 2, Performance): matching, reconcile + emit, parsing a large aws-auth.
+// Run a Release-ish build: `cmake -B build-bench -DCMAKE_BUILD_TYPE=Release && build-bench/bench/core_bench`.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/aws_auth_codec.hpp"
+#include "core/reconcile.hpp"
+#include "core/rules.hpp"
+
+namespace {
+
+using aar::core::ConfigMapContent;
+using aar::core::RuleSet;
+
+constexpr size_t kUsers = 10000;
+constexpr size_t kRules = 200;
+
+// 200 rules, one per team, each anchored like the seed README's; users spread over the teams. ARNs are kept
+// around 46 characters so that 10,000 entries fit the 1 MiB ConfigMap limit (see docs/core.md for the sizes).
+std::string rulesYaml(size_t n) {
+  std::string yaml;
+  for (size_t i = 0; i < n; ++i) {
+    yaml += "- arnRegex: ^arn:aws:iam::123456789012:user/tmp-t" + std::to_string(i) +
+            "-.*$\n  username: team" + std::to_string(i) + "\n  groups:\n  - dev\n";
+  }
+  return yaml;
+}
+
+std::vector<std::string> userArns(size_t n, size_t teams) {
+  std::vector<std::string> arns;
+  arns.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "arn:aws:iam::123456789012:user/tmp-t%zu-%08zx", i % teams,
+                  (i * 2654435761u) & 0xffffffffu);
+    arns.emplace_back(buf);
+  }
+  return arns;
+}
+
+RuleSet parsedRules() {
+  auto rules = RuleSet::parse(rulesYaml(kRules));
+  if (!rules.ok()) std::abort();
+  return *rules;
+}
+
+ConfigMapContent baseAwsAuth() {
+  ConfigMapContent c;
+  c.data["mapRoles"] =
+      "- rolearn: arn:aws:iam::123456789012:role/eks-node\n  username: system:node:{{EC2PrivateDNSName}}\n"
+      "  groups:\n  - system:bootstrappers\n  - system:nodes\n";
+  c.data["mapUsers"] =
+      "- userarn: arn:aws:iam::123456789012:user/admin\n  username: admin\n  groups:\n  - system:masters\n";
+  return c;
+}
+
+void BM_Match10kArnsAgainst200Rules(benchmark::State& state) {
+  const RuleSet rules = parsedRules();
+  const auto arns = userArns(kUsers, kRules);
+  for (auto _ : state) {
+    size_t matched = 0;
+    for (const auto& arn : arns) matched += rules.firstMatch(arn).has_value();
+    benchmark::DoNotOptimize(matched);
+  }
+  state.SetItemsProcessed(state.iterations() * arns.size());
+}
+BENCHMARK(BM_Match10kArnsAgainst200Rules)->Unit(benchmark::kMillisecond);
+
+// First run: 10,000 users to add (reconcile, emit, parse the output back to check it).
+void BM_ReconcileAndEmit10kUsers200RulesFromEmpty(benchmark::State& state) {
+  const RuleSet rules = parsedRules();
+  const auto arns = userArns(kUsers, kRules);
+  const ConfigMapContent current = baseAwsAuth();
+  for (auto _ : state) {
+    auto result = aar::core::reconcile(rules, arns, current);
+    if (!result.ok() || result->managed_count != kUsers) state.SkipWithError("reconcile failed");
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_ReconcileAndEmit10kUsers200RulesFromEmpty)->Unit(benchmark::kMillisecond);
+
+// Steady state with churn: 10,000 managed users, 100 leave and 100 arrive (re-emit everything).
+void BM_ReconcileAndEmit10kUsers200RulesWithChurn(benchmark::State& state) {
+  const RuleSet rules = parsedRules();
+  auto arns = userArns(kUsers + 100, kRules);
+  auto first = aar::core::reconcile(rules, std::vector<std::string>(arns.begin(), arns.begin() + kUsers),
+                                    baseAwsAuth());
+  if (!first.ok()) std::abort();
+  const std::vector<std::string> next(arns.begin() + 100, arns.end());
+  for (auto _ : state) {
+    auto result = aar::core::reconcile(rules, next, first->desired);
+    if (!result.ok() || !result->changed) state.SkipWithError("reconcile failed");
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_ReconcileAndEmit10kUsers200RulesWithChurn)->Unit(benchmark::kMillisecond);
+
+// Steady state, nothing changed: the common cycle (parse current, match, compare; no emit).
+void BM_Reconcile10kUsers200RulesNoChange(benchmark::State& state) {
+  const RuleSet rules = parsedRules();
+  const auto arns = userArns(kUsers, kRules);
+  auto first = aar::core::reconcile(rules, arns, baseAwsAuth());
+  if (!first.ok()) std::abort();
+  for (auto _ : state) {
+    auto result = aar::core::reconcile(rules, arns, first->desired);
+    if (!result.ok() || result->changed) state.SkipWithError("reconcile failed");
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_Reconcile10kUsers200RulesNoChange)->Unit(benchmark::kMillisecond);
+
+void BM_Parse10kEntryMapUsers(benchmark::State& state) {
+  auto first = aar::core::reconcile(parsedRules(), userArns(kUsers, kRules), baseAwsAuth());
+  if (!first.ok()) std::abort();
+  const std::string text = first->desired.data.at("mapUsers");
+  for (auto _ : state) {
+    auto entries = aar::core::parseMapUsers(text);
+    if (!entries.ok() || entries->size() != kUsers + 1) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(entries);
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_Parse10kEntryMapUsers)->Unit(benchmark::kMillisecond);
+
+void BM_Parse200Rules(benchmark::State& state) {
+  const std::string yaml = rulesYaml(kRules);
+  for (auto _ : state) {
+    auto rules = RuleSet::parse(yaml);
+    benchmark::DoNotOptimize(rules);
+  }
+}
+BENCHMARK(BM_Parse200Rules)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

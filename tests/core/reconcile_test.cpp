@@ -1,0 +1,346 @@
+#include "core/reconcile.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/aws_auth_codec.hpp"
+#include "core/ownership.hpp"
+
+namespace aar::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kSeedRules[] = R"(- arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
+  username: foo
+  groups:
+  - system:masters
+- arnRegex: ^arn:aws:iam::1234567890:user/tmp-bar-.*$
+  username: bar
+  groups:
+  - developers
+)";
+constexpr char kNodeRole[] = R"(- rolearn: arn:aws:iam::1234567890:role/eks-node
+  username: system:node:{{EC2PrivateDNSName}}
+  groups:
+  - system:bootstrappers
+  - system:nodes
+)";
+constexpr char kAdmin[] = R"(# hand-written
+- userarn: arn:aws:iam::1234567890:user/admin
+  username: admin
+  groups:
+  - system:masters
+)";
+constexpr char kFooOne[] = "arn:aws:iam::1234567890:user/tmp-foo-one";
+constexpr char kBarOne[] = "arn:aws:iam::1234567890:user/tmp-bar-one";
+constexpr char kBarTwo[] = "arn:aws:iam::1234567890:user/tmp-bar-two";
+constexpr char kAdminArn[] = "arn:aws:iam::1234567890:user/admin";
+
+RuleSet rules(const std::string& yaml) {
+  auto r = RuleSet::parse(yaml);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r.ok() ? *r : RuleSet();
+}
+
+ConfigMapContent seedAwsAuth() {
+  ConfigMapContent c;
+  c.data[kMapRolesKey] = kNodeRole;
+  c.data[kMapUsersKey] = kAdmin;
+  c.annotations["kubectl.kubernetes.io/last-applied-configuration"] = "{\"x\": 1}";
+  return c;
+}
+
+ReconcileResult mustReconcile(const RuleSet& r, const std::vector<std::string>& arns,
+                              const ConfigMapContent& c) {
+  auto result = reconcile(r, arns, c);
+  EXPECT_TRUE(result.ok()) << result.error().message;
+  return result.ok() ? *result : ReconcileResult{};
+}
+
+std::vector<UserMapping> users(const ConfigMapContent& c) {
+  auto entries = parseMapUsers(c.data.at(kMapUsersKey));
+  EXPECT_TRUE(entries.ok());
+  std::vector<UserMapping> out;
+  for (const auto& e : *entries) out.push_back(e.mapping);
+  return out;
+}
+
+UserMapping user(std::string arn, std::string name, std::vector<std::string> groups) {
+  return UserMapping{std::move(arn), std::move(name), std::move(groups), std::nullopt};
+}
+
+std::string describe(const Change& c) {
+  return std::string(changeKindName(c.kind)) + " " + c.arn + " " + c.username;
+}
+
+std::vector<std::string> describe(const std::vector<Change>& changes) {
+  std::vector<std::string> out;
+  for (const auto& c : changes) out.push_back(describe(c));
+  return out;
+}
+
+TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAdmin) {
+  const RuleSet seed = rules(kSeedRules);
+  const ConfigMapContent start = seedAwsAuth();
+
+  // Step 1: only tmp-foo-one exists.
+  ReconcileResult one = mustReconcile(seed, {kFooOne, kAdminArn}, start);
+  EXPECT_TRUE(one.changed);
+  EXPECT_THAT(describe(one.changes), ElementsAre(std::string("added ") + kFooOne + " foo"));
+  EXPECT_EQ(one.changes[0].rule_index, 0u);
+  EXPECT_THAT(users(one.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                              user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_EQ(one.desired.data.at(kMapRolesKey), kNodeRole);
+  EXPECT_EQ(one.desired.annotations.at("kubectl.kubernetes.io/last-applied-configuration"), "{\"x\": 1}");
+  EXPECT_EQ(one.managed_count, 1u);
+  EXPECT_THAT(one.desired.data.at(kMapUsersKey),
+              HasSubstr("- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"
+                        "  username: foo\n"
+                        "  groups:\n"
+                        "    - system:masters\n"));
+
+  // Step 2: tmp-bar-one and tmp-bar-two appear.
+  ReconcileResult two = mustReconcile(seed, {kFooOne, kBarOne, kBarTwo, kAdminArn}, one.desired);
+  EXPECT_TRUE(two.changed);
+  EXPECT_THAT(describe(two.changes), ElementsAre(std::string("added ") + kBarOne + " bar",
+                                                 std::string("added ") + kBarTwo + " bar"));
+  EXPECT_THAT(users(two.desired),
+              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "bar", {"developers"}),
+                          user(kBarTwo, "bar", {"developers"}), user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_EQ(two.desired.data.at(kMapRolesKey), kNodeRole);
+
+  // Step 3: tmp-foo-one and tmp-bar-two are deleted.
+  ReconcileResult three = mustReconcile(seed, {kBarOne, kAdminArn}, two.desired);
+  EXPECT_TRUE(three.changed);
+  EXPECT_THAT(describe(three.changes), ElementsAre(std::string("removed ") + kBarTwo + " bar",
+                                                   std::string("removed ") + kFooOne + " foo"));
+  EXPECT_THAT(users(three.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                user(kBarOne, "bar", {"developers"})));
+  EXPECT_EQ(three.desired.data.at(kMapRolesKey), kNodeRole);
+  EXPECT_EQ(three.managed_count, 1u);
+
+  // And then nothing changes.
+  ReconcileResult again = mustReconcile(seed, {kBarOne, kAdminArn}, three.desired);
+  EXPECT_FALSE(again.changed);
+  EXPECT_EQ(again.desired, three.desired);
+}
+
+TEST(ReconcileTest, ReportsNoChangeAndReturnsCurrentByteForByte) {
+  ConfigMapContent current = seedAwsAuth();
+  // Nothing managed, nothing to manage: no change and no annotation added.
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kAdminArn}, current);
+  EXPECT_FALSE(r.changed);
+  EXPECT_EQ(r.desired, current);
+  EXPECT_EQ(r.desired.annotations.count(kManagedUsersAnnotation), 0u);
+  // No mapUsers key at all and nothing to manage: still nothing to write.
+  ConfigMapContent roles_only;
+  roles_only.data[kMapRolesKey] = kNodeRole;
+  ReconcileResult r2 = mustReconcile(rules("[]"), {kFooOne}, roles_only);
+  EXPECT_FALSE(r2.changed);
+  EXPECT_EQ(r2.desired, roles_only);
+}
+
+TEST(ReconcileTest, KeepsEntriesItDidNotWriteEvenWhenARuleMatchesTheirArn) {
+  ConfigMapContent current = seedAwsAuth();
+  current.data[kMapUsersKey] = std::string(kAdmin) +
+                               "- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"
+                               "  username: hand-written-foo\n";
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kFooOne, kAdminArn}, current);
+  EXPECT_FALSE(r.changed);
+  EXPECT_THAT(r.skipped_unmanaged, ElementsAre(kFooOne));
+  EXPECT_THAT(r.changes, IsEmpty());
+  EXPECT_EQ(r.desired, current);
+}
+
+TEST(ReconcileTest, NeverRemovesUnmanagedEntriesWhenTheirUserIsGoneOrRulesChange) {
+  ConfigMapContent current = seedAwsAuth();
+  // The IAM user "admin" does not exist any more and a rule would match it: still kept, still unmanaged.
+  const RuleSet catch_all = rules("- {arnRegex: '.*', username: everyone}\n");
+  ReconcileResult r = mustReconcile(catch_all, {kBarOne}, current);
+  EXPECT_TRUE(r.changed);
+  EXPECT_THAT(users(r.desired),
+              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "everyone", {})));
+  ReconcileResult r2 = mustReconcile(rules("[]"), {kAdminArn, kBarOne}, r.desired);
+  EXPECT_THAT(users(r2.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"})));
+}
+
+TEST(ReconcileTest, RemovingARuleRemovesOnlyTheEntriesItProduced) {
+  const RuleSet both = rules(kSeedRules);
+  ReconcileResult first = mustReconcile(both, {kFooOne, kBarOne}, seedAwsAuth());
+  const RuleSet foo_only = rules(
+      "- {arnRegex: '^arn:aws:iam::1234567890:user/tmp-foo-.*$', username: foo, "
+      "groups: [system:masters]}\n");
+  ReconcileResult second = mustReconcile(foo_only, {kFooOne, kBarOne}, first.desired);
+  EXPECT_THAT(describe(second.changes), ElementsAre(std::string("removed ") + kBarOne + " bar"));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                 user(kFooOne, "foo", {"system:masters"})));
+}
+
+TEST(ReconcileTest, UpdatesAManagedEntryWhenItsRuleChanges) {
+  ReconcileResult first = mustReconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth());
+  const RuleSet changed = rules("- {arnRegex: 'tmp-foo-', username: foo2, groups: [viewers, devs]}\n");
+  ReconcileResult second = mustReconcile(changed, {kFooOne}, first.desired);
+  ASSERT_EQ(second.changes.size(), 1u);
+  EXPECT_EQ(second.changes[0].kind, Change::Kind::kUpdated);
+  EXPECT_EQ(second.changes[0].username, "foo2");
+  EXPECT_THAT(second.changes[0].groups, ElementsAre("viewers", "devs"));
+  EXPECT_EQ(second.changes[0].previous_username, "foo");
+  EXPECT_THAT(second.changes[0].previous_groups, ElementsAre("system:masters"));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                 user(kFooOne, "foo2", {"viewers", "devs"})));
+}
+
+TEST(ReconcileTest, FirstMatchingRuleWinsAndShadowedMatchesAreReportedNotWritten) {
+  const RuleSet r = rules(R"(- {arnRegex: 'tmp-foo-one$', username: exact, groups: [a]}
+- {arnRegex: 'tmp-', username: any-tmp, groups: [b]}
+- {arnRegex: 'foo', username: any-foo, groups: [c]}
+)");
+  ReconcileResult result = mustReconcile(r, {kFooOne, kFooOne, kBarOne}, seedAwsAuth());
+  EXPECT_THAT(users(result.desired),
+              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "any-tmp", {"b"}),
+                          user(kFooOne, "exact", {"a"})));
+  ASSERT_EQ(result.shadowed.size(), 1u);
+  EXPECT_EQ(result.shadowed[0].arn, kFooOne);
+  EXPECT_EQ(result.shadowed[0].rule_index, 0u);
+  EXPECT_THAT(result.shadowed[0].shadowed_rules, ElementsAre(1u, 2u));
+}
+
+TEST(ReconcileTest, LeavesAManagedEntryEditedByHandAlone) {
+  ReconcileResult first = mustReconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth());
+  ConfigMapContent edited = first.desired;
+  std::string& text = edited.data[kMapUsersKey];
+  const size_t at = text.find("username: foo");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 13, "username: foo-edited");
+  // The edited entry is no longer ours: not reverted, and its user going away does not remove it.
+  ReconcileResult second = mustReconcile(rules(kSeedRules), {kFooOne}, edited);
+  EXPECT_THAT(second.skipped_unmanaged, ElementsAre(kFooOne));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                 user(kFooOne, "foo-edited", {"system:masters"})));
+  ReconcileResult third = mustReconcile(rules(kSeedRules), {}, second.desired);
+  EXPECT_THAT(users(third.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                user(kFooOne, "foo-edited", {"system:masters"})));
+}
+
+TEST(ReconcileTest, RemovesItsOwnEntryWhenSomeoneAddsAHandWrittenOneForTheSameArn) {
+  ReconcileResult first = mustReconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth());
+  ConfigMapContent current = first.desired;
+  current.data[kMapUsersKey] += "- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n  username: by-hand\n";
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kFooOne}, current);
+  EXPECT_THAT(describe(r.changes), ElementsAre(std::string("removed ") + kFooOne + " foo"));
+  EXPECT_THAT(r.skipped_unmanaged, ElementsAre(kFooOne));
+  EXPECT_THAT(users(r.desired),
+              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kFooOne, "by-hand", {})));
+}
+
+TEST(ReconcileTest, RecordsOwnershipInTheAnnotationAndKeepsItWhenNothingIsLeft) {
+  ReconcileResult first = mustReconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth());
+  const std::string record = first.desired.annotations.at(kManagedUsersAnnotation);
+  EXPECT_EQ(record, "v1:" + entryFingerprint(kFooOne, "foo", {"system:masters"}));
+  ReconcileResult second = mustReconcile(rules(kSeedRules), {}, first.desired);
+  EXPECT_TRUE(second.changed);
+  EXPECT_EQ(second.desired.annotations.at(kManagedUsersAnnotation), "v1:");
+  ReconcileResult third = mustReconcile(rules(kSeedRules), {}, second.desired);
+  EXPECT_FALSE(third.changed);
+}
+
+TEST(ReconcileTest, RefusesToActOnAnUnparseableOwnershipRecord) {
+  ConfigMapContent current = seedAwsAuth();
+  current.annotations[kManagedUsersAnnotation] = "arn:aws:iam::1234567890:user/tmp-foo-one";
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, current);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(r.error().message, HasSubstr(kManagedUsersAnnotation));
+  current.annotations[kManagedUsersAnnotation] = "v1:short";
+  EXPECT_FALSE(reconcile(rules(kSeedRules), {kFooOne}, current).ok());
+}
+
+TEST(ReconcileTest, RefusesToOverwriteMapUsersOrMapRolesItCannotRead) {
+  ConfigMapContent bad_users = seedAwsAuth();
+  bad_users.data[kMapUsersKey] = "- userarn: [oops\n";
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, bad_users);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(r.error().message, HasSubstr("data.mapUsers"));
+
+  ConfigMapContent bad_roles = seedAwsAuth();
+  bad_roles.data[kMapRolesKey] = "rolearn: not-a-list\n";
+  auto r2 = reconcile(rules(kSeedRules), {kFooOne}, bad_roles);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_THAT(r2.error().message, HasSubstr("data.mapRoles"));
+
+  ConfigMapContent bad_accounts = seedAwsAuth();
+  bad_accounts.data[kMapAccountsKey] = "- {a: b}\n";
+  EXPECT_FALSE(reconcile(rules(kSeedRules), {kFooOne}, bad_accounts).ok());
+}
+
+TEST(ReconcileTest, CarriesOtherKeysByteIdentical) {
+  ConfigMapContent current = seedAwsAuth();
+  current.data[kMapAccountsKey] = "  - \"111122223333\"   # odd spacing kept\n";
+  current.data["custom"] = "not: [yaml\n\tat all";
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kFooOne}, current);
+  EXPECT_TRUE(r.changed);
+  EXPECT_EQ(r.desired.data.at(kMapAccountsKey), current.data.at(kMapAccountsKey));
+  EXPECT_EQ(r.desired.data.at("custom"), current.data.at("custom"));
+  EXPECT_EQ(r.desired.data.at(kMapRolesKey), current.data.at(kMapRolesKey));
+}
+
+TEST(ReconcileTest, ReturnsTooLargeRatherThanDataOverOneMebibyte) {
+  ConfigMapContent current = seedAwsAuth();
+  current.data["padding"] = std::string(kMaxConfigMapDataBytes - dataSize(current.data) - 200, 'x');
+  auto r = reconcile(rules(kSeedRules), {kFooOne, kBarOne, kBarTwo}, current);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge);
+  EXPECT_THAT(r.error().message, HasSubstr("1 MiB"));
+}
+
+// 10,000 managed users. Sizes per block-style entry: ARN + username + groups + 46 bytes of YAML (see
+// docs/core.md).
+std::vector<std::string> manyArns(size_t n, const char* format) {
+  std::vector<std::string> arns;
+  for (size_t i = 0; i < n; ++i) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, format, (i * 2654435761u) & 0xffffffffu, i % 10000, 1700000000 + i);
+    arns.emplace_back(buf);
+  }
+  return arns;
+}
+
+constexpr char kVaultRule[] =
+    "- {arnRegex: '^arn:aws:iam::123456789012:user/vault-', username: v, groups: [dev]}\n";
+
+TEST(ReconcileTest, HoldsTenThousandManagedUsersWithinTheAnnotationAndDataLimits) {
+  // 53-character ARNs (vault-ci-<8 hex>-<4 digits>): 99 bytes per entry, 990,008 bytes of data.
+  const auto arns = manyArns(10000, "arn:aws:iam::123456789012:user/vault-ci-%08zx-%04zu");
+  ASSERT_EQ(arns[0].size(), 53u);
+  ReconcileResult result = mustReconcile(rules(kVaultRule), arns, ConfigMapContent{});
+  ASSERT_TRUE(result.changed);
+  EXPECT_EQ(result.managed_count, 10000u);
+  // The ownership record: 13 bytes per user, 130,002 bytes for 10,000, half the 262,144-byte budget.
+  EXPECT_EQ(result.desired.annotations.at(kManagedUsersAnnotation).size(), 3u + 10000u * 13u - 1u);
+  EXPECT_LE(annotationsSize(result.desired.annotations), kMaxAnnotationsBytes);
+  EXPECT_EQ(dataSize(result.desired.data), 8u + 10000u * (53u + 46u));
+  EXPECT_LE(dataSize(result.desired.data), kMaxConfigMapDataBytes);
+  ReconcileResult again = mustReconcile(rules(kVaultRule), arns, result.desired);
+  EXPECT_FALSE(again.changed);
+}
+
+TEST(ReconcileTest, ReportsTooLargeForTenThousandLongArnsInsteadOfWritingThem) {
+  // The issue's Vault form, vault-token-<role>-<10 digits>-<8 random>: 69 characters with a 6-letter role,
+  // 115 bytes per entry, 1,150,008 bytes for 10,000 - over 1 MiB in any YAML layout (flow style saves 4 bytes
+  // an entry). The record would fit; the data cannot, and reconcile says so instead of writing.
+  const auto arns = manyArns(10000, "arn:aws:iam::123456789012:user/vault-token-deploy-%3$010zu-%1$08zx");
+  ASSERT_EQ(arns[0].size(), 69u);
+  auto result = reconcile(rules(kVaultRule), arns, ConfigMapContent{});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kTooLarge);
+  EXPECT_THAT(result.error().message, HasSubstr("1150008 bytes (10000 managed users)"));
+}
+
+}  // namespace
+}  // namespace aar::core
