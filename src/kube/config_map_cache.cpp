@@ -1,0 +1,210 @@
+#include "kube/config_map_cache.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "kube/watch.hpp"
+
+namespace aar::kube {
+namespace {
+
+// A watch that ends cleanly this fast without delivering anything is treated like a failure (backoff).
+constexpr std::chrono::seconds kShortWatch{1};
+
+}  // namespace
+
+ConfigMapCache::ConfigMapCache(RestClient& rest, ConfigMapCacheOptions options)
+    : rest_(rest.fork()), options_(std::move(options)) {}
+
+ConfigMapCache::~ConfigMapCache() { stop(); }
+
+void ConfigMapCache::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ConfigMapCache::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  rest_->cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ConfigMapCache::hasSynced() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_;
+}
+
+bool ConfigMapCache::waitForSync(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return synced_ || stopping_; });
+  return synced_;
+}
+
+Result<std::optional<ConfigMap>> ConfigMapCache::get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!synced_) return makeError(ErrorKind::kUnavailable, "ConfigMap " + describe() + ": cache not synced yet");
+  return object_;
+}
+
+std::string ConfigMapCache::resourceVersion() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return resource_version_;
+}
+
+ConfigMapCache::Stats ConfigMapCache::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+bool ConfigMapCache::waitStop(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, d, [&] { return stopping_; });
+}
+
+void ConfigMapCache::apply(std::optional<ConfigMap> object, const std::string& resource_version) {
+  bool changed = false;
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first = !synced_;
+    const bool existed = object_.has_value();
+    changed = existed != object.has_value() ||
+              (object && object_ && object->resourceVersion() != object_->resourceVersion());
+    object_ = object;
+    resource_version_ = resource_version;
+    synced_ = true;
+  }
+  if (first) cv_.notify_all();
+  if ((changed || first) && options_.on_change) options_.on_change(object);
+}
+
+Status ConfigMapCache::listOnce() {
+  ConfigMapClient client(*rest_);
+  auto list = client.list(options_.namespace_name, "metadata.name=" + options_.name);
+  if (!list) return list.error();
+  std::optional<ConfigMap> found;
+  for (auto& item : list->items) {
+    if (item.name() == options_.name) found = std::move(item);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.lists;
+  }
+  apply(std::move(found), list->resource_version);
+  return Status::Ok();
+}
+
+void ConfigMapCache::run() {
+  const std::string collection = configMapPath(options_.namespace_name);
+  auto backoff = options_.backoff_initial;
+  bool need_list = true;
+  auto fail = [&](const Error& e, const char* what) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.failures;
+    }
+    spdlog::warn("ConfigMap {} {}: {}; retrying in {} ms", describe(), what, e.message, backoff.count());
+    const bool stop = waitStop(backoff);
+    backoff = std::min(backoff * 2, options_.backoff_max);
+    return stop;
+  };
+
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    if (need_list) {
+      Status s = listOnce();
+      if (!s) {
+        if (s.error().kind == ErrorKind::kCancelled || fail(s.error(), "list failed")) return;
+        continue;
+      }
+      need_list = false;
+    }
+
+    WatchOptions w;
+    w.field_selector = "metadata.name=" + options_.name;
+    w.resource_version = resourceVersion();
+    w.timeout_seconds = options_.watch_timeout_seconds;
+    w.idle_timeout = options_.idle_timeout;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.watches;
+    }
+    std::optional<Error> event_error;
+    bool progressed = false;
+    const auto watch_started = std::chrono::steady_clock::now();
+    Status s = watchOnce(*rest_, collection, w, [&](const WatchEvent& ev) {
+      switch (ev.type) {
+        case WatchEvent::Type::kAdded:
+        case WatchEvent::Type::kModified:
+        case WatchEvent::Type::kDeleted: {
+          auto cm = ConfigMap::fromJson(ev.object);
+          if (!cm) {
+            event_error = cm.error();
+            return false;
+          }
+          if (cm->name() != options_.name) return true;  // a server ignoring the field selector
+          const std::string rv = cm->resourceVersion();
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++stats_.events;
+          }
+          if (ev.type == WatchEvent::Type::kDeleted) {
+            apply(std::nullopt, rv);
+          } else {
+            apply(std::move(*cm), rv);
+          }
+          progressed = true;
+          return true;
+        }
+        case WatchEvent::Type::kBookmark: {
+          const std::string rv = ev.resourceVersion();
+          std::lock_guard<std::mutex> lock(mu_);
+          ++stats_.bookmarks;
+          if (!rv.empty()) resource_version_ = rv;
+          progressed = true;
+          return true;
+        }
+        case WatchEvent::Type::kError: {
+          const int code = ev.object.value("code", 0);
+          const std::string message = ev.object.value("message", "");
+          event_error = makeError(code == 410 ? ErrorKind::kGone : ErrorKind::kServer,
+                                  "watch ERROR event " + std::to_string(code) + ": " + message);
+          return false;
+        }
+      }
+      return true;
+    });
+    if (event_error) s = *event_error;
+    if (s) {
+      // The server ended the watch (timeoutSeconds): resume at once from where we are.
+      if (progressed) {
+        backoff = options_.backoff_initial;
+      } else if (std::chrono::steady_clock::now() - watch_started < kShortWatch) {
+        // A server that ends every watch at once would otherwise make us spin.
+        if (waitStop(backoff)) return;
+        backoff = std::min(backoff * 2, options_.backoff_max);
+      }
+      spdlog::debug("ConfigMap {}: watch ended by the server; resuming at resourceVersion {}", describe(),
+                    resourceVersion());
+      continue;
+    }
+    if (s.error().kind == ErrorKind::kCancelled) return;
+    if (s.error().kind == ErrorKind::kGone) {
+      spdlog::info("ConfigMap {}: resourceVersion {} is too old (410); listing again", describe(), resourceVersion());
+      need_list = true;
+      continue;
+    }
+    if (progressed) backoff = options_.backoff_initial;
+    if (fail(s.error(), "watch failed")) return;
+  }
+}
+
+}  // namespace aar::kube

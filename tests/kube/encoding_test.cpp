@@ -1,0 +1,54 @@
+#include "kube/encoding.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace aar::kube {
+namespace {
+
+using std::chrono::system_clock;
+
+TEST(Base64Test, RoundTripsEveryPaddingLength) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    auto decoded = base64Decode(base64Encode(s));
+    ASSERT_TRUE(decoded.has_value()) << s;
+    EXPECT_EQ(*decoded, s);
+  }
+  EXPECT_EQ(base64Encode("hello"), "aGVsbG8=");
+}
+
+TEST(Base64Test, IgnoresLineBreaksAndRejectsOtherCharacters) {
+  EXPECT_EQ(base64Decode("aGVs\nbG8=\n").value_or("?"), "hello");
+  EXPECT_FALSE(base64Decode("aGVs*bG8=").has_value());
+  EXPECT_FALSE(base64Decode("aGVsbG8=x").has_value());
+}
+
+TEST(Rfc3339Test, ParsesUtcOffsetsAndFractions) {
+  auto t = parseRfc3339("2024-02-29T12:34:56Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count(), 1709210096);
+  auto offset = parseRfc3339("2024-02-29T14:34:56+02:00");
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_EQ(*offset, *t);
+  auto frac = parseRfc3339("2024-02-29T12:34:56.123456Z");
+  ASSERT_TRUE(frac.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::microseconds>(*frac - *t).count(), 123456);
+}
+
+TEST(Rfc3339Test, RejectsMalformedTimestamps) {
+  for (const char* bad : {"", "2024-02-29", "2024-02-29T12:34:56", "2024-13-01T00:00:00Z", "2024-02-29T12:34:56.Z",
+                          "2024-02-29T12:34:56Zjunk", "2024-02-29 12:34:56Z"}) {
+    EXPECT_FALSE(parseRfc3339(bad).has_value()) << bad;
+  }
+}
+
+TEST(Rfc3339Test, FormatsTimeAndMicroTimeThatParseBack) {
+  const auto t = system_clock::time_point(std::chrono::microseconds(1709210096123456LL));
+  EXPECT_EQ(formatRfc3339(t), "2024-02-29T12:34:56Z");
+  EXPECT_EQ(formatRfc3339Micro(t), "2024-02-29T12:34:56.123456Z");
+  EXPECT_EQ(parseRfc3339(formatRfc3339Micro(t)).value(), t);
+}
+
+}  // namespace
+}  // namespace aar::kube
