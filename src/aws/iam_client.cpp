@@ -52,9 +52,14 @@ IamClient::IamClient(net::HttpClient& http, CredentialsProvider& credentials, Ia
   }
   options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
   options_.max_items = std::clamp(options_.max_items, 1, 1000);
+  while (!options_.endpoint.url.empty() && options_.endpoint.url.back() == '/')
+    options_.endpoint.url.pop_back();
   url_ = options_.endpoint.url + "/";
   auto parts = splitUrl(options_.endpoint.url);
-  if (parts.ok()) host_ = hostHeader(*parts);  // an invalid URL fails in call() with the HttpClient's error
+  if (parts.ok()) {  // an invalid URL fails in call() with the HttpClient's error
+    host_ = hostHeader(*parts);
+    path_ = parts->path == "/" ? "/" : parts->path + "/";
+  }
 }
 
 Result<std::vector<IamUser>> IamClient::listUsers(const std::string& path_prefix, AwsError* details) {
@@ -122,7 +127,7 @@ Result<std::string> IamClient::call(std::string_view operation, const std::strin
 
     sigv4::Request to_sign;
     to_sign.method = "POST";
-    to_sign.path = "/";
+    to_sign.path = path_;
     to_sign.headers = {{"Host", host_}, {"Content-Type", kContentType}};
     to_sign.body = body;
     sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};

@@ -80,6 +80,7 @@ class IamClient {
   IamClientOptions options_;
   std::string url_;   // endpoint URL + "/"
   std::string host_;  // Host header value
+  std::string path_;  // request path, as signed
 };
 
 }  // namespace aar::aws
