@@ -1,0 +1,85 @@
+#include "app/kube_ports.hpp"
+
+#include "core/reconcile.hpp"
+
+namespace aar::app {
+
+Result<controller::RulesSnapshot> CacheRulesSource::read() {
+  auto cm = cache_.get();
+  if (!cm.ok()) return cm.error();
+  controller::RulesSnapshot snap;
+  if (!cm->has_value()) {
+    snap.state = controller::RulesSnapshot::State::kConfigMapMissing;
+    return snap;
+  }
+  snap.resource_version = (*cm)->resourceVersion();
+  auto value = (*cm)->dataValue(core::kMapUsersKey);
+  if (!value) {
+    snap.state = controller::RulesSnapshot::State::kKeyMissing;
+    return snap;
+  }
+  snap.state = controller::RulesSnapshot::State::kPresent;
+  snap.map_users = *value;
+  return snap;
+}
+
+KubeAwsAuthStore::KubeAwsAuthStore(kube::ConfigMapClient& client, kube::ConfigMapCache& cache,
+                                   std::string namespace_name, std::string name)
+    : client_(client), cache_(cache), namespace_(std::move(namespace_name)), name_(std::move(name)) {}
+
+std::optional<controller::AwsAuthObject> KubeAwsAuthStore::remember(const std::optional<kube::ConfigMap>& cm) {
+  last_read_ = cm;
+  if (!cm) return std::nullopt;
+  return controller::AwsAuthObject{cm->content(), cm->resourceVersion()};
+}
+
+Result<std::optional<controller::AwsAuthObject>> KubeAwsAuthStore::read() {
+  auto cm = cache_.get();
+  if (!cm.ok()) return makeError(cm.error().kind, "watch cache: " + cm.error().message);
+  std::lock_guard lock(mu_);
+  std::optional<kube::ConfigMap> current = std::move(cm.value());
+  if (current && last_written_ && current->resourceVersion() == written_over_rv_) {
+    current = last_written_;  // the watch has not delivered our write yet
+  }
+  return remember(current);
+}
+
+Result<std::optional<controller::AwsAuthObject>> KubeAwsAuthStore::readFresh() {
+  auto cm = client_.find(namespace_, name_);
+  if (!cm.ok()) return cm.error();
+  std::lock_guard lock(mu_);
+  return remember(cm.value());
+}
+
+Result<controller::AwsAuthObject> KubeAwsAuthStore::create(const core::ConfigMapContent& content) {
+  kube::ConfigMap cm(namespace_, name_);
+  cm.setContent(content);
+  auto created = client_.create(cm);
+  if (!created.ok()) return created.error();
+  std::lock_guard lock(mu_);
+  last_written_ = created.value();
+  written_over_rv_.clear();
+  return controller::AwsAuthObject{created->content(), created->resourceVersion()};
+}
+
+Result<controller::AwsAuthObject> KubeAwsAuthStore::update(const core::ConfigMapContent& content,
+                                                           const std::string& resource_version) {
+  std::optional<kube::ConfigMap> base;
+  {
+    std::lock_guard lock(mu_);
+    if (last_read_ && last_read_->resourceVersion() == resource_version) base = last_read_;
+  }
+  if (!base) {
+    return makeError(ErrorKind::kInternal, "update of " + describe() + " at resourceVersion " + resource_version +
+                                               " that was not the last one read");
+  }
+  base->setContent(content);
+  auto updated = client_.update(*base);
+  if (!updated.ok()) return updated.error();
+  std::lock_guard lock(mu_);
+  last_written_ = updated.value();
+  written_over_rv_ = resource_version;
+  return controller::AwsAuthObject{updated->content(), updated->resourceVersion()};
+}
+
+}  // namespace aar::app

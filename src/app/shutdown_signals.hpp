@@ -1,0 +1,36 @@
+// ShutdownSignals: turns SIGTERM and SIGINT into a callback on an ordinary thread.
+//
+// The constructor blocks both signals in the calling thread — call it in main's thread before any other thread
+// starts, so every thread inherits the mask — and starts a thread that waits for them with sigtimedwait. On the
+// first signal it runs on_signal (from that thread, where taking locks and cancelling requests is safe, unlike in
+// a signal handler). The destructor ends the thread and restores the mask.
+//
+// Thread-safety: construct and destroy on one thread; received() from any.
+#pragma once
+
+#include <atomic>
+#include <csignal>
+#include <functional>
+#include <thread>
+
+namespace aar::app {
+
+class ShutdownSignals {
+ public:
+  explicit ShutdownSignals(std::function<void(int signal)> on_signal);
+  ~ShutdownSignals();
+  ShutdownSignals(const ShutdownSignals&) = delete;
+  ShutdownSignals& operator=(const ShutdownSignals&) = delete;
+
+  bool received() const { return received_.load(); }
+
+ private:
+  std::function<void(int)> on_signal_;
+  sigset_t set_{};
+  sigset_t old_{};
+  std::atomic<bool> done_{false};
+  std::atomic<bool> received_{false};
+  std::thread thread_;
+};
+
+}  // namespace aar::app
