@@ -1,6 +1,7 @@
 #include "fakes/aws/fake_iam.hpp"
 
 #include <httplib.h>
+#include <openssl/pem.h>
 
 #include <condition_variable>
 #include <cstdio>
@@ -144,7 +145,8 @@ bool parseAmzDate(const std::string& s, std::chrono::system_clock::time_point* o
 
 struct FakeIam::Impl {
   Options options;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;  // plain or TLS, made by start()/startTls()
+  bool tls = false;
   std::thread thread;
   int port = 0;
 
@@ -415,22 +417,48 @@ struct FakeIam::Impl {
 
 FakeIam::FakeIam() : FakeIam(Options{}) {}
 
-FakeIam::FakeIam(Options options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  // Headers and body go out in separate writes; without TCP_NODELAY the body waits for a delayed ACK (~40 ms).
-  impl_->server.set_tcp_nodelay(true);
-  impl_->server.Post(
-      "/", [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); });
-}
+FakeIam::FakeIam(Options options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
 
 FakeIam::~FakeIam() { stop(); }
 
-int FakeIam::start() {
+namespace {
+
+// Loads one PEM certificate and one PEM private key; nullptrs on failure.
+std::pair<X509*, EVP_PKEY*> loadPem(const std::string& cert_pem, const std::string& key_pem) {
+  BIO* cert_bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  BIO* key_bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  X509* cert = cert_bio ? PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY* key = key_bio ? PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr) : nullptr;
+  BIO_free(cert_bio);
+  BIO_free(key_bio);
+  return {cert, key};
+}
+
+}  // namespace
+
+int FakeIam::start() { return startTls("", ""); }
+
+int FakeIam::startTls(const std::string& cert_pem, const std::string& key_pem) {
   if (impl_->thread.joinable()) return impl_->port;
-  impl_->port = impl_->server.bind_to_any_port("127.0.0.1");
+  if (cert_pem.empty()) {
+    impl_->server = std::make_unique<httplib::Server>();
+  } else {
+    auto [cert, key] = loadPem(cert_pem, key_pem);
+    if (cert != nullptr && key != nullptr) impl_->server = std::make_unique<httplib::SSLServer>(cert, key);
+    X509_free(cert);  // SSLServer keeps its own references
+    EVP_PKEY_free(key);
+    if (!impl_->server || !impl_->server->is_valid()) return 0;
+    impl_->tls = true;
+  }
+  // Headers and body go out in separate writes; without TCP_NODELAY the body waits for a delayed ACK (~40
+  // ms).
+  impl_->server->set_tcp_nodelay(true);
+  impl_->server->Post(
+      "/", [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); });
+  impl_->port = impl_->server->bind_to_any_port("127.0.0.1");
   if (impl_->port <= 0) return 0;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
-  for (int i = 0; i < 500 && !impl_->server.is_running(); ++i) {
+  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
+  for (int i = 0; i < 500 && !impl_->server->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return impl_->port;
@@ -443,13 +471,15 @@ void FakeIam::stop() {
   }
   impl_->cv.notify_all();
   if (impl_->thread.joinable()) {
-    impl_->server.stop();
+    impl_->server->stop();
     impl_->thread.join();
   }
 }
 
 int FakeIam::port() const { return impl_->port; }
-std::string FakeIam::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::string FakeIam::url() const {
+  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
+}
 
 void FakeIam::allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
                                const std::string& session_token) {

@@ -47,11 +47,15 @@ class FakeIam {
   FakeIam(const FakeIam&) = delete;
   FakeIam& operator=(const FakeIam&) = delete;
 
-  // Binds 127.0.0.1 on an ephemeral port, starts serving, returns the port (0 on failure).
+  // Binds 127.0.0.1 on an ephemeral port, starts serving HTTP, returns the port (0 on failure). Calling it
+  // again while running returns the same port.
   int start();
+  // The same over HTTPS with the given PEM server certificate and key (e.g. from tests/fakes/pki);
+  // url() then says https. 0 on failure (bad PEM, no port).
+  int startTls(const std::string& cert_pem, const std::string& key_pem);
   void stop();
   int port() const;
-  std::string url() const;  // "http://127.0.0.1:<port>"
+  std::string url() const;  // "http://127.0.0.1:<port>" (https after startTls)
 
   // Credentials the fake accepts. session_token "" for long-term keys; a non-empty one must be sent.
   void allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
