@@ -1,16 +1,253 @@
 #include "app/plan_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "core/config_map.hpp"
+#include "core/result.hpp"
+#include "core/rules.hpp"
 
 namespace aar::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitBadInput = 2;
+// Above this many cells the diff's LCS table is skipped and the changed middle is shown as removed + added.
+constexpr size_t kMaxDiffCells = 4'000'000;
+
+struct PlanOptions {
+  std::string rules_file;
+  std::string aws_auth_file;
+  std::string arns_file;
+  std::string output = "yaml";
+};
+
+Result<std::string> readFile(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return makeError(ErrorKind::kInvalidArgument, std::string(flag) + " " + path + ": cannot open file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad())
+    return makeError(ErrorKind::kInvalidArgument, std::string(flag) + " " + path + ": read failed");
+  return ss.str();
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+Result<std::vector<std::string>> parseArns(const std::string& text, const std::string& path) {
+  std::vector<std::string> arns;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const std::string arn = trim(line);
+    if (arn.empty() || arn[0] == '#') continue;
+    if (arn.rfind("arn:", 0) != 0 || arn.find_first_of(" \t") != std::string::npos) {
+      return makeError(ErrorKind::kInvalidArgument, path + ": line " + std::to_string(n) +
+                                                        ": not an ARN: \"" + arn + "\" (one ARN per line)");
+    }
+    arns.push_back(arn);
+  }
+  return arns;
+}
+
+std::vector<std::string> splitLines(const std::string& s) {
+  std::vector<std::string> lines;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string groupsText(const std::vector<std::string>& groups) {
+  std::string s = "[";
+  for (size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : "") + groups[i];
+  return s + "]";
+}
+
+std::string changesText(const core::ReconcileResult& r) {
+  std::ostringstream out;
+  if (r.changes.empty()) out << "no changes to mapUsers\n";
+  for (const auto& c : r.changes) {
+    out << changeKindName(c.kind) << "  " << c.arn << "  username=" << c.username
+        << " groups=" << groupsText(c.groups);
+    if (c.rule_index) out << "  (rule " << *c.rule_index << ")";
+    if (c.kind == core::Change::Kind::kUpdated) {
+      out << "  was username=" << c.previous_username << " groups=" << groupsText(c.previous_groups);
+    }
+    out << "\n";
+  }
+  for (const auto& s : r.shadowed) {
+    out << "shadowed  " << s.arn << "  uses rule " << s.rule_index << "; also matches rule";
+    for (size_t i = 0; i < s.shadowed_rules.size(); ++i) out << (i ? ", " : " ") << s.shadowed_rules[i];
+    out << "\n";
+  }
+  for (const auto& arn : r.skipped_unmanaged)
+    out << "skipped  " << arn << "  (has an entry not written by us)\n";
+  out << "managed entries: " << r.managed_count
+      << (r.changed ? "" : " (aws-auth unchanged: nothing to write)") << "\n";
+  return out.str();
+}
+
+nlohmann::json toJson(const core::ReconcileResult& r) {
+  nlohmann::json j;
+  j["changed"] = r.changed;
+  j["managed_count"] = r.managed_count;
+  j["changes"] = nlohmann::json::array();
+  for (const auto& c : r.changes) {
+    nlohmann::json jc{
+        {"kind", changeKindName(c.kind)}, {"arn", c.arn}, {"username", c.username}, {"groups", c.groups}};
+    jc["rule_index"] = c.rule_index ? nlohmann::json(*c.rule_index) : nlohmann::json(nullptr);
+    if (c.kind == core::Change::Kind::kUpdated) {
+      jc["previous_username"] = c.previous_username;
+      jc["previous_groups"] = c.previous_groups;
+    }
+    j["changes"].push_back(std::move(jc));
+  }
+  j["shadowed"] = nlohmann::json::array();
+  for (const auto& s : r.shadowed) {
+    j["shadowed"].push_back(
+        {{"arn", s.arn}, {"rule_index", s.rule_index}, {"shadowed_rules", s.shadowed_rules}});
+  }
+  j["skipped_unmanaged"] = r.skipped_unmanaged;
+  j["desired"] = {{"data", r.desired.data}, {"annotations", r.desired.annotations}};
+  return j;
+}
+
+int exitCodeFor(const Error& e) {
+  return e.kind == ErrorKind::kInvalidArgument || e.kind == ErrorKind::kParse ? kExitBadInput : kExitRuntime;
+}
+
+int fail(const Error& e) {
+  std::cerr << "aws-auth-refresher plan: " << e.message << "\n";
+  return exitCodeFor(e);
+}
+
+int runPlan(const PlanOptions& o) {
+  auto rules_text = readFile(o.rules_file, "--rules");
+  if (!rules_text.ok()) return fail(rules_text.error());
+  auto aws_auth_text = readFile(o.aws_auth_file, "--aws-auth");
+  if (!aws_auth_text.ok()) return fail(aws_auth_text.error());
+  auto arns_text = readFile(o.arns_file, "--arns");
+  if (!arns_text.ok()) return fail(arns_text.error());
+
+  auto source = core::extractRulesMapUsers(*rules_text);
+  if (!source.ok())
+    return fail(makeError(ErrorKind::kInvalidArgument, o.rules_file + ": " + source.error().message));
+  core::RuleSet::ParseOptions parse_options;
+  parse_options.first_line = source->first_line;
+  parse_options.source = o.rules_file;
+  auto rules = core::RuleSet::parse(source->map_users, parse_options);
+  if (!rules.ok()) return fail(rules.error());
+
+  auto manifest = core::parseConfigMapManifest(*aws_auth_text, o.aws_auth_file);
+  if (!manifest.ok()) return fail(manifest.error());
+  auto arns = parseArns(*arns_text, o.arns_file);
+  if (!arns.ok()) return fail(arns.error());
+
+  auto result = core::reconcile(*rules, *arns, manifest->content);
+  if (!result.ok()) {
+    Error e = result.error();
+    e.message = o.aws_auth_file + ": " + e.message;
+    return fail(e);
+  }
+
+  if (o.output == "json") {
+    std::cout << toJson(*result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else if (o.output == "diff") {
+    const auto& before = manifest->content.data;
+    const auto& after = result->desired.data;
+    const auto it_before = before.find(core::kMapUsersKey);
+    const auto it_after = after.find(core::kMapUsersKey);
+    std::cout << "--- " << o.aws_auth_file << " data.mapUsers (current)\n"
+              << "+++ " << o.aws_auth_file << " data.mapUsers (planned)\n"
+              << lineDiff(it_before == before.end() ? "" : it_before->second,
+                          it_after == after.end() ? "" : it_after->second)
+              << "\n"
+              << changesText(*result);
+  } else {
+    auto text = core::emitConfigMapManifest(*manifest, result->desired);
+    if (!text.ok()) return fail(text.error());
+    std::cout << *text;
+    std::cerr << changesText(*result);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string lineDiff(const std::string& before, const std::string& after) {
+  const std::vector<std::string> a = splitLines(before), b = splitLines(after);
+  size_t prefix = 0;
+  while (prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) ++prefix;
+  size_t suffix = 0;
+  while (suffix < a.size() - prefix && suffix < b.size() - prefix &&
+         a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) {
+    ++suffix;
+  }
+  const size_t n = a.size() - prefix - suffix, m = b.size() - prefix - suffix;
+  std::ostringstream out;
+  for (size_t i = 0; i < prefix; ++i) out << " " << a[i] << "\n";
+  if (n * m <= kMaxDiffCells) {
+    // Longest common subsequence of the changed middle; walk it to print kept, removed and added lines.
+    std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
+    for (size_t i = n; i-- > 0;) {
+      for (size_t j = m; j-- > 0;) {
+        lcs[i][j] =
+            a[prefix + i] == b[prefix + j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    size_t i = 0, j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && a[prefix + i] == b[prefix + j]) {
+        out << " " << a[prefix + i++] << "\n";
+        ++j;
+      } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+        out << "-" << a[prefix + i++] << "\n";
+      } else {
+        out << "+" << b[prefix + j++] << "\n";
+      }
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) out << "-" << a[prefix + i] << "\n";
+    for (size_t j = 0; j < m; ++j) out << "+" << b[prefix + j] << "\n";
+  }
+  for (size_t i = a.size() - suffix; i < a.size(); ++i) out << " " << a[i] << "\n";
+  return out.str();
+}
 
 void addPlanCommand(CLI::App& root, int* exit_code) {
-  auto* cmd = root.add_subcommand("plan", "(not implemented yet)");
-  cmd->callback([exit_code] {
-    std::cerr << "plan: not implemented yet\n";
-    *exit_code = 1;
-  });
+  auto options = std::make_shared<PlanOptions>();
+  auto* cmd = root.add_subcommand(
+      "plan",
+      "Offline: compute the aws-auth that `run` would write, from a rules file, an aws-auth manifest and a "
+      "list of IAM user ARNs");
+  cmd->add_option(
+         "--rules", options->rules_file,
+         "The aws-auth-refresher ConfigMap manifest, or just its mapUsers value (a YAML list of rules)")
+      ->required();
+  cmd->add_option("--aws-auth", options->aws_auth_file,
+                  "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it")
+      ->required();
+  cmd->add_option("--arns", options->arns_file,
+                  "IAM user ARNs that exist, one per line (blank lines and # comments ignored)")
+      ->required();
+  cmd->add_option("--output,-o", options->output,
+                  "yaml: the new manifest; diff: a readable diff; json: the plan")
+      ->check(CLI::IsMember({"yaml", "diff", "json"}))
+      ->capture_default_str();
+  cmd->callback([options, exit_code] { *exit_code = runPlan(*options); });
 }
 
 }  // namespace aar::app

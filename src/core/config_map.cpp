@@ -55,7 +55,10 @@ void emitStringMap(YAML::Emitter& out, const std::map<std::string, std::string>&
     yaml::emitString(out, k);
     out << YAML::Value;
     if (allow_literal && literalSafe(v)) {
-      out << YAML::Literal << v;
+      // yaml-cpp always writes `|` (clip: the value ends with one newline) and adds its own line break, so it
+      // is given the value without its final newline. emitConfigMapManifest checks the result reads back
+      // exactly.
+      out << YAML::Literal << v.substr(0, v.size() - 1);
     } else if (v.find('\n') != std::string::npos) {
       out << YAML::DoubleQuoted << v;
     } else {

@@ -1,0 +1,284 @@
+// `aws-auth-refresher plan` through the real binary: outputs and exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/aws_auth_codec.hpp"
+#include "core/config_map.hpp"
+
+extern char** environ;
+
+namespace aar::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kBinary = std::string(AAR_BINARY_DIR) + "/aws-auth-refresher";
+const std::string kExamples = std::string(AAR_SOURCE_DIR) + "/examples";
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string readAll(int fd) {
+  std::string s;
+  std::array<char, 4096> buf{};
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
+  ::close(fd);
+  return s;
+}
+
+// Runs the binary with `args`, capturing stdout and stderr.
+ProcessResult run(const std::vector<std::string>& args) {
+  int out_pipe[2], err_pipe[2];
+  EXPECT_EQ(::pipe(out_pipe), 0);
+  EXPECT_EQ(::pipe(err_pipe), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  std::vector<std::string> argv_s = {kBinary};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, kBinary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ProcessResult r;
+  if (rc != 0) {
+    ADD_FAILURE() << "posix_spawn " << kBinary << " failed: " << rc;
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    return r;
+  }
+  std::thread err_reader([&] { r.err = readAll(err_pipe[0]); });
+  r.out = readAll(out_pipe[0]);
+  err_reader.join();
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+class PlanCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("aar-plan-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& content) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+
+  std::vector<std::string> exampleArgs() const {
+    return {"plan",
+            "--rules",
+            kExamples + "/aws-auth-refresher.yaml",
+            "--aws-auth",
+            kExamples + "/aws-auth.yaml",
+            "--arns",
+            kExamples + "/iam-users.txt"};
+  }
+
+  std::filesystem::path dir_;
+};
+
+std::vector<core::UserMapping> mapUsersOf(const std::string& manifest_yaml) {
+  auto manifest = core::parseConfigMapManifest(manifest_yaml, "stdout");
+  EXPECT_TRUE(manifest.ok()) << (manifest.ok() ? "" : manifest.error().message);
+  if (!manifest.ok()) return {};
+  auto entries = core::parseMapUsers(manifest->content.data.at("mapUsers"));
+  EXPECT_TRUE(entries.ok());
+  std::vector<core::UserMapping> out;
+  for (const auto& e : *entries) out.push_back(e.mapping);
+  return out;
+}
+
+core::UserMapping user(std::string arn, std::string name, std::vector<std::string> groups) {
+  return core::UserMapping{std::move(arn), std::move(name), std::move(groups), std::nullopt};
+}
+
+TEST_F(PlanCommandTest, ShowsTheSeedReadmesFirstResultForTheBundledExample) {
+  const ProcessResult r = run(exampleArgs());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(
+      mapUsersOf(r.out),
+      ::testing::ElementsAre(user("arn:aws:iam::1234567890:user/admin", "admin", {"system:masters"}),
+                             user("arn:aws:iam::1234567890:user/tmp-foo-one", "foo", {"system:masters"})));
+  auto manifest = core::parseConfigMapManifest(r.out, "stdout");
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_EQ(manifest->name, "aws-auth");
+  EXPECT_EQ(manifest->namespace_name, "kube-system");
+  EXPECT_THAT(manifest->content.data.at("mapRoles"), HasSubstr("system:node:{{EC2PrivateDNSName}}"));
+  EXPECT_THAT(r.out, HasSubstr("resourceVersion: \"1234\""));
+  EXPECT_THAT(r.out, HasSubstr("aws-auth-refresher/managed-users: v1:"));
+  EXPECT_THAT(r.err, HasSubstr("added  arn:aws:iam::1234567890:user/tmp-foo-one"));
+}
+
+TEST_F(PlanCommandTest, PrintsADiffAndTheChangeList) {
+  auto args = exampleArgs();
+  args.insert(args.end(), {"--output", "diff"});
+  const ProcessResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("+- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"));
+  EXPECT_THAT(r.out, HasSubstr("+  username: foo\n"));
+  EXPECT_THAT(r.out, HasSubstr(" - userarn: arn:aws:iam::1234567890:user/admin\n"));
+  EXPECT_THAT(r.out, HasSubstr("added  arn:aws:iam::1234567890:user/tmp-foo-one  username=foo "
+                               "groups=[system:masters]  (rule 0)"));
+}
+
+TEST_F(PlanCommandTest, PrintsJsonWithChangesShadowedSkippedAndDesired) {
+  const std::string rules = write("rules.yaml", R"(- arnRegex: tmp-foo-one$
+  username: exact
+- arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
+  username: foo
+  groups: [system:masters]
+- arnRegex: /admin$
+  username: should-not-replace-admin
+)");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               kExamples + "/iam-users.txt", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["changed"].get<bool>());
+  ASSERT_EQ(j["changes"].size(), 1u);
+  EXPECT_EQ(j["changes"][0]["kind"], "added");
+  EXPECT_EQ(j["changes"][0]["username"], "exact");
+  EXPECT_EQ(j["changes"][0]["rule_index"], 0);
+  ASSERT_EQ(j["shadowed"].size(), 1u);
+  EXPECT_EQ(j["shadowed"][0]["shadowed_rules"], nlohmann::json::array({1}));
+  EXPECT_EQ(j["skipped_unmanaged"], nlohmann::json::array({"arn:aws:iam::1234567890:user/admin"}));
+  EXPECT_THAT(j["desired"]["data"]["mapUsers"].get<std::string>(), HasSubstr("username: admin"));
+}
+
+TEST_F(PlanCommandTest, ReportsNoChangeWhenAwsAuthIsAlreadyRight) {
+  const ProcessResult first = run(exampleArgs());
+  ASSERT_EQ(first.exit_code, 0);
+  const std::string current = write("aws-auth.yaml", first.out);
+  const ProcessResult second = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+                                    current, "--arns", kExamples + "/iam-users.txt", "--output", "json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto j = nlohmann::json::parse(second.out);
+  EXPECT_FALSE(j["changed"].get<bool>());
+  EXPECT_TRUE(j["changes"].empty());
+}
+
+TEST_F(PlanCommandTest, AcceptsJustTheMapUsersListAsRules) {
+  const std::string rules = write("rules.yaml", "- arnRegex: tmp-foo\n  username: foo\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               kExamples + "/iam-users.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n      username: foo\n"));
+}
+
+TEST_F(PlanCommandTest, ExitsTwoNamingFileRuleFieldAndLineForABadRule) {
+  const std::string rules = write("bad-rules.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+data:
+  mapUsers: |
+    - arnRegex: ^a$
+      username: a
+    - arnregex: ^b$
+      username: b
+)");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               kExamples + "/iam-users.txt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(rules + ": rule 1, field arnregex, line 9: unknown key \"arnregex\""));
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(PlanCommandTest, ExitsTwoForAPatternRe2Rejects) {
+  const std::string rules = write("rules.yaml", "- arnRegex: '(?=x)'\n  username: a\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               kExamples + "/iam-users.txt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("rule 0, field arnRegex, line 1: RE2 rejects"));
+}
+
+TEST_F(PlanCommandTest, ExitsTwoForAnAwsAuthItCannotRead) {
+  const std::string aws_auth = write("aws-auth.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: aws-auth, namespace: kube-system}
+data:
+  mapUsers: |
+    - userarn: [broken
+)");
+  const ProcessResult r = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+                               aws_auth, "--arns", kExamples + "/iam-users.txt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(aws_auth + ": aws-auth data.mapUsers: mapUsers: YAML syntax error"));
+  const std::string not_cm = write("secret.yaml", "apiVersion: v1\nkind: Secret\n");
+  const ProcessResult r2 = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+                                not_cm, "--arns", kExamples + "/iam-users.txt"});
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_THAT(r2.err, HasSubstr("kind must be ConfigMap"));
+}
+
+TEST_F(PlanCommandTest, ExitsTwoForALineInTheArnsFileThatIsNotAnArn) {
+  const std::string arns = write("arns.txt", "# comment\n\narn:aws:iam::1:user/a\nnot an arn\n");
+  const ProcessResult r = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+                               kExamples + "/aws-auth.yaml", "--arns", arns});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(arns + ": line 4: not an ARN"));
+}
+
+TEST_F(PlanCommandTest, ExitsTwoForMissingFilesFlagsOrABadOutputFormat) {
+  const ProcessResult missing = run({"plan", "--rules", (dir_ / "nope.yaml").string(), "--aws-auth",
+                                     kExamples + "/aws-auth.yaml", "--arns", kExamples + "/iam-users.txt"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--rules " + (dir_ / "nope.yaml").string() + ": cannot open file"));
+  const ProcessResult no_flag = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml"});
+  EXPECT_EQ(no_flag.exit_code, 2);
+  EXPECT_THAT(no_flag.err, HasSubstr("--aws-auth"));
+  auto args = exampleArgs();
+  args.insert(args.end(), {"--output", "xml"});
+  const ProcessResult bad_output = run(args);
+  EXPECT_EQ(bad_output.exit_code, 2);
+  EXPECT_THAT(bad_output.err, HasSubstr("xml"));
+}
+
+TEST_F(PlanCommandTest, ExitsOneWhenTheResultWouldExceedTheConfigMapLimit) {
+  std::string arns;
+  for (int i = 0; i < 10000; ++i) {
+    arns += "arn:aws:iam::1234567890:user/tmp-foo-a-rather-long-generated-name-" +
+            std::to_string(1000000 + i) + "\n";
+  }
+  const ProcessResult r = run({"plan", "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+                               kExamples + "/aws-auth.yaml", "--arns", write("arns.txt", arns)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("over the 1 MiB"));
+  EXPECT_THAT(r.out, Not(HasSubstr("userarn")));
+}
+
+}  // namespace
+}  // namespace aar::app
