@@ -260,6 +260,7 @@ Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transf
   set(CURLOPT_HTTPHEADER, headers);
   set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would resend our Authorization header elsewhere
   set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_TCP_KEEPALIVE, 1L);  // long watches: let the kernel notice a peer that vanished
 
   const std::string& m = request.method;
   if (m == "GET") {

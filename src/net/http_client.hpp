@@ -2,12 +2,20 @@
 //
 // - TLS peer and host verification are always on, unless HttpClientOptions::insecure_skip_tls_verify is set
 //   by a caller that was explicitly told so (a kubeconfig's insecure-skip-tls-verify).
-// - Trust: the system CA store by default; or a CA bundle file; or CA certificates in memory (PEM).
-// - Client certificates from files or from memory (PEM).
-// - Proxies from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as libcurl reads them.
+// - Trust: the system CA store by default; or a CA bundle file; or CA certificates in memory (PEM). A
+// configured
+//   CA replaces the system store (as kubectl does); ca_pem wins over ca_file when both are set.
+// - Client certificates from files or from memory (PEM); memory wins over files.
+// - Proxies from the environment (https_proxy/HTTPS_PROXY, http_proxy, ALL_PROXY, NO_PROXY) as libcurl reads
+//   them, plus upper-case HTTP_PROXY for http:// URLs (which libcurl alone ignores; Go and the AWS SDKs
+//   honour it).
 // - Every request has a connect timeout and a total timeout (streaming requests: an idle timeout instead).
 // - Connections are reused across requests of the same client.
-// - cancel() from any thread makes every in-flight and future request fail fast with ErrorKind::kCancelled.
+// - cancel() from any thread makes every in-flight and future request fail fast with ErrorKind::kCancelled
+//   (an in-flight transfer notices within about 50 ms).
+// - The request goes out with exactly the caller's headers plus User-Agent (libcurl's default form
+//   Content-Type and "Expect: 100-continue" are suppressed). Redirects are not followed: a 3xx is returned.
+// - Nothing here logs; error messages name the method and the URL without its query string, never a header.
 //
 // Failures: transport errors (DNS, connect, TLS, reset) → kNetwork; timeouts → kTimeout; cancel → kCancelled.
 // A response with any HTTP status is a success of perform(): callers map statuses to errors themselves.
@@ -32,8 +40,8 @@ namespace aar::net {
 
 struct HttpClientOptions {
   // Default: verify against the system store.
-  std::string ca_file;                   // PEM bundle path
-  std::string ca_pem;                    // PEM certificates in memory (kubeconfig certificate-authority-data)
+  std::string ca_file;  // PEM bundle path
+  std::string ca_pem;   // PEM certificates in memory (kubeconfig certificate-authority-data)
   std::string client_cert_file, client_key_file;
   std::string client_cert_pem, client_key_pem;
   bool insecure_skip_tls_verify = false;  // Default: false. Only from an explicit kubeconfig setting.
@@ -76,8 +84,8 @@ class HttpClient {
   Result<HttpResponse> perform(const HttpRequest& request);
 
   // Sends the request and hands the body to on_chunk as it arrives; HttpResponse::body stays empty except for
-  // non-2xx statuses, where the (small) error body is collected instead of streamed. idle_timeout ends a stream
-  // that has received nothing for that long (kTimeout).
+  // non-2xx statuses, where the (small) error body is collected instead of streamed. idle_timeout ends a
+  // stream that has received nothing for that long (kTimeout).
   Result<HttpResponse> stream(const HttpRequest& request, const BodyChunkHandler& on_chunk,
                               std::chrono::milliseconds idle_timeout);
 
