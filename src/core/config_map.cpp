@@ -165,8 +165,11 @@ Result<ConfigMapManifest> parseConfigMapManifest(std::string_view yaml_text, std
     if (const auto dup = yaml::findDuplicateKey(metadata); !dup.key.empty()) {
       return invalid(source_name, "line " + std::to_string(dup.line) + ": duplicate key \"" + dup.key + "\"");
     }
-    if (metadata["name"].IsScalar()) manifest.name = metadata["name"].Scalar();
-    if (metadata["namespace"].IsScalar()) manifest.namespace_name = metadata["namespace"].Scalar();
+    const YAML::Node name = metadata["name"];
+    const YAML::Node namespace_name = metadata["namespace"];
+    if (name.IsDefined() && name.IsScalar()) manifest.name = name.Scalar();
+    if (namespace_name.IsDefined() && namespace_name.IsScalar())
+      manifest.namespace_name = namespace_name.Scalar();
     if (auto m =
             readStringMap(metadata["annotations"], "metadata.annotations", &manifest.content.annotations);
         !m.empty()) {

@@ -50,7 +50,8 @@ bool plainLooksNonString(std::string_view text) {
 }
 
 bool isStringScalar(const YAML::Node& node) {
-  if (!node.IsScalar()) return false;
+  // IsDefined() first: a missing key gives an invalid node whose Type() throws.
+  if (!node.IsDefined() || !node.IsScalar()) return false;
   const std::string& tag = node.Tag();
   if (tag == "!" || tag == kStrTag) return true;
   if (tag == "?" || tag.empty()) return !plainLooksNonString(node.Scalar());
@@ -66,6 +67,10 @@ void emitString(YAML::Emitter& out, const std::string& value) {
 }
 
 void emitNode(YAML::Emitter& out, const YAML::Node& node) {
+  if (!node.IsDefined()) {
+    out << YAML::Null;
+    return;
+  }
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -133,6 +138,7 @@ bool sameNode(const YAML::Node& a, const YAML::Node& b) {
 }
 
 int lineOf(const YAML::Node& node) {
+  if (!node.IsDefined()) return 0;
   const YAML::Mark mark = node.Mark();
   return mark.line >= 0 ? mark.line + 1 : 0;
 }

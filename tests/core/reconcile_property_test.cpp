@@ -1,0 +1,222 @@
+// Randomized property test of reconcile(): many random rule sets, IAM identities and current aws-auth states.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/aws_auth_codec.hpp"
+#include "core/reconcile.hpp"
+#include "core/yaml_util.hpp"
+
+namespace aar::core {
+namespace {
+
+constexpr uint32_t kSeed = 20261128;
+constexpr int kScenarios = 300;
+constexpr int kStepsPerScenario = 5;
+
+const std::vector<std::string> kArnPool = {
+    "arn:aws:iam::111122223333:user/a",
+    "arn:aws:iam::111122223333:user/ab",
+    "arn:aws:iam::111122223333:user/abc",
+    "arn:aws:iam::111122223333:user/tmp-foo-1",
+    "arn:aws:iam::111122223333:user/tmp-foo-2",
+    "arn:aws:iam::111122223333:user/tmp-bar-1",
+    "arn:aws:iam::111122223333:user/admin",
+    "arn:aws:iam::111122223333:user/x/y/z",
+    "arn:aws:iam::444455556666:user/a",
+    "arn:aws:iam::444455556666:user/ünï",
+    "arn:aws:iam::111122223333:user/123",
+    "arn:aws:iam::111122223333:user/vault-token-x-1700000000-abcd",
+};
+const std::vector<std::string> kPatterns = {"^arn:aws:iam::111122223333:user/a$",
+                                            "user/a",
+                                            "user/tmp-foo-.*$",
+                                            "^arn:aws:iam::\\d+:user/tmp-",
+                                            ".*",
+                                            "b",
+                                            "444455556666",
+                                            "user/(admin|x/.*)$",
+                                            "ünï",
+                                            "vault-token-[a-z]+-\\d{10}-",
+                                            "^$",
+                                            "nomatch"};
+const std::vector<std::string> kNames = {"foo",
+                                         "bar",
+                                         "a: b",
+                                         "#hash",
+                                         "{{SessionName}}",
+                                         "admin:{{AccessKeyID}}",
+                                         "123",
+                                         "yes",
+                                         " lead",
+                                         "ünïcødé",
+                                         "'q'",
+                                         "\"dq\"",
+                                         "null",
+                                         "x #y",
+                                         "-"};
+// Entries someone wrote by hand, in odd formats; never ours.
+const std::vector<std::string> kUnmanaged = {
+    "- userarn: arn:aws:iam::111122223333:user/admin\n  username: admin\n  groups:\n  - system:masters\n",
+    "-   userarn: 'arn:aws:iam::111122223333:user/a'\n    username: \"007\"\n    extra: {n: 1, s: \"2\"}\n",
+    "- {userarn: arn:aws:iam::111122223333:user/tmp-foo-2, username: hand, groups: [ops, \"true\"]}\n",
+    "- userid: AIDAEXAMPLE\n  username: by-id\n",
+    "- userarn: arn:aws:iam::999999999999:user/gone   # comment\n  username: gone\n  groups: []\n",
+};
+const std::map<std::string, std::string> kOtherData = {
+    {"mapRoles",
+     "- rolearn: arn:aws:iam::111122223333:role/node\n  username: system:node:{{EC2PrivateDNSName}}\n"
+     "  groups:\n  - system:bootstrappers\n  - system:nodes\n"},
+    {"mapAccounts", "  - \"111122223333\"  # kept as is\n"},
+    {"zzz-custom", "not yaml: [ at all\n\t"},
+};
+
+template <typename T>
+const T& pick(std::mt19937& rng, const std::vector<T>& v) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+bool coin(std::mt19937& rng, double p) { return std::bernoulli_distribution(p)(rng); }
+
+// Random rules as JSON (which is YAML): every value a quoted string.
+RuleSet randomRules(std::mt19937& rng) {
+  nlohmann::json rules = nlohmann::json::array();
+  const int n = std::uniform_int_distribution<int>(0, 6)(rng);
+  for (int i = 0; i < n; ++i) {
+    nlohmann::json groups = nlohmann::json::array();
+    const int g = std::uniform_int_distribution<int>(0, 3)(rng);
+    for (int k = 0; k < g; ++k) groups.push_back(pick(rng, kNames));
+    nlohmann::json rule = {{"arnRegex", pick(rng, kPatterns)}, {"username", pick(rng, kNames)}};
+    if (g > 0 || coin(rng, 0.5)) rule["groups"] = groups;
+    rules.push_back(rule);
+  }
+  auto parsed = RuleSet::parse(rules.dump());
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  return parsed.ok() ? *parsed : RuleSet();
+}
+
+std::vector<std::string> randomArns(std::mt19937& rng) {
+  std::vector<std::string> arns;
+  for (const auto& arn : kArnPool) {
+    if (coin(rng, 0.5)) arns.push_back(arn);
+  }
+  if (!arns.empty() && coin(rng, 0.3)) arns.push_back(arns.front());  // duplicates happen
+  std::shuffle(arns.begin(), arns.end(), rng);
+  return arns;
+}
+
+struct Start {
+  ConfigMapContent content;
+  std::vector<YAML::Node> unmanaged;
+  std::vector<std::string> unmanaged_arns;
+};
+
+Start randomStart(std::mt19937& rng) {
+  Start s;
+  for (const auto& [k, v] : kOtherData) {
+    if (coin(rng, 0.6)) s.content.data[k] = v;
+  }
+  if (coin(rng, 0.4)) s.content.annotations["kubectl.kubernetes.io/last-applied-configuration"] = "{\"a\":1}";
+  std::string users;
+  for (const auto& e : kUnmanaged) {
+    if (!coin(rng, 0.5)) continue;
+    users += e;
+    const YAML::Node node = YAML::Load(e)[0];
+    s.unmanaged.push_back(node);
+    if (node["userarn"]) s.unmanaged_arns.push_back(node["userarn"].Scalar());
+  }
+  if (!users.empty() || coin(rng, 0.3)) s.content.data[kMapUsersKey] = users;
+  return s;
+}
+
+void checkStep(const Start& start, const RuleSet& rules, const std::vector<std::string>& arns,
+               const ConfigMapContent& current, const ReconcileResult& r, const std::string& where) {
+  // Other keys and annotations survive byte-identical.
+  for (const auto& [k, v] : start.content.data) {
+    if (k == kMapUsersKey) continue;
+    ASSERT_TRUE(r.desired.data.count(k)) << where << " lost " << k;
+    EXPECT_EQ(r.desired.data.at(k), v) << where << " changed " << k;
+  }
+  for (const auto& [k, v] : start.content.annotations) EXPECT_EQ(r.desired.annotations.at(k), v) << where;
+  if (!r.changed) {
+    EXPECT_EQ(r.desired, current) << where;
+  }
+  if (!r.desired.data.count(kMapUsersKey)) {
+    EXPECT_TRUE(start.unmanaged.empty()) << where;
+    EXPECT_EQ(r.managed_count, 0u) << where;
+    return;
+  }
+  // The output parses back.
+  auto entries = parseMapUsers(r.desired.data.at(kMapUsersKey));
+  ASSERT_TRUE(entries.ok()) << where << ": " << entries.error().message;
+  // Every unmanaged entry is still there, with its meaning.
+  std::vector<bool> used(entries->size(), false);
+  for (const auto& node : start.unmanaged) {
+    bool found = false;
+    for (size_t i = 0; i < entries->size() && !found; ++i) {
+      if (!used[i] && yaml::sameNode(*(*entries)[i].node, node)) found = used[i] = true;
+    }
+    EXPECT_TRUE(found) << where << ": lost unmanaged entry " << YAML::Dump(node);
+  }
+  // The rest are exactly the managed entries the rules call for: first matching rule, one per ARN.
+  std::vector<std::string> unique_arns = arns;
+  std::sort(unique_arns.begin(), unique_arns.end());
+  unique_arns.erase(std::unique(unique_arns.begin(), unique_arns.end()), unique_arns.end());
+  std::vector<UserMapping> expected;
+  for (const auto& arn : unique_arns) {
+    const auto rule = rules.firstMatch(arn);
+    if (!rule) continue;
+    if (std::count(start.unmanaged_arns.begin(), start.unmanaged_arns.end(), arn) > 0) continue;
+    const Rule& ru = rules.rules()[*rule];
+    expected.push_back(UserMapping{arn, ru.username, ru.groups, std::nullopt});
+  }
+  std::vector<UserMapping> managed;
+  for (size_t i = 0; i < entries->size(); ++i) {
+    if (!used[i]) managed.push_back((*entries)[i].mapping);
+  }
+  std::sort(managed.begin(), managed.end(),
+            [](const UserMapping& a, const UserMapping& b) { return a.user_arn < b.user_arn; });
+  EXPECT_EQ(managed, expected) << where;
+  EXPECT_EQ(r.managed_count, expected.size()) << where;
+  // A rewritten mapUsers has its entries sorted by ARN (an untouched one keeps its order).
+  const auto before = current.data.find(kMapUsersKey);
+  if (before != current.data.end() && before->second == r.desired.data.at(kMapUsersKey)) return;
+  for (size_t i = 1; i < entries->size(); ++i) {
+    EXPECT_LE((*entries)[i - 1].mapping.user_arn, (*entries)[i].mapping.user_arn) << where;
+  }
+}
+
+TEST(ReconcilePropertyTest, UnmanagedEntriesAndOtherKeysSurviveAndASecondPassChangesNothing) {
+  std::mt19937 rng(kSeed);
+  int changed_steps = 0;
+  for (int scenario = 0; scenario < kScenarios; ++scenario) {
+    const Start start = randomStart(rng);
+    ConfigMapContent current = start.content;
+    for (int step = 0; step < kStepsPerScenario; ++step) {
+      const std::string where = "scenario " + std::to_string(scenario) + " step " + std::to_string(step);
+      const RuleSet rules = randomRules(rng);
+      const std::vector<std::string> arns = randomArns(rng);
+      auto r = reconcile(rules, arns, current);
+      ASSERT_TRUE(r.ok()) << where << ": " << r.error().message;
+      ASSERT_NO_FATAL_FAILURE(checkStep(start, rules, arns, current, *r, where));
+      changed_steps += r->changed;
+      // A second pass over the result with the same inputs finds nothing to do.
+      auto again = reconcile(rules, arns, r->desired);
+      ASSERT_TRUE(again.ok()) << where << ": " << again.error().message;
+      EXPECT_FALSE(again->changed) << where;
+      EXPECT_TRUE(again->changes.empty()) << where;
+      EXPECT_EQ(again->desired, r->desired) << where;
+      current = r->desired;
+    }
+  }
+  // The generator must exercise real changes, not just no-ops.
+  EXPECT_GT(changed_steps, kScenarios);
+}
+
+}  // namespace
+}  // namespace aar::core
