@@ -1,0 +1,178 @@
+#include "e2e/harness.hpp"
+
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "core/aws_auth_codec.hpp"
+
+namespace aar::e2e {
+
+using namespace std::chrono_literals;
+
+std::string userArn(const std::string& name) { return std::string("arn:aws:iam::") + kAccount + ":user/" + name; }
+
+bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+std::ostream& operator<<(std::ostream& os, const Entry& e) {
+  os << "{" << e.arn << ", " << e.username << ", [";
+  for (size_t i = 0; i < e.groups.size(); ++i) os << (i ? ", " : "") << e.groups[i];
+  return os << "]}";
+}
+
+void E2eTest::SetUp() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "aar-e2e-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  dir_ = tmpl;
+  kube_ = std::make_unique<testing::kube::FakeApiServer>();
+  kube_->start();
+  kubeconfig_ = dir_ + "/kubeconfig";
+  testing::kube::KubeconfigOptions ko;
+  ko.namespace_name = "kube-system";
+  kube_->writeKubeconfig(kubeconfig_, ko);
+  fakes::FakeIam::Options io;
+  io.account_id = kAccount;
+  iam_ = std::make_unique<fakes::FakeIam>(io);
+  ASSERT_GT(iam_->start(), 0);
+  iam_->allowCredentials(kAccessKeyId, kSecretKey);
+}
+
+void E2eTest::TearDown() {
+  children_.clear();  // SIGKILLs any still running
+  if (iam_) iam_->stop();
+  if (kube_) kube_->stop();
+  std::error_code ec;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+std::vector<std::string> E2eTest::baseEnv(bool with_static_keys) const {
+  std::vector<std::string> env = {
+      "PATH=/usr/bin:/bin",
+      "HOME=" + dir_,
+      "HOSTNAME=e2e-pod",
+      "AWS_REGION=us-east-1",
+      "AWS_ENDPOINT_URL_IAM=" + iam_->url(),
+      "AWS_EC2_METADATA_DISABLED=true",
+      "AWS_SHARED_CREDENTIALS_FILE=" + dir_ + "/no-credentials",
+      "AWS_CONFIG_FILE=" + dir_ + "/no-config",
+  };
+  if (with_static_keys) {
+    env.push_back(std::string("AWS_ACCESS_KEY_ID=") + kAccessKeyId);
+    env.push_back(std::string("AWS_SECRET_ACCESS_KEY=") + kSecretKey);
+  }
+  return env;
+}
+
+ChildProcess& E2eTest::start(std::vector<std::string> args, const std::vector<std::string>& extra_env,
+                             bool with_static_keys) {
+  auto has = [&](const std::string& flag) {
+    for (const auto& a : args) {
+      if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> argv = {std::string(AAR_BINARY_DIR) + "/aws-auth-refresher"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!has("--kubeconfig") && !has("--path-to-kubeconfig")) {
+    argv.push_back("--kubeconfig");
+    argv.push_back(kubeconfig_);
+  }
+  if (!has("--metrics-bind-address")) argv.insert(argv.end(), {"--metrics-bind-address", "127.0.0.1:0"});
+  if (!has("--health-probe-bind-address")) argv.insert(argv.end(), {"--health-probe-bind-address", "127.0.0.1:0"});
+  std::vector<std::string> env = baseEnv(with_static_keys);
+  for (const auto& e : extra_env) {
+    std::string key = e.substr(0, e.find('='));
+    std::erase_if(env, [&](const std::string& x) { return x.rfind(key + "=", 0) == 0; });
+    env.push_back(e);
+  }
+  size_t n = children_.size();
+  children_.push_back(std::make_unique<ChildProcess>(argv, env, dir_ + "/out." + std::to_string(n),
+                                                     dir_ + "/err." + std::to_string(n)));
+  return *children_.back();
+}
+
+int E2eTest::runToExit(std::vector<std::string> args, const std::vector<std::string>& env,
+                       std::chrono::milliseconds limit, ChildProcess** out) {
+  ChildProcess& c = start(std::move(args), env);
+  if (out != nullptr) *out = &c;
+  auto code = c.waitExit(limit);
+  return code ? *code : -1;
+}
+
+void E2eTest::putRules(const std::string& map_users) {
+  kube_->putConfigMap({{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", {{"name", "aws-auth-refresher"}, {"namespace", "kube-system"}}},
+                       {"data", {{"mapUsers", map_users}}}});
+}
+
+void E2eTest::putAwsAuth(const std::map<std::string, std::string>& data) {
+  nlohmann::json cm = {{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", {{"name", "aws-auth"}, {"namespace", "kube-system"}}},
+                       {"data", data}};
+  if (auto existing = awsAuth()) {
+    cm["metadata"] = (*existing)["metadata"];
+    cm["metadata"].erase("resourceVersion");
+  }
+  kube_->putConfigMap(cm);
+}
+
+std::optional<nlohmann::json> E2eTest::awsAuth() const { return kube_->getConfigMap("kube-system", "aws-auth"); }
+
+std::string E2eTest::awsAuthData(const std::string& key) const {
+  auto cm = awsAuth();
+  if (!cm || !cm->contains("data") || !(*cm)["data"].contains(key)) return "";
+  return (*cm)["data"][key].get<std::string>();
+}
+
+std::vector<Entry> E2eTest::mapUsers() const {
+  std::vector<Entry> out;
+  auto parsed = core::parseMapUsers(awsAuthData("mapUsers"));
+  if (!parsed.ok()) {
+    ADD_FAILURE() << "aws-auth mapUsers does not parse: " << parsed.error().toString();
+    return out;
+  }
+  for (const auto& e : *parsed) out.push_back({e.mapping.user_arn, e.mapping.username, e.mapping.groups});
+  return out;
+}
+
+size_t E2eTest::configMapWrites() const {
+  return kube_->countRequests("create", "configmaps") + kube_->countRequests("update", "configmaps") +
+         kube_->countRequests("patch", "configmaps");
+}
+
+size_t E2eTest::listUsersRequests() const {
+  size_t n = 0;
+  for (const auto& r : iam_->requests()) n += r.action == "ListUsers" ? 1 : 0;
+  return n;
+}
+
+int E2eTest::loggedPort(const ChildProcess& child, const std::string& what) {
+  std::regex re("serving " + what + " on [^ \\n]*:([0-9]+)\\n");
+  std::smatch m;
+  std::string err = child.err();
+  if (std::regex_search(err, m, re)) return std::stoi(m[1].str());
+  return 0;
+}
+
+std::pair<int, std::string> E2eTest::httpGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(2, 0);
+  auto res = client.Get(path.c_str());
+  if (!res) return {0, ""};
+  return {res->status, res->body};
+}
+
+}  // namespace aar::e2e
