@@ -1,6 +1,7 @@
 // The real binary against the fake API server and the fake IAM: what the README and issue 5 promise.
 #include <signal.h>
 
+#include <sstream>
 #include <thread>
 
 #include "e2e/harness.hpp"
@@ -72,12 +73,23 @@ TEST_F(ControllerE2eTest, DoesNotWriteOverFiveUnchangedCycles) {
   putRules(kSeedRules);
   putAwsAuth({{"mapRoles", kNodeRoles}});
   iam_->addUser("tmp-foo-one");
-  ChildProcess& c = start({"--refresh-interval", "50ms"});
+  ChildProcess& c = start({"--refresh-interval", "50ms", "--log-level", "debug", "--log-format", "json"});
   ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
   size_t lists_after_write = listUsersRequests();
   ASSERT_TRUE(waitFor([&] { return listUsersRequests() >= lists_after_write + 6; })) << c.err();
   EXPECT_EQ(configMapWrites(), 1u);
   EXPECT_EQ(kube_->countRequests("update", "configmaps"), 1u);
+  // Debug logs: a summary per cycle, every line a JSON object, and never the secret key or the bearer token.
+  std::string log = c.err();
+  EXPECT_NE(log.find("cycle done: result=success changes=0 wrote=false"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kSecretKey), std::string::npos);
+  EXPECT_EQ(log.find("test-token"), std::string::npos);
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    EXPECT_TRUE(j.contains("msg") && j.contains("level") && j.contains("ts")) << line;
+  }
 }
 
 TEST_F(ControllerE2eTest, CreatesAwsAuthWhenMissingUnlessToldNotTo) {
