@@ -253,6 +253,9 @@ CycleReport Controller::cycle() {
     CycleReport report;
     report.changes = rec->changes;
     if (!rec->changed) {
+      if (options_.dry_run && options_.dry_run_out != nullptr) {
+        *options_.dry_run_out << "no changes: " << where << " is up to date\n" << std::flush;
+      }
       expect(obj ? std::optional(obj->content) : std::nullopt);
       if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
       report.success = true;

@@ -281,6 +281,18 @@ TEST_F(ControllerTest, DryRunPrintsTheChangesAndWritesNothing) {
             std::string::npos);
 }
 
+TEST_F(ControllerTest, DryRunSaysSoWhenThereIsNothingToChange) {
+  seedAwsAuth();
+  identities.set({kAdmin});
+  std::ostringstream out;
+  ControllerOptions o;
+  o.dry_run = true;
+  o.dry_run_out = &out;
+  auto c = make(o);
+  EXPECT_TRUE(c->runCycle().success);
+  EXPECT_EQ(out.str(), "no changes: kube-system/aws-auth is up to date\n");
+}
+
 TEST_F(ControllerTest, AStandbyReadsAndWritesNothing) {
   seedAwsAuth();
   identities.set({kFooOne});
