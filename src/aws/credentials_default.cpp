@@ -1,0 +1,28 @@
+#include "aws/credentials_default.hpp"
+
+#include "aws/credentials_chain.hpp"
+#include "aws/credentials_container.hpp"
+#include "aws/credentials_environment.hpp"
+#include "aws/credentials_imds.hpp"
+#include "aws/credentials_profile.hpp"
+#include "aws/credentials_web_identity.hpp"
+
+namespace aar::aws {
+
+std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLookup env, net::HttpClient& http,
+                                                                          WallClock clock) {
+  std::vector<std::unique_ptr<CredentialsProvider>> chain;
+  chain.push_back(std::make_unique<EnvironmentCredentialsProvider>(env));
+  chain.push_back(std::make_unique<ProfileCredentialsProvider>(env));
+  WebIdentityOptions web;
+  web.clock = clock;
+  chain.push_back(std::make_unique<WebIdentityCredentialsProvider>(env, http, web));
+  chain.push_back(std::make_unique<ContainerCredentialsProvider>(env, http));
+  chain.push_back(std::make_unique<ImdsCredentialsProvider>(env, http));
+  CredentialsCacheOptions cache;
+  cache.clock = std::move(clock);
+  return std::make_unique<CachedCredentialsProvider>(std::make_unique<ChainCredentialsProvider>(std::move(chain)),
+                                                     std::move(cache));
+}
+
+}  // namespace aar::aws

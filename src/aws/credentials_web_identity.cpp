@@ -1,0 +1,144 @@
+#include "aws/credentials_web_identity.hpp"
+
+#include <pugixml.hpp>
+#include <spdlog/spdlog.h>
+
+#include "aws/aws_error.hpp"
+#include "aws/credentials_util.hpp"
+
+namespace aar::aws {
+namespace {
+
+constexpr char kRoleArnVar[] = "AWS_ROLE_ARN";
+constexpr char kTokenFileVar[] = "AWS_WEB_IDENTITY_TOKEN_FILE";
+constexpr char kSessionNameVar[] = "AWS_ROLE_SESSION_NAME";
+constexpr char kAction[] = "AssumeRoleWithWebIdentity";
+constexpr char kVersion[] = "2011-06-15";
+constexpr char kContentType[] = "application/x-www-form-urlencoded; charset=utf-8";
+constexpr char kSessionPrefix[] = "aws-auth-refresher-";
+constexpr char kName[] = "web-identity";
+
+bool retryableCode(const std::string& code) {
+  return code == "IDPCommunicationError" || code == "Throttling" || code == "ThrottlingException" ||
+         code == "RequestLimitExceeded" || code == "ServiceUnavailable" || code == "InternalFailure";
+}
+
+// Child element by local name, ignoring namespaces.
+pugi::xml_node child(pugi::xml_node node, const char* local) {
+  for (pugi::xml_node c : node.children()) {
+    std::string_view n = c.name();
+    if (auto colon = n.find(':'); colon != std::string_view::npos) n = n.substr(colon + 1);
+    if (n == local) return c;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return makeError(ErrorKind::kParse, std::string(kName) + ": STS response is not XML");
+  }
+  pugi::xml_node creds =
+      child(child(child(doc, "AssumeRoleWithWebIdentityResponse"), "AssumeRoleWithWebIdentityResult"), "Credentials");
+  if (!creds) {
+    return makeError(ErrorKind::kParse, std::string(kName) + ": STS response has no Credentials");
+  }
+  Credentials c;
+  c.provider = kName;
+  c.access_key_id = child(creds, "AccessKeyId").text().as_string();
+  c.secret_access_key = child(creds, "SecretAccessKey").text().as_string();
+  c.session_token = child(creds, "SessionToken").text().as_string();
+  const std::string expiration = child(creds, "Expiration").text().as_string();
+  c.expiration = parseIso8601(expiration);
+  if (c.access_key_id.empty() || c.secret_access_key.empty() || c.session_token.empty() || !c.expiration) {
+    return makeError(ErrorKind::kParse, std::string(kName) +
+                                            ": STS Credentials lack AccessKeyId, SecretAccessKey, SessionToken or "
+                                            "a valid Expiration");
+  }
+  return c;
+}
+
+WebIdentityCredentialsProvider::WebIdentityCredentialsProvider(EnvLookup env, net::HttpClient& http,
+                                                               WebIdentityOptions options)
+    : env_(std::move(env)), http_(http), options_(std::move(options)) {}
+
+Result<Credentials> WebIdentityCredentialsProvider::get() {
+  const std::string role_arn = envOr(env_, kRoleArnVar);
+  const std::string token_file = envOr(env_, kTokenFileVar);
+  if (role_arn.empty() && token_file.empty()) {
+    return makeError(ErrorKind::kUnavailable,
+                     std::string(kName) + ": " + kRoleArnVar + " and " + kTokenFileVar + " are not set");
+  }
+  if (role_arn.empty() || token_file.empty()) {
+    return makeError(ErrorKind::kInvalidArgument, std::string(kName) + ": " +
+                                                      (role_arn.empty() ? kTokenFileVar : kRoleArnVar) +
+                                                      " is set but " + (role_arn.empty() ? kRoleArnVar : kTokenFileVar) +
+                                                      " is not");
+  }
+  auto endpoint = stsEndpoint(env_);
+  if (!endpoint.ok()) {
+    return makeError(endpoint.error().kind, std::string(kName) + ": " + endpoint.error().message);
+  }
+  auto token = readSecretFile(token_file, "web identity token");
+  if (!token.ok()) return makeError(token.error().kind, std::string(kName) + ": " + token.error().message);
+
+  std::string session_name = envOr(env_, kSessionNameVar);
+  if (session_name.empty()) {
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            nowFrom(options_.clock).time_since_epoch())
+                            .count();
+    session_name = kSessionPrefix + std::to_string(millis);
+  }
+  spdlog::debug("credentials: {} assuming role {} as session {} at {}", kName, role_arn, session_name,
+                endpoint->url);
+  return assumeRole(endpoint->url + "/", role_arn, session_name, *token);
+}
+
+Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string& url, const std::string& role_arn,
+                                                               const std::string& session_name,
+                                                               const std::string& token) {
+  net::HttpRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.headers = {{"Content-Type", kContentType}, {"Accept", "text/xml"}};
+  req.body = std::string("Action=") + kAction + "&Version=" + kVersion + "&RoleArn=" + net::urlEncode(role_arn) +
+             "&RoleSessionName=" + net::urlEncode(session_name) + "&WebIdentityToken=" + net::urlEncode(token);
+  req.timeout = options_.timeout;
+
+  Error last = makeError(ErrorKind::kInternal, "no attempt made");
+  const int attempts = std::max(1, options_.max_attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    auto resp = http_.perform(req);
+    if (!resp.ok()) {
+      last = makeError(resp.error().kind, std::string(kName) + ": STS " + kAction + " at " + url + ": " +
+                                              redact(resp.error().message, {token}));
+      if (resp.error().kind == ErrorKind::kCancelled) return last;
+      spdlog::debug("credentials: {} attempt {} failed: {}", kName, attempt, last.message);
+      continue;
+    }
+    if (resp->status == 200) {
+      auto creds = parseAssumeRoleWithWebIdentityXml(resp->body);
+      if (creds.ok()) {
+        spdlog::debug("credentials: {} got temporary credentials for {}", kName, role_arn);
+      }
+      return creds;
+    }
+    AwsError details;
+    if (auto parsed = parseAwsErrorXml(resp->body)) details = *parsed;
+    details.http_status = resp->status;
+    details.message = redact(details.message, {token});
+    last = toError(details, "STS", kAction);
+    last.message = std::string(kName) + ": " + redact(last.message, {token});
+    if (details.code == "InvalidIdentityToken" || details.code == "ExpiredTokenException") {
+      last.kind = ErrorKind::kUnauthorized;
+    }
+    const bool retry = resp->status >= 500 || retryableCode(details.code);
+    spdlog::debug("credentials: {} attempt {}: {}", kName, attempt, last.message);
+    if (!retry) return last;
+  }
+  return last;
+}
+
+}  // namespace aar::aws

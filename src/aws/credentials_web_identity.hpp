@@ -1,0 +1,54 @@
+// WebIdentityCredentialsProvider: IAM Roles for Service Accounts (IRSA), third in the chain.
+//
+// Configuration: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (both, or the provider is not configured),
+// AWS_ROLE_SESSION_NAME (default "aws-auth-refresher-<unix millis>"). Each get() re-reads the token file (the
+// kubelet rotates projected tokens) and calls STS AssumeRoleWithWebIdentity: an unsigned POST to the STS
+// endpoint of the endpoints module (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the regional
+// https://sts.<region>.<suffix>) with the form body Action=AssumeRoleWithWebIdentity&Version=2011-06-15&
+// RoleArn&RoleSessionName&WebIdentityToken, and reads Credentials {AccessKeyId, SecretAccessKey, SessionToken,
+// Expiration} from the XML answer.
+//
+// Outcomes: neither variable set → kUnavailable. One without the other, an unreadable or empty token file, a
+// bad endpoint override → kInvalidArgument. STS errors: InvalidIdentityToken and ExpiredTokenException →
+// kUnauthorized, AccessDenied → kForbidden, throttling → kTooManyRequests, 5xx → kServer; the message names
+// the code, STS's message and request id, with the token removed should STS ever echo it. Transport failures,
+// 5xx, throttling and IDPCommunicationError are retried at once, up to WebIdentityOptions::max_attempts.
+// The token and the returned secret/session token never reach a log line or an error message.
+//
+// Thread-safety: get() may run on several threads at once (each call is an independent request).
+#pragma once
+
+#include <chrono>
+
+#include "aws/credentials.hpp"
+#include "aws/endpoints.hpp"
+#include "net/http_client.hpp"
+
+namespace aar::aws {
+
+struct WebIdentityOptions {
+  std::chrono::milliseconds timeout{5000};  // Default: 5 s per attempt
+  int max_attempts = 3;                     // Default: 3
+  WallClock clock;                          // Default: system clock; names the default session
+};
+
+class WebIdentityCredentialsProvider final : public CredentialsProvider {
+ public:
+  // http must outlive the provider.
+  WebIdentityCredentialsProvider(EnvLookup env, net::HttpClient& http, WebIdentityOptions options = {});
+  Result<Credentials> get() override;
+  const char* name() const override { return "web-identity"; }
+
+ private:
+  Result<Credentials> assumeRole(const std::string& url, const std::string& role_arn,
+                                 const std::string& session_name, const std::string& token);
+
+  EnvLookup env_;
+  net::HttpClient& http_;
+  WebIdentityOptions options_;
+};
+
+// Reads Credentials out of an AssumeRoleWithWebIdentityResponse (any namespace). kParse when malformed.
+Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body);
+
+}  // namespace aar::aws
