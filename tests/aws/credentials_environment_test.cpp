@@ -1,0 +1,83 @@
+// EnvironmentCredentialsProvider: unit tests with an injected environment.
+#include "aws/credentials_environment.hpp"
+
+#include <gtest/gtest.h>
+
+#include "aws/credentials_test_support.hpp"
+#include "aws/credentials_util.hpp"
+
+namespace aar::aws {
+namespace {
+
+using testing::TestEnv;
+
+TEST(EnvironmentCredentialsTest, ReadsKeysAndSessionToken) {
+  TestEnv env;
+  env.set("AWS_ACCESS_KEY_ID", "AKIAENVTEST000000001");
+  env.set("AWS_SECRET_ACCESS_KEY", "env-secret");
+  env.set("AWS_SESSION_TOKEN", "env-token");
+  EnvironmentCredentialsProvider p(env.lookup());
+  auto c = p.get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  EXPECT_EQ(c->access_key_id, "AKIAENVTEST000000001");
+  EXPECT_EQ(c->secret_access_key, "env-secret");
+  EXPECT_EQ(c->session_token, "env-token");
+  EXPECT_FALSE(c->expiration.has_value());
+  EXPECT_EQ(c->provider, "environment");
+}
+
+TEST(EnvironmentCredentialsTest, IsUnavailableWhenNeitherKeyIsSet) {
+  TestEnv env;
+  env.set("AWS_SESSION_TOKEN", "lonely-token");
+  auto c = EnvironmentCredentialsProvider(env.lookup()).get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kUnavailable);
+}
+
+TEST(EnvironmentCredentialsTest, FailsWhenOnlyOneKeyIsSet) {
+  TestEnv env;
+  env.set("AWS_ACCESS_KEY_ID", "AKIAENVTEST000000001");
+  auto c = EnvironmentCredentialsProvider(env.lookup()).get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_NE(c.error().message.find("AWS_SECRET_ACCESS_KEY is not"), std::string::npos) << c.error().message;
+
+  TestEnv only_secret;
+  only_secret.set("AWS_SECRET_ACCESS_KEY", "s3cr3t-value");
+  auto d = EnvironmentCredentialsProvider(only_secret.lookup()).get();
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(d.error().message.find("s3cr3t-value"), std::string::npos);
+}
+
+TEST(EnvironmentCredentialsTest, ReadsAnExpirationWhenGiven) {
+  TestEnv env;
+  env.set("AWS_ACCESS_KEY_ID", "ASIAENVTEST000000001");
+  env.set("AWS_SECRET_ACCESS_KEY", "env-secret");
+  env.set("AWS_CREDENTIAL_EXPIRATION", "2026-11-28T16:00:00Z");
+  auto c = EnvironmentCredentialsProvider(env.lookup()).get();
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->expiration.has_value());
+  EXPECT_EQ(formatIso8601(*c->expiration), "2026-11-28T16:00:00Z");
+
+  env.set("AWS_CREDENTIAL_EXPIRATION", "tomorrow");
+  auto bad = EnvironmentCredentialsProvider(env.lookup()).get();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kInvalidArgument);
+}
+
+TEST(Iso8601Test, ParsesTheFormsAwsSends) {
+  auto a = parseIso8601("2011-07-11T19:55:29.611Z");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(formatIso8601(*a), "2011-07-11T19:55:29Z");
+  auto b = parseIso8601("2026-11-28T18:00:00+02:00");
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(formatIso8601(*b), "2026-11-28T16:00:00Z");
+  EXPECT_FALSE(parseIso8601("2026-11-28 16:00:00").has_value());
+  EXPECT_FALSE(parseIso8601("2026-02-30T16:00:00Z").has_value());
+  EXPECT_FALSE(parseIso8601("2026-11-28T16:00:00").has_value());
+  EXPECT_FALSE(parseIso8601("2026-11-28T16:00:00Zjunk").has_value());
+}
+
+}  // namespace
+}  // namespace aar::aws

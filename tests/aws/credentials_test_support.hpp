@@ -1,0 +1,90 @@
+// Helpers for the credential provider tests: an injected environment, a settable clock, temporary files.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "aws/credentials.hpp"
+#include "aws/endpoints.hpp"
+
+namespace aar::aws::testing {
+
+// An environment the test owns: a map, readable and writable while providers use it.
+class TestEnv {
+ public:
+  void set(const std::string& name, const std::string& value) {
+    std::lock_guard<std::mutex> lock(*mu_);
+    (*vars_)[name] = value;
+  }
+  void unset(const std::string& name) {
+    std::lock_guard<std::mutex> lock(*mu_);
+    vars_->erase(name);
+  }
+  EnvLookup lookup() const {
+    auto vars = vars_;
+    auto mu = mu_;
+    return [vars, mu](const std::string& name) -> std::optional<std::string> {
+      std::lock_guard<std::mutex> lock(*mu);
+      auto it = vars->find(name);
+      if (it == vars->end() || it->second.empty()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+ private:
+  std::shared_ptr<std::map<std::string, std::string>> vars_ = std::make_shared<std::map<std::string, std::string>>();
+  std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
+};
+
+// A wall clock that moves only when told.
+class TestClock {
+ public:
+  TestClock() : now_(std::make_shared<std::atomic<std::int64_t>>(kStart)) {}
+  WallClock fn() const {
+    auto now = now_;
+    return [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now->load())); };
+  }
+  std::chrono::system_clock::time_point now() const { return fn()(); }
+  void advance(std::chrono::seconds d) { now_->fetch_add(d.count()); }
+
+ private:
+  static constexpr std::int64_t kStart = 1795000000;  // 2026-11-18
+  std::shared_ptr<std::atomic<std::int64_t>> now_;
+};
+
+// A directory removed with everything in it when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "aar-creds-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  // Writes (or replaces) a file under the directory and returns its path.
+  std::string write(const std::string& name, const std::string& content) const {
+    const auto p = std::filesystem::path(path_) / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
+    return p.string();
+  }
+  std::string path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace aar::aws::testing
