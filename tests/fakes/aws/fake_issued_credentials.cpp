@@ -36,6 +36,8 @@ IssuedCredentials issueCredentials(std::chrono::system_clock::time_point now, st
 ServerThread::ServerThread() : server_(std::make_unique<httplib::Server>()) {
   // Without TCP_NODELAY a body written after its headers can wait ~40 ms for a delayed ACK.
   server_->set_tcp_nodelay(true);
+  // stop() waits for kept-alive connections to go idle; keep that wait short.
+  server_->set_keep_alive_timeout(1);
 }
 
 ServerThread::~ServerThread() { stop(); }
