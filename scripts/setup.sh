@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libre2-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
+  libre2-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libpugixml-dev
   libcurl4-openssl-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl python3 python3-kubernetes python3-boto3 python3-yaml

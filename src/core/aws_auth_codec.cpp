@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/libyaml_tree.hpp"
 #include "core/yaml_util.hpp"
 
 namespace aar::core {
@@ -15,17 +16,18 @@ constexpr char kRoleArn[] = "rolearn";
 constexpr char kUsername[] = "username";
 constexpr char kGroups[] = "groups";
 constexpr char kUserId[] = "userid";
-constexpr std::array<std::string_view, 3> kCanonicalKeys = {kUserArn, kUsername, kGroups};
 
 Error parseError(std::string_view what, std::string message) {
   return makeError(ErrorKind::kParse, std::string(what) + ": " + std::move(message));
 }
 
-std::string at(size_t index, const YAML::Node& node) {
+std::string at(size_t index, int line) {
   std::string s = "entry " + std::to_string(index);
-  if (const int line = yaml::lineOf(node); line > 0) s += " (line " + std::to_string(line) + ")";
+  if (line > 0) s += " (line " + std::to_string(line) + ")";
   return s;
 }
+
+std::string at(size_t index, const YAML::Node& node) { return at(index, yaml::lineOf(node)); }
 
 Result<YAML::Node> load(std::string_view what, std::string_view text) {
   try {
@@ -58,25 +60,49 @@ std::string readGroups(const YAML::Node& entry, std::vector<std::string>* out) {
   return {};
 }
 
-bool isCanonical(const YAML::Node& entry) {
-  if (!entry.IsMap()) return false;
-  bool has_arn = false, has_username = false;
-  for (const auto& kv : entry) {
-    if (!kv.first.IsScalar()) return false;
-    const std::string& key = kv.first.Scalar();
-    if (std::find(kCanonicalKeys.begin(), kCanonicalKeys.end(), key) == kCanonicalKeys.end()) return false;
-    if (key == kGroups) {
-      if (!kv.second.IsSequence()) return false;
-      for (const auto& g : kv.second) {
+std::string readScalar(const yaml::TreeNode& entry, const char* key, std::string* out) {
+  const yaml::TreeNode* value = entry.find(key);
+  if (!value || value->kind == yaml::TreeNode::Kind::kNull) return {};
+  if (!value->isScalar()) return std::string(key) + " must be a string";
+  *out = value->value;
+  return {};
+}
+
+std::string readGroups(const yaml::TreeNode& entry, std::vector<std::string>* out) {
+  const yaml::TreeNode* groups = entry.find(kGroups);
+  if (!groups || groups->kind == yaml::TreeNode::Kind::kNull) return {};
+  if (groups->kind != yaml::TreeNode::Kind::kSequence) return "groups must be a list of strings";
+  out->reserve(groups->children.size());
+  for (const auto& g : groups->children) {
+    if (!g.isScalar()) return "groups must be a list of strings";
+    out->push_back(g.value);
+  }
+  return {};
+}
+
+// The shape we write: keys userarn, username (both required) and groups (optional), each once, all strings.
+bool isCanonical(const yaml::TreeNode& entry) {
+  if (!entry.isMap()) return false;
+  bool has_arn = false, has_username = false, has_groups = false;
+  for (size_t i = 0; i + 1 < entry.children.size(); i += 2) {
+    const yaml::TreeNode& key = entry.children[i];
+    const yaml::TreeNode& value = entry.children[i + 1];
+    if (!key.isScalar() || key.tag != "?") return false;
+    if (key.value == kUserArn || key.value == kUsername) {
+      bool& seen = key.value == kUserArn ? has_arn : has_username;
+      if (seen || !yaml::isStringScalar(value)) return false;
+      seen = true;
+    } else if (key.value == kGroups) {
+      if (has_groups || value.kind != yaml::TreeNode::Kind::kSequence) return false;
+      for (const auto& g : value.children) {
         if (!yaml::isStringScalar(g)) return false;
       }
-    } else if (!yaml::isStringScalar(kv.second)) {
+      has_groups = true;
+    } else {
       return false;
     }
-    has_arn = has_arn || key == kUserArn;
-    has_username = has_username || key == kUsername;
   }
-  return has_arn && has_username && yaml::findDuplicateKey(entry).key.empty();
+  return has_arn && has_username;
 }
 
 void emitCanonical(YAML::Emitter& out, const UserMapping& m) {
@@ -114,31 +140,41 @@ Error mismatch(std::string_view what, const std::string& detail) {
 
 Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
   constexpr std::string_view kWhat = "mapUsers";
-  auto root = load(kWhat, text);
-  if (!root.ok()) return root.error();
+  // libyaml, not yaml-cpp: this is the hot path (10,000 entries: ~25 ms instead of ~200 ms).
+  auto root = yaml::parseTree(text);
+  if (!root.ok()) return parseError(kWhat, root.error().message);
   std::vector<MapUsersEntry> entries;
-  if (!root->IsDefined() || root->IsNull()) return entries;
-  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of {userarn, username, groups}");
-  entries.reserve(root->size());
-  for (size_t i = 0; i < root->size(); ++i) {
-    const YAML::Node node = (*root)[i];
+  if (root->kind == yaml::TreeNode::Kind::kNull) return entries;
+  if (root->kind != yaml::TreeNode::Kind::kSequence) {
+    return parseError(kWhat, "must be a YAML list of {userarn, username, groups}");
+  }
+  entries.reserve(root->children.size());
+  for (size_t i = 0; i < root->children.size(); ++i) {
+    const yaml::TreeNode& node = root->children[i];
     MapUsersEntry entry;
-    entry.line = yaml::lineOf(node);
-    entry.node = std::make_shared<const YAML::Node>(node);
-    if (!node.IsNull()) {
-      if (!node.IsMap()) return parseError(kWhat, at(i, node) + ": must be a map");
-      std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn);
-      if (problem.empty()) problem = readScalar(node, kUsername, &entry.mapping.username);
-      if (problem.empty()) problem = readGroups(node, &entry.mapping.groups);
-      if (problem.empty() && node[kUserId].IsDefined() && !node[kUserId].IsNull()) {
-        std::string id;
-        problem = readScalar(node, kUserId, &id);
-        entry.mapping.user_id = std::move(id);
-      }
-      if (!problem.empty()) return parseError(kWhat, at(i, node) + ": " + problem);
-      entry.has_user_arn = yaml::isStringScalar(node[kUserArn]);
-      entry.canonical = isCanonical(node);
+    entry.line = node.line;
+    if (node.kind == yaml::TreeNode::Kind::kNull) {
+      entry.node = std::make_shared<const YAML::Node>(YAML::NodeType::Null);
+      entries.push_back(std::move(entry));
+      continue;
     }
+    if (!node.isMap()) return parseError(kWhat, at(i, node.line) + ": must be a map");
+    std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn);
+    if (problem.empty()) problem = readScalar(node, kUsername, &entry.mapping.username);
+    if (problem.empty()) problem = readGroups(node, &entry.mapping.groups);
+    if (const yaml::TreeNode* id = node.find(kUserId);
+        problem.empty() && id && id->kind != yaml::TreeNode::Kind::kNull) {
+      std::string value;
+      problem = readScalar(node, kUserId, &value);
+      entry.mapping.user_id = std::move(value);
+    }
+    if (!problem.empty()) return parseError(kWhat, at(i, node.line) + ": " + problem);
+    const yaml::TreeNode* arn = node.find(kUserArn);
+    entry.has_user_arn = arn && yaml::isStringScalar(*arn);
+    entry.canonical = isCanonical(node);
+    // A canonical entry is fully described by its mapping; only the others need their node to be carried
+    // over.
+    if (!entry.canonical) entry.node = std::make_shared<const YAML::Node>(yaml::toYamlCpp(node));
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -205,9 +241,11 @@ Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items) {
   }
   for (size_t i = 0; i < items.size(); ++i) {
     const MapUsersEntry& got = (*back)[i];
-    const bool same = items[i].original ? yaml::sameNode(*got.node, *items[i].original)
-                                        : got.mapping == items[i].mapping && got.has_user_arn &&
-                                              (got.canonical || items[i].mapping.user_id.has_value());
+    // An original node comes back as the same node, or (if it had the canonical shape) as the same mapping.
+    const bool same = items[i].original && got.node
+                          ? yaml::sameNode(*got.node, *items[i].original)
+                          : got.mapping == items[i].mapping && got.has_user_arn &&
+                                (got.canonical || items[i].mapping.user_id.has_value());
     if (!same) return mismatch(kWhat, "entry " + std::to_string(i));
   }
   return text;

@@ -52,8 +52,10 @@ struct MapUsersEntry {
   // True if the entry has exactly the keys we write (userarn, username, optionally groups), all strings, so
   // it can be one that aws-auth-refresher wrote.
   bool canonical = false;
-  int line = 0;                            // 1-based line in the parsed value.
-  std::shared_ptr<const YAML::Node> node;  // the original entry; never null for a parsed entry.
+  int line = 0;  // 1-based line in the parsed value.
+  // The original entry, to carry it over with every field. Null for a canonical entry: `mapping` says all of
+  // it.
+  std::shared_ptr<const YAML::Node> node;
 };
 
 // Parses a mapUsers value. Empty text or null means no entries. Errors (kParse, message with the entry index

@@ -1,0 +1,186 @@
+#include "core/libyaml_tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+#include <yaml.h>
+
+#include <map>
+#include <memory>
+
+#include "core/yaml_util.hpp"
+
+namespace aar::core::yaml {
+namespace {
+
+constexpr char kStrTag[] = "tag:yaml.org,2002:str";
+constexpr size_t kMaxDepth = 64;  // deeper documents are refused rather than recursed into.
+
+// Plain scalars yaml-cpp (and YAML 1.2's core schema) read as null.
+bool isPlainNull(std::string_view v) {
+  return v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL";
+}
+
+struct ParserDeleter {
+  void operator()(yaml_parser_t* p) const {
+    yaml_parser_delete(p);
+    delete p;
+  }
+};
+struct EventGuard {
+  yaml_event_t event{};
+  bool live = false;
+  ~EventGuard() { reset(); }
+  void reset() {
+    if (live) yaml_event_delete(&event);
+    live = false;
+  }
+};
+
+class Builder {
+ public:
+  explicit Builder(std::string_view text) : parser_(new yaml_parser_t) {
+    yaml_parser_initialize(parser_.get());
+    // libyaml asserts on a null buffer, which an empty string_view may have.
+    static constexpr unsigned char kEmpty[1] = {0};
+    const unsigned char* data = text.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(text.data());
+    yaml_parser_set_input_string(parser_.get(), data, text.size());
+  }
+
+  Result<TreeNode> run() {
+    TreeNode root;
+    int documents = 0;
+    for (;;) {
+      if (!next()) return error();
+      const yaml_event_type_t type = ev_.event.type;
+      if (type == YAML_STREAM_END_EVENT) break;
+      if (type == YAML_STREAM_START_EVENT || type == YAML_DOCUMENT_END_EVENT) continue;
+      if (type == YAML_DOCUMENT_START_EVENT) {
+        if (++documents > 1) return makeError(ErrorKind::kParse, "more than one YAML document");
+        if (!next()) return error();
+        auto node = build(0);
+        if (!node.ok()) return node;
+        root = std::move(node.value());
+        continue;
+      }
+      return makeError(ErrorKind::kParse, "unexpected YAML event");
+    }
+    return root;
+  }
+
+ private:
+  bool next() {
+    ev_.reset();
+    if (!yaml_parser_parse(parser_.get(), &ev_.event)) return false;
+    ev_.live = true;
+    return true;
+  }
+
+  Error error() const {
+    const yaml_parser_t& p = *parser_;
+    std::string msg = "YAML syntax error at line " + std::to_string(p.problem_mark.line + 1) + ", column " +
+                      std::to_string(p.problem_mark.column + 1) + ": " +
+                      (p.problem ? p.problem : "unknown error");
+    if (p.context) msg += std::string(" ") + p.context;
+    return makeError(ErrorKind::kParse, msg);
+  }
+
+  void remember(const yaml_char_t* anchor, const TreeNode& node) {
+    if (anchor) anchors_[reinterpret_cast<const char*>(anchor)] = node;
+  }
+
+  // Builds the node whose first event is the current one.
+  Result<TreeNode> build(size_t depth) {
+    if (depth > kMaxDepth) return makeError(ErrorKind::kParse, "YAML nested too deeply");
+    const yaml_event_t& e = ev_.event;
+    TreeNode node;
+    node.line = static_cast<int>(e.start_mark.line) + 1;
+    switch (e.type) {
+      case YAML_ALIAS_EVENT: {
+        auto it = anchors_.find(reinterpret_cast<const char*>(e.data.alias.anchor));
+        if (it == anchors_.end()) return makeError(ErrorKind::kParse, "unknown YAML alias");
+        return it->second;
+      }
+      case YAML_SCALAR_EVENT: {
+        node.value.assign(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
+        const bool plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (e.data.scalar.tag) {
+          node.tag = reinterpret_cast<const char*>(e.data.scalar.tag);
+        } else {
+          node.tag = plain ? "?" : "!";
+        }
+        node.kind = (!e.data.scalar.tag && plain && isPlainNull(node.value)) ? TreeNode::Kind::kNull
+                                                                             : TreeNode::Kind::kScalar;
+        remember(e.data.scalar.anchor, node);
+        return node;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        const bool is_map = e.type == YAML_MAPPING_START_EVENT;
+        node.kind = is_map ? TreeNode::Kind::kMap : TreeNode::Kind::kSequence;
+        const yaml_char_t* anchor_raw = is_map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
+        const std::string anchor = anchor_raw ? reinterpret_cast<const char*>(anchor_raw) : "";
+        const yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+        for (;;) {
+          if (!next()) return error();
+          if (ev_.event.type == end) break;
+          auto child = build(depth + 1);
+          if (!child.ok()) return child;
+          node.children.push_back(std::move(child.value()));
+        }
+        if (!anchor.empty()) anchors_[anchor] = node;
+        return node;
+      }
+      default:
+        return makeError(ErrorKind::kParse, "unexpected YAML event");
+    }
+  }
+
+  std::unique_ptr<yaml_parser_t, ParserDeleter> parser_;
+  EventGuard ev_;
+  std::map<std::string, TreeNode> anchors_;
+};
+
+}  // namespace
+
+const TreeNode* TreeNode::find(std::string_view key) const {
+  if (kind != Kind::kMap) return nullptr;
+  for (size_t i = 0; i + 1 < children.size(); i += 2) {
+    if (children[i].kind == Kind::kScalar && children[i].value == key) return &children[i + 1];
+  }
+  return nullptr;
+}
+
+Result<TreeNode> parseTree(std::string_view text) { return Builder(text).run(); }
+
+bool isStringScalar(const TreeNode& node) {
+  if (node.kind != TreeNode::Kind::kScalar) return false;
+  if (node.tag == "!" || node.tag == kStrTag) return true;
+  if (node.tag == "?") return !plainLooksNonString(node.value);
+  return false;
+}
+
+YAML::Node toYamlCpp(const TreeNode& node) {
+  switch (node.kind) {
+    case TreeNode::Kind::kNull:
+      return YAML::Node(YAML::NodeType::Null);
+    case TreeNode::Kind::kScalar: {
+      YAML::Node n(node.value);
+      n.SetTag(node.tag);
+      return n;
+    }
+    case TreeNode::Kind::kSequence: {
+      YAML::Node n(YAML::NodeType::Sequence);
+      for (const auto& c : node.children) n.push_back(toYamlCpp(c));
+      return n;
+    }
+    case TreeNode::Kind::kMap: {
+      YAML::Node n(YAML::NodeType::Map);
+      for (size_t i = 0; i + 1 < node.children.size(); i += 2) {
+        n.force_insert(toYamlCpp(node.children[i]), toYamlCpp(node.children[i + 1]));
+      }
+      return n;
+    }
+  }
+  return YAML::Node();
+}
+
+}  // namespace aar::core::yaml
