@@ -1,0 +1,141 @@
+// ContainerCredentialsProvider against FakeContainerCredentials over real HTTP on 127.0.0.1: EKS Pod Identity
+// (full URI + token file), ECS-style static token, refresh through the cache, and the URI allow-list.
+#include "aws/credentials_container.hpp"
+
+#include <gtest/gtest.h>
+
+#include "aws/credentials_cache.hpp"
+#include "aws/credentials_test_support.hpp"
+#include "fakes/aws/fake_container_credentials.hpp"
+
+namespace aar::aws {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+using testing::TestClock;
+using testing::TestEnv;
+
+constexpr char kPodToken[] = "eks-pod-identity-token-one";
+constexpr char kRotatedPodToken[] = "eks-pod-identity-token-two";
+
+class ContainerCredentialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fakes::FakeContainerCredentials::Options o;
+    o.path = "/v1/credentials";
+    o.expected_authorization = kPodToken;
+    o.clock = clock_.fn();
+    fake_ = std::make_unique<fakes::FakeContainerCredentials>(o);
+    ASSERT_GT(fake_->start(), 0);
+    env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
+    env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.write("pod-token", kPodToken));
+  }
+  ContainerCredentialsProvider provider() { return ContainerCredentialsProvider(env_.lookup(), http_); }
+
+  TestClock clock_;
+  TempDir dir_;
+  TestEnv env_;
+  std::unique_ptr<fakes::FakeContainerCredentials> fake_;
+  net::HttpClient http_;
+};
+
+TEST_F(ContainerCredentialsTest, PodIdentitySendsTheTokenFileAsAuthorization) {
+  auto c = provider().get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  const auto issued = fake_->issued().at(0);
+  EXPECT_EQ(c->access_key_id, issued.access_key_id);
+  EXPECT_EQ(c->secret_access_key, issued.secret_access_key);
+  EXPECT_EQ(c->session_token, issued.session_token);
+  EXPECT_EQ(c->expiration, clock_.now() + 1h);
+  EXPECT_EQ(c->provider, "container");
+  auto log = fake_->requests();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].authorization_present);
+  EXPECT_EQ(log[0].path, "/v1/credentials");
+}
+
+TEST_F(ContainerCredentialsTest, AStaticTokenWorksWhenNoTokenFileIsSet) {
+  env_.unset("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN", kPodToken);
+  ASSERT_TRUE(provider().get().ok());
+}
+
+TEST_F(ContainerCredentialsTest, TheTokenFileWinsOverTheStaticToken) {
+  env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "stale-static-token");
+  ASSERT_TRUE(provider().get().ok());
+}
+
+TEST_F(ContainerCredentialsTest, MissingOrWrongAuthorizationIsRefused) {
+  env_.unset("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  auto none = provider().get();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().kind, ErrorKind::kUnauthorized);
+  env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-token-value");
+  auto wrong = provider().get();
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(wrong.error().message.find("wrong-token-value"), std::string::npos);
+  EXPECT_EQ(fake_->requests().size(), 2u);  // 4xx: no retry
+}
+
+TEST_F(ContainerCredentialsTest, CacheRefreshRereadsTheRotatedTokenFile) {
+  CachedCredentialsProvider cached(std::make_unique<ContainerCredentialsProvider>(provider()), {clock_.fn(), 300s});
+  auto first = cached.get();
+  ASSERT_TRUE(first.ok()) << first.error().toString();
+  dir_.write("pod-token", kRotatedPodToken);
+  fake_->setExpectedAuthorization(kRotatedPodToken);
+  clock_.advance(50min);
+  EXPECT_EQ(cached.get()->access_key_id, first->access_key_id);
+  EXPECT_EQ(fake_->requests().size(), 1u);
+  clock_.advance(6min);
+  auto refreshed = cached.get();
+  ASSERT_TRUE(refreshed.ok()) << refreshed.error().toString();
+  EXPECT_NE(refreshed->access_key_id, first->access_key_id);
+  EXPECT_EQ(fake_->requests().size(), 2u);
+}
+
+TEST_F(ContainerCredentialsTest, RetriesAServerErrorOnce) {
+  fake_->failNext(1, 500);
+  ASSERT_TRUE(provider().get().ok());
+  EXPECT_EQ(fake_->requests().size(), 2u);
+  fake_->clearLog();
+  fake_->failNext(2, 503);
+  auto c = provider().get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kServer);
+}
+
+TEST_F(ContainerCredentialsTest, IsUnavailableWithoutAUri) {
+  TestEnv none;
+  auto c = ContainerCredentialsProvider(none.lookup(), http_).get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kUnavailable);
+}
+
+TEST_F(ContainerCredentialsTest, RefusesAFullUriToAnArbitraryHttpHostWithoutSendingIt) {
+  env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://metadata.example.com/creds");
+  auto c = provider().get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_TRUE(fake_->requests().empty());
+}
+
+TEST(ContainerUriTest, AllowsHttpsLoopbackAndTheEcsAndEksHostsOnly) {
+  EXPECT_TRUE(containerFullUriAllowed("https://creds.example.com/v1"));
+  EXPECT_TRUE(containerFullUriAllowed("http://127.0.0.1:8080/creds"));
+  EXPECT_TRUE(containerFullUriAllowed("http://127.1.2.3/creds"));
+  EXPECT_TRUE(containerFullUriAllowed("http://localhost:51679/creds"));
+  EXPECT_TRUE(containerFullUriAllowed("http://[::1]:80/creds"));
+  EXPECT_TRUE(containerFullUriAllowed("http://169.254.170.2/v2/credentials/x"));
+  EXPECT_TRUE(containerFullUriAllowed("http://169.254.170.23/v1/credentials"));
+  EXPECT_TRUE(containerFullUriAllowed("http://[fd00:ec2::23]/v1/credentials"));
+  EXPECT_FALSE(containerFullUriAllowed("http://169.254.169.254/latest"));
+  EXPECT_FALSE(containerFullUriAllowed("http://128.0.0.1/creds"));
+  EXPECT_FALSE(containerFullUriAllowed("http://127.0.0.1.example.com/creds"));
+  EXPECT_FALSE(containerFullUriAllowed("ftp://127.0.0.1/creds"));
+  EXPECT_FALSE(containerFullUriAllowed("127.0.0.1/creds"));
+}
+
+}  // namespace
+}  // namespace aar::aws

@@ -1,0 +1,116 @@
+// ImdsCredentialsProvider against FakeImds (IMDSv2 only) over real HTTP on 127.0.0.1.
+#include "aws/credentials_imds.hpp"
+
+#include <gtest/gtest.h>
+
+#include "aws/credentials_cache.hpp"
+#include "aws/credentials_test_support.hpp"
+#include "fakes/aws/fake_imds.hpp"
+
+namespace aar::aws {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestClock;
+using testing::TestEnv;
+
+class ImdsCredentialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fakes::FakeImds::Options o;
+    o.clock = clock_.fn();
+    o.duration = 6h;
+    fake_ = std::make_unique<fakes::FakeImds>(o);
+    ASSERT_GT(fake_->start(), 0);
+    env_.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", fake_->url() + "/");
+  }
+  ImdsCredentialsProvider provider(ImdsOptions o = {}) { return ImdsCredentialsProvider(env_.lookup(), http_, o); }
+
+  TestClock clock_;
+  TestEnv env_;
+  std::unique_ptr<fakes::FakeImds> fake_;
+  net::HttpClient http_;
+};
+
+TEST_F(ImdsCredentialsTest, GetsATokenThenTheRoleThenItsCredentials) {
+  auto c = provider().get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  const auto issued = fake_->issued().at(0);
+  EXPECT_EQ(c->access_key_id, issued.access_key_id);
+  EXPECT_EQ(c->secret_access_key, issued.secret_access_key);
+  EXPECT_EQ(c->session_token, issued.session_token);
+  EXPECT_EQ(c->expiration, clock_.now() + 6h);
+  EXPECT_EQ(c->provider, "imds");
+  auto log = fake_->requests();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].method, "PUT");
+  EXPECT_EQ(log[0].path, "/latest/api/token");
+  EXPECT_EQ(log[1].path, "/latest/meta-data/iam/security-credentials/");
+  EXPECT_EQ(log[2].path, "/latest/meta-data/iam/security-credentials/aws-auth-refresher-node");
+  for (size_t i = 1; i < log.size(); ++i) {
+    EXPECT_TRUE(log[i].token_present);
+    EXPECT_EQ(log[i].status, 200);
+  }
+}
+
+TEST_F(ImdsCredentialsTest, TheFakeRefusesMetadataWithoutAToken) {
+  net::HttpRequest req;
+  req.url = fake_->url() + "/latest/meta-data/iam/security-credentials/";
+  auto resp = http_.perform(req);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->status, 401);
+}
+
+TEST_F(ImdsCredentialsTest, DisabledByEnvironmentSendsNothing) {
+  env_.set("AWS_EC2_METADATA_DISABLED", "TRUE");
+  auto c = provider().get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kUnavailable);
+  EXPECT_TRUE(fake_->requests().empty());
+}
+
+TEST_F(ImdsCredentialsTest, AnInstanceWithoutARoleIsUnavailable) {
+  fake_->setRoleName("");
+  auto c = provider().get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kUnavailable);
+}
+
+TEST_F(ImdsCredentialsTest, NoMetadataServiceIsUnavailable) {
+  const std::string url = fake_->url();
+  fake_->stop();
+  env_.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
+  auto c = provider().get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kUnavailable) << c.error().toString();
+}
+
+TEST_F(ImdsCredentialsTest, RetriesOnceAfterAServerErrorOrATimeout) {
+  fake_->failNext(1, 500);
+  ASSERT_TRUE(provider().get().ok());
+  EXPECT_EQ(fake_->requests().size(), 4u);
+
+  fake_->clearLog();
+  fake_->delayNext(1, 400ms);
+  ImdsOptions quick;
+  quick.timeout = 150ms;
+  auto c = provider(quick).get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+}
+
+TEST_F(ImdsCredentialsTest, CacheRefreshesInsideTheWindowOnly) {
+  CachedCredentialsProvider cached(std::make_unique<ImdsCredentialsProvider>(provider()), {clock_.fn(), 300s});
+  auto first = cached.get();
+  ASSERT_TRUE(first.ok());
+  clock_.advance(5h + 54min);
+  EXPECT_EQ(cached.get()->access_key_id, first->access_key_id);
+  EXPECT_EQ(fake_->requests().size(), 3u);
+  clock_.advance(2min);
+  auto second = cached.get();
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->access_key_id, first->access_key_id);
+  EXPECT_EQ(fake_->requests().size(), 6u);
+}
+
+}  // namespace
+}  // namespace aar::aws
