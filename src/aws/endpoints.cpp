@@ -1,8 +1,10 @@
 #include "aws/endpoints.hpp"
 
+#include <re2/re2.h>
+
 #include <array>
 #include <cstdlib>
-#include <regex>
+#include <memory>
 
 namespace aar::aws {
 namespace {
@@ -40,14 +42,14 @@ constexpr std::array<Partition, 8> kPartitions = {{
 const Partition& partitionFor(std::string_view region) {
   // Order matters: "us-gov-west-1" also looks like an "aws" region to a loose pattern; the aws pattern here
   // does not match it (its second label must be one word), but check the specific partitions first anyway.
-  static const std::array<std::regex, kPartitions.size()> regexes = [] {
-    std::array<std::regex, kPartitions.size()> r;
-    for (size_t i = 0; i < kPartitions.size(); ++i) r[i] = std::regex(kPartitions[i].region_regex);
+  // RE2 (not std::regex, whose g++ 12 headers trip -Wmaybe-uninitialized under the sanitizers). Built once.
+  static const std::array<std::unique_ptr<RE2>, kPartitions.size()> regexes = [] {
+    std::array<std::unique_ptr<RE2>, kPartitions.size()> r;
+    for (size_t i = 0; i < kPartitions.size(); ++i) r[i] = std::make_unique<RE2>(kPartitions[i].region_regex);
     return r;
   }();
-  std::string r(region);
   for (size_t i = kPartitions.size(); i-- > 1;) {
-    if (std::regex_match(r, regexes[i])) return kPartitions[i];
+    if (RE2::FullMatch(region, *regexes[i])) return kPartitions[i];
   }
   return kPartitions[0];
 }
