@@ -93,7 +93,7 @@ ChildProcess& E2eTest::start(std::vector<std::string> args, const std::vector<st
   for (const auto& e : extra_env) {
     std::string key = e.substr(0, e.find('='));
     std::erase_if(env, [&](const std::string& x) { return x.rfind(key + "=", 0) == 0; });
-    env.push_back(e);
+    if (e.size() > key.size() + 1) env.push_back(e);  // "NAME=" removes NAME
   }
   size_t n = children_.size();
   children_.push_back(std::make_unique<ChildProcess>(argv, env, dir_ + "/out." + std::to_string(n),

@@ -54,7 +54,7 @@ class E2eTest : public ::testing::Test {
   void TearDown() override;
 
   // Starts the binary with `args` plus, unless given in args: --kubeconfig, --metrics-bind-address 127.0.0.1:0,
-  // --health-probe-bind-address 127.0.0.1:0. `env` adds to (or overrides) baseEnv().
+  // --health-probe-bind-address 127.0.0.1:0. `env` adds to (or overrides) baseEnv(); "NAME=" removes NAME.
   ChildProcess& start(std::vector<std::string> args, const std::vector<std::string>& env = {},
                       bool with_static_keys = true);
   // Runs the binary to completion (bounded); returns the exit code (-1 on timeout).
