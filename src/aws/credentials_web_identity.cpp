@@ -107,13 +107,15 @@ Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string
              "&RoleSessionName=" + net::urlEncode(session_name) + "&WebIdentityToken=" + net::urlEncode(token);
   req.timeout = options_.timeout;
 
+  // A server echoing the request would echo the token form-encoded.
+  const std::string encoded_token = net::urlEncode(token);
   Error last = makeError(ErrorKind::kInternal, "no attempt made");
   const int attempts = std::max(1, options_.max_attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     auto resp = http_.perform(req);
     if (!resp.ok()) {
       last = makeError(resp.error().kind, std::string(kName) + ": STS " + kAction + " at " + url + ": " +
-                                              redact(resp.error().message, {token}));
+                                              redact(resp.error().message, {token, encoded_token}));
       if (resp.error().kind == ErrorKind::kCancelled) return last;
       spdlog::debug("credentials: {} attempt {} failed: {}", kName, attempt, last.message);
       continue;
@@ -128,9 +130,10 @@ Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string
     AwsError details;
     if (auto parsed = parseAwsErrorXml(resp->body)) details = *parsed;
     details.http_status = resp->status;
-    details.message = redact(details.message, {token});
+    details.message = redact(details.message, {token, encoded_token});
+    details.code = redact(details.code, {token, encoded_token});
     last = toError(details, "STS", kAction);
-    last.message = std::string(kName) + ": " + redact(last.message, {token});
+    last.message = std::string(kName) + ": " + redact(last.message, {token, encoded_token});
     if (details.code == "InvalidIdentityToken" || details.code == "ExpiredTokenException") {
       last.kind = ErrorKind::kUnauthorized;
     }
