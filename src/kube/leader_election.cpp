@@ -131,7 +131,10 @@ Result<std::unique_ptr<LeaderElector>> LeaderElector::create(RestClient& rest, L
 }
 
 LeaderElector::LeaderElector(RestClient& rest, LeaderElectionOptions options)
-    : rest_(rest.fork()), parent_(rest), options_(std::move(options)) {}
+    : rest_(rest.fork(std::min(rest.options().request_timeout,
+                               std::max(options.retry_period, options.renew_deadline / 2)))),
+      parent_(rest),
+      options_(std::move(options)) {}
 
 LeaderElector::~LeaderElector() { stop(); }
 

@@ -10,7 +10,8 @@
 //   passes, even before the loop notices, so a leader cut off from the API server does not write.
 // - stop() while leading releases the Lease (holderIdentity "", leaseDurationSeconds 1, like client-go's
 //   ReleaseOnCancel), so a standby takes over at its next retry instead of waiting for expiry.
-// Defaults: lease 15 s, renew deadline 10 s, retry period 2 s (retries jittered by up to +20%).
+// Defaults: lease 15 s, renew deadline 10 s, retry period 2 s (retries jittered by up to +20%). Each Lease request
+// times out after max(retry period, renew deadline / 2), so one hung request cannot outlast the deadline unnoticed.
 //
 // Thread-safety: start()/stop() from the owning thread; isLeader(), leader() from any thread; callbacks run on
 // the elector's thread and must return quickly (they must not call stop()).

@@ -184,8 +184,12 @@ Status RestClient::stream(const std::string& path, const net::BodyChunkHandler& 
   }
 }
 
-std::shared_ptr<RestClient> RestClient::fork() {
-  auto child = std::make_shared<RestClient>(config_, credentials_, options_);
+std::shared_ptr<RestClient> RestClient::fork() { return fork(options_.request_timeout); }
+
+std::shared_ptr<RestClient> RestClient::fork(std::chrono::milliseconds request_timeout) {
+  RestClientOptions options = options_;
+  options.request_timeout = request_timeout;
+  auto child = std::make_shared<RestClient>(config_, credentials_, std::move(options));
   bool cancel_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -45,7 +45,8 @@ struct RestClientOptions {
   std::chrono::milliseconds request_timeout{30000};            // Default: 30 s per request
   int max_throttle_retries = 3;                                 // Default: 3 retries of a 429
   std::chrono::seconds max_retry_after{30};                     // Default: a Retry-After longer than this is capped
-  // Metrics hook: HTTP method ("GET", "PUT", ...) and code (0: no response). Default: none.
+  // Metrics hook: HTTP method ("GET", "PUT", ...; "WATCH" for a streaming GET) and code (0: no response).
+  // Default: none.
   std::function<void(std::string_view method, int code)> on_request;
   // How Retry-After waits happen. Default: a sleep that ends early on cancel().
   SleepFn sleep;
@@ -81,6 +82,8 @@ class RestClient {
   // A client with the same server, credentials and options but its own connections, so that cancelling it
   // (e.g. to stop one watch within milliseconds) leaves this one working. Cancelling this one cancels it too.
   std::shared_ptr<RestClient> fork();
+  // The same with another per-request timeout (e.g. Lease renewals, which must fail before the renew deadline).
+  std::shared_ptr<RestClient> fork(std::chrono::milliseconds request_timeout);
 
   void cancel();
   bool cancelled() const;

@@ -250,5 +250,43 @@ TEST_F(RestClientTest, InClusterConfigFollowsARotatedServiceAccountToken) {
   EXPECT_EQ(server_.countRequests("get", "configmaps"), 2u);  // no 401 on the way: re-read within a minute
 }
 
+TEST_F(RestClientTest, ExecPluginClientCertificateIsPresentedToTheServer) {
+  putConfigMap("a");
+  dir_.write("client.crt", server_.pki().client.cert);
+  dir_.write("client.key", server_.pki().client.key);
+  dir_.write("bin/cert-plugin",
+             "#!/bin/sh\n/usr/bin/python3 - <<'PY'\nimport json\n"
+             "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',"
+             " 'status': {'clientCertificateData': open('" + dir_.file("client.crt") + "').read(),"
+             " 'clientKeyData': open('" + dir_.file("client.key") + "').read()}}))\nPY\n",
+             true);
+  auto rest = clientFor(withUser("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+                                 "      command: bin/cert-plugin\n"));
+  auto got = rest->get(configMapPath("kube-system", "a"));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(server_.requests().back().user, "test-admin");
+}
+
+TEST_F(RestClientTest, InsecureSkipTlsVerifyConnectsWithoutTheCa) {
+  putConfigMap("a");
+  std::string yaml = server_.kubeconfigYaml();
+  const auto begin = yaml.find("    certificate-authority-data:");
+  const auto end = yaml.find('\n', begin);
+  yaml.replace(begin, end - begin, "    insecure-skip-tls-verify: true");
+  auto rest = clientFor(yaml);
+  ASSERT_TRUE(rest->get(configMapPath("kube-system", "a")).ok());
+}
+
+TEST_F(RestClientTest, WithoutTheCaTheServerIsRefused) {
+  std::string yaml = server_.kubeconfigYaml();
+  const auto begin = yaml.find("    certificate-authority-data:");
+  const auto end = yaml.find('\n', begin);
+  yaml.erase(begin, end - begin + 1);
+  auto rest = clientFor(yaml);  // the system trust store does not know the fake's CA
+  auto got = rest->get(configMapPath("kube-system", "a"));
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().kind, ErrorKind::kNetwork);
+}
+
 }  // namespace
 }  // namespace aar::kube
