@@ -24,13 +24,14 @@
 namespace aar::aws {
 
 struct CredentialsCacheOptions {
-  WallClock clock;                                  // Default: system_clock::now
-  std::chrono::seconds refresh_before{300};         // Default: 5 minutes
+  WallClock clock;                           // Default: system_clock::now
+  std::chrono::seconds refresh_before{300};  // Default: 5 minutes
 };
 
 class CachedCredentialsProvider final : public CredentialsProvider {
  public:
-  explicit CachedCredentialsProvider(std::unique_ptr<CredentialsProvider> inner, CredentialsCacheOptions options = {});
+  explicit CachedCredentialsProvider(std::unique_ptr<CredentialsProvider> inner,
+                                     CredentialsCacheOptions options = {});
   Result<Credentials> get() override;
   const char* name() const override { return "cached"; }
 
@@ -45,10 +46,10 @@ class CachedCredentialsProvider final : public CredentialsProvider {
   CredentialsCacheOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<Credentials> cached_;   // guarded by mu_
-  std::optional<Error> last_error_;     // result of the last fetch when it failed; guarded by mu_
-  bool fetching_ = false;               // guarded by mu_
-  std::uint64_t generation_ = 0;        // completed fetches; guarded by mu_
+  std::optional<Credentials> cached_;  // guarded by mu_
+  std::optional<Error> last_error_;    // result of the last fetch when it failed; guarded by mu_
+  bool fetching_ = false;              // guarded by mu_
+  std::uint64_t generation_ = 0;       // completed fetches; guarded by mu_
 };
 
 }  // namespace aar::aws

@@ -4,7 +4,8 @@
 
 namespace aar::aws {
 
-ChainCredentialsProvider::ChainCredentialsProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers)
+ChainCredentialsProvider::ChainCredentialsProvider(
+    std::vector<std::unique_ptr<CredentialsProvider>> providers)
     : providers_(std::move(providers)) {}
 
 Result<Credentials> ChainCredentialsProvider::get() {
@@ -18,7 +19,8 @@ Result<Credentials> ChainCredentialsProvider::get() {
     if (!tried.empty()) tried += "; ";
     tried += r.error().message;
     if (r.error().kind != ErrorKind::kUnavailable) {
-      spdlog::debug("credentials: provider {} is configured but failed; not trying the rest", provider->name());
+      spdlog::debug("credentials: provider {} is configured but failed; not trying the rest",
+                    provider->name());
       return makeError(r.error().kind, "no AWS credentials: " + tried);
     }
     spdlog::trace("credentials: provider {} not configured", provider->name());

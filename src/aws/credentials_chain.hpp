@@ -5,7 +5,8 @@
 // STS refusing the token, a container endpoint answering 403) stops the chain with that error. Falling
 // through to the next provider would silently run as a different identity, which for this controller could
 // change who gets into the cluster. The error then lists every provider tried and why each did not answer:
-//   "no AWS credentials: environment: ... not set; profile: ...; web-identity: STS ... InvalidIdentityToken ..."
+//   "no AWS credentials: environment: ... not set; profile: ...; web-identity: STS ... InvalidIdentityToken
+//   ..."
 // Its kind is the failing provider's kind, or kUnavailable when none was configured.
 //
 // Thread-safety: get() is as thread-safe as the providers (all of ours are).

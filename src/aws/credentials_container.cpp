@@ -1,10 +1,10 @@
 #include "aws/credentials_container.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "aws/credentials_util.hpp"
 
@@ -16,7 +16,8 @@ constexpr char kFullUriVar[] = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 constexpr char kTokenVar[] = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 constexpr char kTokenFileVar[] = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 constexpr char kEcsEndpoint[] = "http://169.254.170.2";
-constexpr const char* kAllowedHttpHosts[] = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost", "::1"};
+constexpr const char* kAllowedHttpHosts[] = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost",
+                                             "::1"};
 constexpr char kName[] = "container";
 
 std::string lower(std::string s) {
@@ -95,9 +96,10 @@ Result<Credentials> ContainerCredentialsProvider::get() {
     url = kEcsEndpoint + (relative[0] == '/' ? relative : "/" + relative);
   } else {
     if (!containerFullUriAllowed(full)) {
-      return makeError(ErrorKind::kInvalidArgument,
-                       std::string(kName) + ": " + kFullUriVar + " " + full +
-                           " is not allowed: it must be https, or http to a loopback, ECS or EKS Pod Identity host");
+      return makeError(
+          ErrorKind::kInvalidArgument,
+          std::string(kName) + ": " + kFullUriVar + " " + full +
+              " is not allowed: it must be https, or http to a loopback, ECS or EKS Pod Identity host");
     }
     url = full;
   }
@@ -140,10 +142,11 @@ Result<Credentials> ContainerCredentialsProvider::get() {
     }
     std::string code;
     nlohmann::json doc = nlohmann::json::parse(resp->body, nullptr, false);
-    if (doc.is_object() && doc.contains("Code") && doc["Code"].is_string()) code = doc["Code"].get<std::string>();
-    last = makeError(kindForStatus(resp->status), std::string(kName) + ": GET " + url + ": HTTP " +
-                                                      std::to_string(resp->status) +
-                                                      (code.empty() ? "" : " " + redact(code, {authorization})));
+    if (doc.is_object() && doc.contains("Code") && doc["Code"].is_string())
+      code = doc["Code"].get<std::string>();
+    last = makeError(kindForStatus(resp->status),
+                     std::string(kName) + ": GET " + url + ": HTTP " + std::to_string(resp->status) +
+                         (code.empty() ? "" : " " + redact(code, {authorization})));
     spdlog::debug("credentials: {} attempt {}: {}", kName, attempt, last.message);
     if (resp->status < 500) return last;
   }

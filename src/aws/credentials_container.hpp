@@ -8,13 +8,13 @@
 //
 // Allowed full URIs (as botocore and the Java/Go SDKs restrict them): any https:// URL; http:// only to a
 // loopback host (127.0.0.0/8, [::1], "localhost" — names other than "localhost" are not resolved), the ECS
-// endpoint 169.254.170.2 or the EKS Pod Identity endpoints 169.254.170.23 and [fd00:ec2::23]. Anything else is
-// refused with kInvalidArgument before any request is sent.
+// endpoint 169.254.170.2 or the EKS Pod Identity endpoints 169.254.170.23 and [fd00:ec2::23]. Anything else
+// is refused with kInvalidArgument before any request is sent.
 //
-// Outcomes: neither URI variable set → kUnavailable. A refused URI, an unreadable token file, a token with CR or
-// LF → kInvalidArgument. Non-200 → kUnauthorized (401), kForbidden (403), kServer (5xx), else kInvalidArgument;
-// the message has the status and the endpoint's error code, never the body. Transport failures and 5xx are
-// retried at once, up to ContainerOptions::max_attempts.
+// Outcomes: neither URI variable set → kUnavailable. A refused URI, an unreadable token file, a token with CR
+// or LF → kInvalidArgument. Non-200 → kUnauthorized (401), kForbidden (403), kServer (5xx), else
+// kInvalidArgument; the message has the status and the endpoint's error code, never the body. Transport
+// failures and 5xx are retried at once, up to ContainerOptions::max_attempts.
 //
 // Thread-safety: get() may run on several threads at once.
 #pragma once

@@ -9,7 +9,8 @@
 
 namespace aar::aws {
 
-std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLookup env, net::HttpClient& http,
+std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLookup env,
+                                                                          net::HttpClient& http,
                                                                           WallClock clock) {
   std::vector<std::unique_ptr<CredentialsProvider>> chain;
   chain.push_back(std::make_unique<EnvironmentCredentialsProvider>(env));
@@ -21,8 +22,8 @@ std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLoo
   chain.push_back(std::make_unique<ImdsCredentialsProvider>(env, http));
   CredentialsCacheOptions cache;
   cache.clock = std::move(clock);
-  return std::make_unique<CachedCredentialsProvider>(std::make_unique<ChainCredentialsProvider>(std::move(chain)),
-                                                     std::move(cache));
+  return std::make_unique<CachedCredentialsProvider>(
+      std::make_unique<ChainCredentialsProvider>(std::move(chain)), std::move(cache));
 }
 
 }  // namespace aar::aws

@@ -19,8 +19,8 @@ Result<Credentials> EnvironmentCredentialsProvider::get() {
   const std::string akid = envOr(env_, kAccessKeyIdVar);
   const std::string secret = envOr(env_, kSecretAccessKeyVar);
   if (akid.empty() && secret.empty()) {
-    return makeError(ErrorKind::kUnavailable,
-                     std::string(kName) + ": " + kAccessKeyIdVar + " and " + kSecretAccessKeyVar + " are not set");
+    return makeError(ErrorKind::kUnavailable, std::string(kName) + ": " + kAccessKeyIdVar + " and " +
+                                                  kSecretAccessKeyVar + " are not set");
   }
   if (akid.empty() || secret.empty()) {
     const char* set = akid.empty() ? kSecretAccessKeyVar : kAccessKeyIdVar;

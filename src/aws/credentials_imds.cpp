@@ -1,7 +1,8 @@
 #include "aws/credentials_imds.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "aws/credentials_util.hpp"
 
@@ -77,8 +78,8 @@ Result<Credentials> ImdsCredentialsProvider::get() {
   token_req.timeout = options_.timeout;
   auto token_resp = send(token_req);
   if (!token_resp.ok()) {
-    const ErrorKind kind = token_resp.error().kind == ErrorKind::kCancelled ? ErrorKind::kCancelled
-                                                                           : ErrorKind::kUnavailable;
+    const ErrorKind kind =
+        token_resp.error().kind == ErrorKind::kCancelled ? ErrorKind::kCancelled : ErrorKind::kUnavailable;
     return makeError(kind, std::string(kName) + ": no instance metadata service at " + base + " (" +
                                token_resp.error().toString() + ")");
   }
@@ -101,8 +102,8 @@ Result<Credentials> ImdsCredentialsProvider::get() {
   };
   auto failed = [&](const std::string& url, const Result<net::HttpResponse>& r) {
     if (!r.ok()) {
-      return makeError(r.error().kind, std::string(kName) + ": GET " + url + ": " +
-                                           redact(r.error().toString(), {token}));
+      return makeError(r.error().kind,
+                       std::string(kName) + ": GET " + url + ": " + redact(r.error().toString(), {token}));
     }
     return makeError(kindForStatus(r->status),
                      std::string(kName) + ": GET " + url + ": HTTP " + std::to_string(r->status));
@@ -124,7 +125,8 @@ Result<Credentials> ImdsCredentialsProvider::get() {
   if (!creds_resp.ok() || creds_resp->status != 200) return failed(creds_url, creds_resp);
   nlohmann::json doc = nlohmann::json::parse(creds_resp->body, nullptr, false);
   if (doc.is_object() && doc.contains("Code") && doc["Code"].is_string() && doc["Code"] != "Success") {
-    return makeError(ErrorKind::kUnavailable, std::string(kName) + ": role " + role + " credentials not ready (Code " +
+    return makeError(ErrorKind::kUnavailable, std::string(kName) + ": role " + role +
+                                                  " credentials not ready (Code " +
                                                   doc["Code"].get<std::string>() + ")");
   }
   auto creds = parseCredentialsJson(creds_resp->body, kName);

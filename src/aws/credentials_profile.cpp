@@ -19,8 +19,9 @@ constexpr char kDefaultConfigFile[] = "~/.aws/config";
 constexpr char kAccessKeyIdKey[] = "aws_access_key_id";
 constexpr char kSecretAccessKeyKey[] = "aws_secret_access_key";
 constexpr char kSessionTokenKey[] = "aws_session_token";
-constexpr const char* kUnsupportedSourceKeys[] = {"role_arn", "credential_process", "sso_session", "sso_start_url",
-                                                  "web_identity_token_file", "credential_source"};
+constexpr const char* kUnsupportedSourceKeys[] = {
+    "role_arn",      "credential_process",      "sso_session",
+    "sso_start_url", "web_identity_token_file", "credential_source"};
 constexpr char kName[] = "profile";
 
 std::string trim(std::string_view s) {
@@ -126,7 +127,8 @@ ProfileCredentialsProvider::ProfileCredentialsProvider(EnvLookup env) : env_(std
 Result<Credentials> ProfileCredentialsProvider::get() {
   const std::string explicit_profile = envOr(env_, kProfileVar);
   const std::string profile = explicit_profile.empty() ? kDefaultProfile : explicit_profile;
-  const std::string credentials_path = expandHome(envOr(env_, kCredentialsFileVar, kDefaultCredentialsFile), env_);
+  const std::string credentials_path =
+      expandHome(envOr(env_, kCredentialsFileVar, kDefaultCredentialsFile), env_);
   const std::string config_path = expandHome(envOr(env_, kConfigFileVar, kDefaultConfigFile), env_);
 
   LoadedFile credentials_file, config_file;
@@ -141,9 +143,9 @@ Result<Credentials> ProfileCredentialsProvider::get() {
     config_file = std::move(r.value());
   }
   if (!credentials_file.exists && !config_file.exists) {
-    return makeError(ErrorKind::kUnavailable, std::string(kName) + ": no shared credentials file (" +
-                                                  (credentials_path.empty() ? "HOME not set" : credentials_path) +
-                                                  ") or config file");
+    return makeError(ErrorKind::kUnavailable,
+                     std::string(kName) + ": no shared credentials file (" +
+                         (credentials_path.empty() ? "HOME not set" : credentials_path) + ") or config file");
   }
 
   const std::map<std::string, std::string>* from_credentials = nullptr;
@@ -154,7 +156,8 @@ Result<Credentials> ProfileCredentialsProvider::get() {
   if (auto it = config_file.sections.find("profile " + profile); it != config_file.sections.end()) {
     from_config = &it->second;
   } else if (profile == kDefaultProfile) {
-    if (auto d = config_file.sections.find(kDefaultProfile); d != config_file.sections.end()) from_config = &d->second;
+    if (auto d = config_file.sections.find(kDefaultProfile); d != config_file.sections.end())
+      from_config = &d->second;
   }
   if (from_credentials == nullptr && from_config == nullptr) {
     const std::string msg = std::string(kName) + ": profile '" + profile + "' not found in the shared files";
@@ -176,8 +179,9 @@ Result<Credentials> ProfileCredentialsProvider::get() {
   if (c.access_key_id.empty() && c.secret_access_key.empty()) {
     for (const char* key : kUnsupportedSourceKeys) {
       if (!lookup(key).empty()) {
-        return makeError(ErrorKind::kInvalidArgument, std::string(kName) + ": profile '" + profile + "' uses " +
-                                                          key + ", which is not supported (static keys only)");
+        return makeError(ErrorKind::kInvalidArgument, std::string(kName) + ": profile '" + profile +
+                                                          "' uses " + key +
+                                                          ", which is not supported (static keys only)");
       }
     }
     return makeError(ErrorKind::kUnavailable,

@@ -1,10 +1,9 @@
 #include "aws/credentials_util.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace aar::aws {
@@ -115,7 +114,8 @@ bool envFlagTrue(const EnvLookup& env, const std::string& name) {
 Result<Credentials> parseCredentialsJson(std::string_view body, const char* provider) {
   nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return makeError(ErrorKind::kParse, std::string(provider) + ": credentials response is not a JSON object");
+    return makeError(ErrorKind::kParse,
+                     std::string(provider) + ": credentials response is not a JSON object");
   }
   auto field = [&](const char* key) -> std::optional<std::string> {
     auto it = doc.find(key);
@@ -136,7 +136,8 @@ Result<Credentials> parseCredentialsJson(std::string_view body, const char* prov
   if (auto exp = field("Expiration")) {
     c.expiration = parseIso8601(*exp);
     if (!c.expiration) {
-      return makeError(ErrorKind::kParse, std::string(provider) + ": credentials response has a malformed Expiration");
+      return makeError(ErrorKind::kParse,
+                       std::string(provider) + ": credentials response has a malformed Expiration");
     }
   }
   return c;

@@ -36,8 +36,8 @@ std::string envOr(const EnvLookup& env, const std::string& name, std::string fal
 bool envFlagTrue(const EnvLookup& env, const std::string& name);
 
 // Credentials from the JSON document the container endpoint and IMDS both return:
-// {AccessKeyId, SecretAccessKey, Token, Expiration}. Error kParse naming `provider` when a field is missing or
-// the document is not JSON; the message never includes the body.
+// {AccessKeyId, SecretAccessKey, Token, Expiration}. Error kParse naming `provider` when a field is missing
+// or the document is not JSON; the message never includes the body.
 Result<Credentials> parseCredentialsJson(std::string_view body, const char* provider);
 
 // Removes every occurrence of each non-empty secret from text (replaced by "<redacted>"). Used on error

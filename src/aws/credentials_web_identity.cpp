@@ -1,7 +1,8 @@
 #include "aws/credentials_web_identity.hpp"
 
-#include <pugixml.hpp>
 #include <spdlog/spdlog.h>
+
+#include <pugixml.hpp>
 
 #include "aws/aws_error.hpp"
 #include "aws/credentials_util.hpp"
@@ -41,7 +42,8 @@ Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
     return makeError(ErrorKind::kParse, std::string(kName) + ": STS response is not XML");
   }
   pugi::xml_node creds =
-      child(child(child(doc, "AssumeRoleWithWebIdentityResponse"), "AssumeRoleWithWebIdentityResult"), "Credentials");
+      child(child(child(doc, "AssumeRoleWithWebIdentityResponse"), "AssumeRoleWithWebIdentityResult"),
+            "Credentials");
   if (!creds) {
     return makeError(ErrorKind::kParse, std::string(kName) + ": STS response has no Credentials");
   }
@@ -53,9 +55,10 @@ Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
   const std::string expiration = child(creds, "Expiration").text().as_string();
   c.expiration = parseIso8601(expiration);
   if (c.access_key_id.empty() || c.secret_access_key.empty() || c.session_token.empty() || !c.expiration) {
-    return makeError(ErrorKind::kParse, std::string(kName) +
-                                            ": STS Credentials lack AccessKeyId, SecretAccessKey, SessionToken or "
-                                            "a valid Expiration");
+    return makeError(ErrorKind::kParse,
+                     std::string(kName) +
+                         ": STS Credentials lack AccessKeyId, SecretAccessKey, SessionToken or "
+                         "a valid Expiration");
   }
   return c;
 }
@@ -72,10 +75,9 @@ Result<Credentials> WebIdentityCredentialsProvider::get() {
                      std::string(kName) + ": " + kRoleArnVar + " and " + kTokenFileVar + " are not set");
   }
   if (role_arn.empty() || token_file.empty()) {
-    return makeError(ErrorKind::kInvalidArgument, std::string(kName) + ": " +
-                                                      (role_arn.empty() ? kTokenFileVar : kRoleArnVar) +
-                                                      " is set but " + (role_arn.empty() ? kRoleArnVar : kTokenFileVar) +
-                                                      " is not");
+    return makeError(ErrorKind::kInvalidArgument,
+                     std::string(kName) + ": " + (role_arn.empty() ? kTokenFileVar : kRoleArnVar) +
+                         " is set but " + (role_arn.empty() ? kRoleArnVar : kTokenFileVar) + " is not");
   }
   auto endpoint = stsEndpoint(env_);
   if (!endpoint.ok()) {
@@ -86,9 +88,9 @@ Result<Credentials> WebIdentityCredentialsProvider::get() {
 
   std::string session_name = envOr(env_, kSessionNameVar);
   if (session_name.empty()) {
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            nowFrom(options_.clock).time_since_epoch())
-                            .count();
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(nowFrom(options_.clock).time_since_epoch())
+            .count();
     session_name = kSessionPrefix + std::to_string(millis);
   }
   spdlog::debug("credentials: {} assuming role {} as session {} at {}", kName, role_arn, session_name,
@@ -96,15 +98,17 @@ Result<Credentials> WebIdentityCredentialsProvider::get() {
   return assumeRole(endpoint->url + "/", role_arn, session_name, *token);
 }
 
-Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string& url, const std::string& role_arn,
+Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string& url,
+                                                               const std::string& role_arn,
                                                                const std::string& session_name,
                                                                const std::string& token) {
   net::HttpRequest req;
   req.method = "POST";
   req.url = url;
   req.headers = {{"Content-Type", kContentType}, {"Accept", "text/xml"}};
-  req.body = std::string("Action=") + kAction + "&Version=" + kVersion + "&RoleArn=" + net::urlEncode(role_arn) +
-             "&RoleSessionName=" + net::urlEncode(session_name) + "&WebIdentityToken=" + net::urlEncode(token);
+  req.body = std::string("Action=") + kAction + "&Version=" + kVersion +
+             "&RoleArn=" + net::urlEncode(role_arn) + "&RoleSessionName=" + net::urlEncode(session_name) +
+             "&WebIdentityToken=" + net::urlEncode(token);
   req.timeout = options_.timeout;
 
   // A server echoing the request would echo the token form-encoded.

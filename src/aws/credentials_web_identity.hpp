@@ -5,8 +5,8 @@
 // kubelet rotates projected tokens) and calls STS AssumeRoleWithWebIdentity: an unsigned POST to the STS
 // endpoint of the endpoints module (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the regional
 // https://sts.<region>.<suffix>) with the form body Action=AssumeRoleWithWebIdentity&Version=2011-06-15&
-// RoleArn&RoleSessionName&WebIdentityToken, and reads Credentials {AccessKeyId, SecretAccessKey, SessionToken,
-// Expiration} from the XML answer.
+// RoleArn&RoleSessionName&WebIdentityToken, and reads Credentials {AccessKeyId, SecretAccessKey,
+// SessionToken, Expiration} from the XML answer.
 //
 // Outcomes: neither variable set → kUnavailable. One without the other, an unreadable or empty token file, a
 // bad endpoint override → kInvalidArgument. STS errors: InvalidIdentityToken and ExpiredTokenException →

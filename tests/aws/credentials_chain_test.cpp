@@ -53,7 +53,9 @@ class CredentialsChainTest : public ::testing::Test {
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", container_->credentialsUrl());
     env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", home_.write("pod-token", kPodToken));
   }
-  size_t requestsSent() { return sts_->requests().size() + container_->requests().size() + imds_->requests().size(); }
+  size_t requestsSent() {
+    return sts_->requests().size() + container_->requests().size() + imds_->requests().size();
+  }
 
   TestClock clock_;
   TempDir home_;

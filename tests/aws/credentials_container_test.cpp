@@ -80,7 +80,8 @@ TEST_F(ContainerCredentialsTest, MissingOrWrongAuthorizationIsRefused) {
 }
 
 TEST_F(ContainerCredentialsTest, CacheRefreshRereadsTheRotatedTokenFile) {
-  CachedCredentialsProvider cached(std::make_unique<ContainerCredentialsProvider>(provider()), {clock_.fn(), 300s});
+  CachedCredentialsProvider cached(std::make_unique<ContainerCredentialsProvider>(provider()),
+                                   {clock_.fn(), 300s});
   auto first = cached.get();
   ASSERT_TRUE(first.ok()) << first.error().toString();
   dir_.write("pod-token", kRotatedPodToken);

@@ -24,7 +24,9 @@ class ImdsCredentialsTest : public ::testing::Test {
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", fake_->url() + "/");
   }
-  ImdsCredentialsProvider provider(ImdsOptions o = {}) { return ImdsCredentialsProvider(env_.lookup(), http_, o); }
+  ImdsCredentialsProvider provider(ImdsOptions o = {}) {
+    return ImdsCredentialsProvider(env_.lookup(), http_, o);
+  }
 
   TestClock clock_;
   TestEnv env_;
@@ -99,7 +101,8 @@ TEST_F(ImdsCredentialsTest, RetriesOnceAfterAServerErrorOrATimeout) {
 }
 
 TEST_F(ImdsCredentialsTest, CacheRefreshesInsideTheWindowOnly) {
-  CachedCredentialsProvider cached(std::make_unique<ImdsCredentialsProvider>(provider()), {clock_.fn(), 300s});
+  CachedCredentialsProvider cached(std::make_unique<ImdsCredentialsProvider>(provider()),
+                                   {clock_.fn(), 300s});
   auto first = cached.get();
   ASSERT_TRUE(first.ok());
   clock_.advance(5h + 54min);

@@ -50,7 +50,8 @@ class ProfileCredentialsTest : public ::testing::Test {
 };
 
 TEST_F(ProfileCredentialsTest, ReadsTheDefaultProfileFromHome) {
-  dir_.write(".aws/credentials", "[default]\naws_access_key_id = AKIAHOME\naws_secret_access_key = home-secret\n");
+  dir_.write(".aws/credentials",
+             "[default]\naws_access_key_id = AKIAHOME\naws_secret_access_key = home-secret\n");
   auto c = ProfileCredentialsProvider(env_.lookup()).get();
   ASSERT_TRUE(c.ok()) << c.error().toString();
   EXPECT_EQ(c->access_key_id, "AKIAHOME");
@@ -61,9 +62,11 @@ TEST_F(ProfileCredentialsTest, ReadsTheDefaultProfileFromHome) {
 
 TEST_F(ProfileCredentialsTest, ReadsANamedProfileFromTheConfigFileWithItsPrefix) {
   env_.set("AWS_PROFILE", "dev");
-  env_.set("AWS_CONFIG_FILE", dir_.write("cfg", "[dev]\naws_access_key_id = WRONG\naws_secret_access_key = x\n"
-                                                "[profile dev]\naws_access_key_id = AKIADEV\n"
-                                                "aws_secret_access_key = dev-secret\naws_session_token = dev-tok\n"));
+  env_.set("AWS_CONFIG_FILE",
+           dir_.write("cfg",
+                      "[dev]\naws_access_key_id = WRONG\naws_secret_access_key = x\n"
+                      "[profile dev]\naws_access_key_id = AKIADEV\n"
+                      "aws_secret_access_key = dev-secret\naws_session_token = dev-tok\n"));
   env_.set("AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/missing");
   auto c = ProfileCredentialsProvider(env_.lookup()).get();
   ASSERT_TRUE(c.ok()) << c.error().toString();

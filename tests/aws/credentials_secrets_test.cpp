@@ -1,6 +1,6 @@
-// No secret key, session token, web identity token, container token or IMDS token reaches a log line (spdlog at
-// trace level, captured) or an error message — on success paths, failure paths and refreshes, including an STS
-// that echoes the request back in its error message.
+// No secret key, session token, web identity token, container token or IMDS token reaches a log line (spdlog
+// at trace level, captured) or an error message — on success paths, failure paths and refreshes, including an
+// STS that echoes the request back in its error message.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -102,8 +102,9 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
   {
     TestEnv env;
     env.set("HOME", dir_.path());
-    dir_.write(".aws/credentials", std::string("[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = ") +
-                                       kProfileSecret + "\naws_session_token = " + kProfileToken + "\n");
+    dir_.write(".aws/credentials",
+               std::string("[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = ") +
+                   kProfileSecret + "\naws_session_token = " + kProfileToken + "\n");
     keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
     dir_.write(".aws/credentials", std::string("[default]\n") + kProfileSecret + "\n");  // unparsable line
     keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
@@ -135,10 +136,11 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
     fakes::ServerThread echo;
     echo.server().Post("/", [](const httplib::Request& req, httplib::Response& res) {
       res.status = req.has_header("X-Second") ? 400 : 500;
-      res.set_content("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad: " +
-                          req.body + " / " + req.get_param_value("WebIdentityToken") +
-                          "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
-                      "text/xml");
+      res.set_content(
+          "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>bad: " +
+              req.body + " / " + req.get_param_value("WebIdentityToken") +
+              "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>",
+          "text/xml");
     });
     ASSERT_GT(echo.start(), 0);
     web.set("AWS_ENDPOINT_URL_STS", echo.url());
@@ -164,7 +166,8 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
 
   EXPECT_GE(successes_, 5);
   EXPECT_FALSE(errors_.empty());
-  std::vector<std::string> secrets = {kWebToken, kPodToken, kEnvSecret, kEnvToken, kProfileSecret, kProfileToken};
+  std::vector<std::string> secrets = {kWebToken, kPodToken,      kEnvSecret,
+                                      kEnvToken, kProfileSecret, kProfileToken};
   for (const auto& c : sts.issued()) {
     secrets.push_back(c.secret_access_key);
     secrets.push_back(c.session_token);
@@ -178,7 +181,7 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
     secrets.push_back(c.session_token);
   }
   secrets.push_back(net::urlEncode(kWebToken));  // as a form body carries it
-  secrets.push_back("AQAEA");  // the prefix of every FakeImds session token
+  secrets.push_back("AQAEA");                    // the prefix of every FakeImds session token
   if (std::getenv("AAR_SHOW_LOG")) std::cerr << log_.str() << errors_;
   expectNoneOf(secrets);
 }

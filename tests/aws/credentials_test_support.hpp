@@ -40,7 +40,8 @@ class TestEnv {
   }
 
  private:
-  std::shared_ptr<std::map<std::string, std::string>> vars_ = std::make_shared<std::map<std::string, std::string>>();
+  std::shared_ptr<std::map<std::string, std::string>> vars_ =
+      std::make_shared<std::map<std::string, std::string>>();
   std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
 };
 

@@ -195,20 +195,21 @@ TEST_F(WebIdentityCredentialsTest, Boto3AssumesTheRoleAgainstTheFake) {
     GTEST_SKIP() << "boto3 is not installed for /usr/bin/python3 (scripts/setup.sh installs python3-boto3)";
   }
   const std::string out = dir_.path() + "/boto3.out";
-  const std::string script = dir_.write("assume.py",
-                                        "import boto3, sys\n"
-                                        "sts = boto3.client('sts', region_name='us-east-1', endpoint_url=sys.argv[1],\n"
-                                        "                   aws_access_key_id='x', aws_secret_access_key='y')\n"
-                                        "r = sts.assume_role_with_web_identity(RoleArn=sys.argv[2],\n"
-                                        "    RoleSessionName='boto3', WebIdentityToken=sys.argv[3])\n"
-                                        "print(r['Credentials']['AccessKeyId'])\n"
-                                        "try:\n"
-                                        "    sts.assume_role_with_web_identity(RoleArn=sys.argv[2],\n"
-                                        "        RoleSessionName='boto3', WebIdentityToken='wrong')\n"
-                                        "except sts.exceptions.InvalidIdentityTokenException as e:\n"
-                                        "    print(e.response['Error']['Code'])\n");
-  const std::string cmd = "env -i /usr/bin/python3 " + script + " " + sts_->url() + " " + kRoleArn + " " + kToken +
-                          " > " + out + " 2>&1";
+  const std::string script =
+      dir_.write("assume.py",
+                 "import boto3, sys\n"
+                 "sts = boto3.client('sts', region_name='us-east-1', endpoint_url=sys.argv[1],\n"
+                 "                   aws_access_key_id='x', aws_secret_access_key='y')\n"
+                 "r = sts.assume_role_with_web_identity(RoleArn=sys.argv[2],\n"
+                 "    RoleSessionName='boto3', WebIdentityToken=sys.argv[3])\n"
+                 "print(r['Credentials']['AccessKeyId'])\n"
+                 "try:\n"
+                 "    sts.assume_role_with_web_identity(RoleArn=sys.argv[2],\n"
+                 "        RoleSessionName='boto3', WebIdentityToken='wrong')\n"
+                 "except sts.exceptions.InvalidIdentityTokenException as e:\n"
+                 "    print(e.response['Error']['Code'])\n");
+  const std::string cmd = "env -i /usr/bin/python3 " + script + " " + sts_->url() + " " + kRoleArn + " " +
+                          kToken + " > " + out + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream in(out);
   std::string akid, code;

@@ -1,8 +1,7 @@
 #include "fakes/aws/fake_container_credentials.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "aws/credentials_util.hpp"
 #include "fakes/aws/fake_iam.hpp"
@@ -65,9 +64,8 @@ FakeContainerCredentials::FakeContainerCredentials() : FakeContainerCredentials(
 
 FakeContainerCredentials::FakeContainerCredentials(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->server.server().Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    impl_->handle(req, res);
-  });
+  impl_->server.server().Get(
+      ".*", [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); });
 }
 
 FakeContainerCredentials::~FakeContainerCredentials() { stop(); }

@@ -4,7 +4,8 @@
 // SecretAccessKey, Token, Expiration, RoleArn} valid for the configured duration from the injected clock; the
 // credentials are registered with the FakeIam when one is given. No Authorization header → 401
 // {"Code":"AccessDenied"}; a wrong one → 403 {"Code":"AccessDenied"}; another path → 404; failNext() → its
-// status. When the expected authorization is "", any (or none) is accepted. The log never holds the header value.
+// status. When the expected authorization is "", any (or none) is accepted. The log never holds the header
+// value.
 //
 // Thread-safety: every public method may be called from any thread while the server runs.
 #pragma once

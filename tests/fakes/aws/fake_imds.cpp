@@ -1,8 +1,7 @@
 #include "fakes/aws/fake_imds.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "aws/credentials_util.hpp"

@@ -16,11 +16,20 @@ std::string xmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -28,7 +37,8 @@ std::string xmlEscape(const std::string& s) {
 
 std::string requestId() {
   const std::string r = randomId(32);
-  return r.substr(0, 8) + "-" + r.substr(8, 4) + "-" + r.substr(12, 4) + "-" + r.substr(16, 4) + "-" + r.substr(20);
+  return r.substr(0, 8) + "-" + r.substr(8, 4) + "-" + r.substr(12, 4) + "-" + r.substr(16, 4) + "-" +
+         r.substr(20);
 }
 
 }  // namespace
@@ -51,8 +61,9 @@ struct FakeSts::Impl {
     res.status = status;
     res.set_content(std::string("<ErrorResponse xmlns=\"") + kNamespace + "\">\n  <Error>\n    <Type>" +
                         (status >= 500 ? "Receiver" : "Sender") + "</Type>\n    <Code>" + xmlEscape(code) +
-                        "</Code>\n    <Message>" + xmlEscape(message) + "</Message>\n  </Error>\n  <RequestId>" +
-                        requestId() + "</RequestId>\n</ErrorResponse>\n",
+                        "</Code>\n    <Message>" + xmlEscape(message) +
+                        "</Message>\n  </Error>\n  <RequestId>" + requestId() +
+                        "</RequestId>\n</ErrorResponse>\n",
                     "text/xml");
   }
 
@@ -72,8 +83,9 @@ struct FakeSts::Impl {
       return finish();
     }
     if (entry.action != kAction || req.get_param_value("Version") != kVersion) {
-      sendError(res, entry, 400, "InvalidAction", "Could not find operation " + entry.action + " for version " +
-                                                      req.get_param_value("Version"));
+      sendError(
+          res, entry, 400, "InvalidAction",
+          "Could not find operation " + entry.action + " for version " + req.get_param_value("Version"));
       return finish();
     }
     for (const char* p : {"RoleArn", "RoleSessionName", "WebIdentityToken"}) {
@@ -84,7 +96,8 @@ struct FakeSts::Impl {
       }
     }
     if (!options.expected_token.empty() && token != options.expected_token) {
-      sendError(res, entry, 400, "InvalidIdentityToken", "The web identity token that was passed could not be validated");
+      sendError(res, entry, 400, "InvalidIdentityToken",
+                "The web identity token that was passed could not be validated");
       return finish();
     }
     if (token_expired) {
@@ -113,16 +126,21 @@ struct FakeSts::Impl {
         "    <SubjectFromWebIdentityToken>system:serviceaccount:kube-system:aws-auth-refresher"
         "</SubjectFromWebIdentityToken>\n"
         "    <Audience>sts.amazonaws.com</Audience>\n"
-        "    <AssumedRoleUser>\n      <Arn>arn:aws:sts::" + options.account_id + ":assumed-role/" +
-        xmlEscape(role_name) + "/" + xmlEscape(entry.role_session_name) + "</Arn>\n      <AssumedRoleId>AROA" +
-        randomId(17) + ":" + xmlEscape(entry.role_session_name) + "</AssumedRoleId>\n    </AssumedRoleUser>\n"
-        "    <Credentials>\n      <SessionToken>" + c.session_token + "</SessionToken>\n      <SecretAccessKey>" +
-        c.secret_access_key + "</SecretAccessKey>\n      <Expiration>" + aws::formatIso8601(c.expiration) +
-        "</Expiration>\n      <AccessKeyId>" + c.access_key_id + "</AccessKeyId>\n    </Credentials>\n"
-        "    <Provider>arn:aws:iam::" + options.account_id +
+        "    <AssumedRoleUser>\n      <Arn>arn:aws:sts::" +
+        options.account_id + ":assumed-role/" + xmlEscape(role_name) + "/" +
+        xmlEscape(entry.role_session_name) + "</Arn>\n      <AssumedRoleId>AROA" + randomId(17) + ":" +
+        xmlEscape(entry.role_session_name) +
+        "</AssumedRoleId>\n    </AssumedRoleUser>\n"
+        "    <Credentials>\n      <SessionToken>" +
+        c.session_token + "</SessionToken>\n      <SecretAccessKey>" + c.secret_access_key +
+        "</SecretAccessKey>\n      <Expiration>" + aws::formatIso8601(c.expiration) +
+        "</Expiration>\n      <AccessKeyId>" + c.access_key_id +
+        "</AccessKeyId>\n    </Credentials>\n"
+        "    <Provider>arn:aws:iam::" +
+        options.account_id +
         ":oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE</Provider>\n"
-        "  </AssumeRoleWithWebIdentityResult>\n  <ResponseMetadata>\n    <RequestId>" + requestId() +
-        "</RequestId>\n  </ResponseMetadata>\n</AssumeRoleWithWebIdentityResponse>\n";
+        "  </AssumeRoleWithWebIdentityResult>\n  <ResponseMetadata>\n    <RequestId>" +
+        requestId() + "</RequestId>\n  </ResponseMetadata>\n</AssumeRoleWithWebIdentityResponse>\n";
     res.status = 200;
     res.set_content(body, "text/xml");
   }

@@ -7,8 +7,8 @@
 // given) through allowCredentials(). Errors are ErrorResponse documents with the codes STS uses:
 //   missing parameter → 400 MissingParameter; wrong Action/Version → 400 InvalidAction;
 //   token differs from the expected one → 400 InvalidIdentityToken; setTokenExpired(true) → 400
-//   ExpiredTokenException; RoleArn not the expected one (when set) → 403 AccessDenied; failNext() → its status
-//   and code. The request log never holds the token.
+//   ExpiredTokenException; RoleArn not the expected one (when set) → 403 AccessDenied; failNext() → its
+//   status and code. The request log never holds the token.
 //
 // Thread-safety: every public method may be called from any thread while the server runs.
 #pragma once
@@ -28,12 +28,12 @@ class FakeIam;
 class FakeSts {
  public:
   struct Options {
-    std::string expected_token;              // the only web identity token accepted; "" accepts any non-empty one
-    std::string expected_role_arn;           // "" accepts any role
+    std::string expected_token;     // the only web identity token accepted; "" accepts any non-empty one
+    std::string expected_role_arn;  // "" accepts any role
     std::string account_id = "123456789012";
-    std::chrono::seconds duration{3600};     // Default: 1 h, STS's default DurationSeconds
-    aws::WallClock clock;                    // Default: system clock
-    FakeIam* iam = nullptr;                  // issued credentials are allowed there when set
+    std::chrono::seconds duration{3600};  // Default: 1 h, STS's default DurationSeconds
+    aws::WallClock clock;                 // Default: system clock
+    FakeIam* iam = nullptr;               // issued credentials are allowed there when set
   };
 
   struct LogEntry {
@@ -60,7 +60,8 @@ class FakeSts {
   void setExpectedToken(const std::string& token);
   void setDuration(std::chrono::seconds duration);
   void setTokenExpired(bool expired);
-  // The next n requests get `status` with error `code` (e.g. 503 ServiceUnavailable, 400 IDPCommunicationError).
+  // The next n requests get `status` with error `code` (e.g. 503 ServiceUnavailable, 400
+  // IDPCommunicationError).
   void failNext(int n, int status, const std::string& code);
   void clearFaults();
 

@@ -1,0 +1,156 @@
+// The fake-aws binary as the e2e tests and the demo use it: started as a real process, its ready line parsed,
+// driven through the admin API, used by the default credential chain (IRSA against its STS) and the IAM
+// client, and stopped with SIGTERM.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "aws/credentials_default.hpp"
+#include "aws/credentials_test_support.hpp"
+#include "aws/iam_client.hpp"
+
+namespace aar::aws {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+using testing::TestEnv;
+
+constexpr char kBinary[] = AAR_BINARY_DIR "/tests/fakes/aws/fake-aws";
+constexpr char kToken[] = "fake-aws-binary-web-identity-token";
+
+// A child process started by the test; killed (by pid) if the test did not stop it.
+class FakeAwsProcess {
+ public:
+  explicit FakeAwsProcess(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(kBinary));
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(kBinary, argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fds[0];
+  }
+  ~FakeAwsProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+
+  // The first stdout line, waiting at most `timeout`.
+  std::string readLine(std::chrono::milliseconds timeout) {
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char c;
+      if (read(out_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line.push_back(c);
+    }
+    return line;
+  }
+
+  // Sends SIGTERM and waits at most `timeout`; the exit status, or -1.
+  int terminate(std::chrono::milliseconds timeout) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  bool reaped_ = false;
+};
+
+net::HttpResponse call(net::HttpClient& http, const std::string& method, const std::string& url,
+                       const std::string& body = "") {
+  net::HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.body = body;
+  if (!body.empty()) req.headers = {{"Content-Type", "application/json"}};
+  auto r = http.perform(req);
+  EXPECT_TRUE(r.ok()) << method << " " << url;
+  return r.ok() ? r.value() : net::HttpResponse{};
+}
+
+TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
+  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
+  TempDir dir;
+  const std::string users_file = dir.write("users", "# seed\ntmp-foo-one\n/team/ tmp-foo-two\n");
+  FakeAwsProcess proc({"--users-file", users_file, "--user", "admin-alice", "--web-identity-token", kToken,
+                       "--credentials-duration", "900"});
+  const std::string line = proc.readLine(10s);
+  auto ready = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
+  for (const char* key : {"iam", "sts", "container", "imds", "admin"}) {
+    ASSERT_TRUE(ready.contains(key) && ready[key].get<int>() > 0) << line;
+  }
+  const std::string admin = ready["admin_url"].get<std::string>();
+  net::HttpClient http;
+
+  EXPECT_EQ(call(http, "POST", admin + "/admin/users", R"({"name":"tmp-foo-three","path":"/"})").status, 201);
+  EXPECT_EQ(call(http, "DELETE", admin + "/admin/users/admin-alice").status, 204);
+  EXPECT_EQ(call(http, "DELETE", admin + "/admin/users/admin-alice").status, 404);
+  EXPECT_EQ(call(http, "POST", admin + "/admin/users", "not json").status, 400);
+  EXPECT_EQ(nlohmann::json::parse(call(http, "GET", admin + "/admin/users").body)["count"], 3);
+  EXPECT_EQ(call(http, "POST", admin + "/admin/faults", R"({"iam":{"throttle_next":1}})").status, 200);
+
+  TestEnv env;
+  env.set("HOME", dir.path());
+  env.set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/aws-auth-refresher");
+  env.set("AWS_WEB_IDENTITY_TOKEN_FILE", dir.write("token", kToken));
+  env.set("AWS_ENDPOINT_URL_STS", ready["sts_url"].get<std::string>());
+  auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
+  IamClientOptions o;
+  o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
+  o.sleep = [](std::chrono::milliseconds) {};
+  IamClient iam(http, *credentials, o);
+  auto users = iam.listUsers();
+  ASSERT_TRUE(users.ok()) << users.error().toString();
+  std::vector<std::string> names;
+  for (const auto& u : *users) names.push_back(u.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"tmp-foo-one", "tmp-foo-three", "tmp-foo-two"}));
+
+  auto log = nlohmann::json::parse(call(http, "GET", admin + "/admin/log").body);
+  ASSERT_EQ(log["sts"].size(), 1u);
+  EXPECT_EQ(log["sts"][0]["status"], 200);
+  ASSERT_EQ(log["iam"].size(), 2u);  // throttled once, then served
+  EXPECT_EQ(log["iam"][0]["error_code"], "Throttling");
+  EXPECT_EQ(log["iam"][1]["status"], 200);
+  EXPECT_EQ(log["iam"][1]["access_key_id"], log["sts"][0]["access_key_id"]);
+  EXPECT_EQ(log.dump().find(kToken), std::string::npos);
+
+  EXPECT_EQ(proc.terminate(5s), 0);
+}
+
+}  // namespace
+}  // namespace aar::aws
