@@ -249,6 +249,31 @@ TEST(ReconcileTest, RecordsOwnershipInTheAnnotationAndKeepsItWhenNothingIsLeft) 
   EXPECT_FALSE(third.changed);
 }
 
+TEST(ReconcileTest, NeverAdoptsAHandWrittenEntryEvenIfItIsExactlyWhatARuleWouldWrite) {
+  ConfigMapContent current = seedAwsAuth();
+  current.data[kMapUsersKey] = std::string(kAdmin) +
+                               "- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"
+                               "  username: foo\n  groups:\n  - system:masters\n";
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kFooOne}, current);
+  EXPECT_FALSE(r.changed);
+  EXPECT_THAT(r.skipped_unmanaged, ElementsAre(kFooOne));
+  // Its IAM user going away does not remove it either: it is not ours.
+  ReconcileResult gone = mustReconcile(rules(kSeedRules), {}, current);
+  EXPECT_FALSE(gone.changed);
+  EXPECT_EQ(gone.desired, current);
+}
+
+TEST(ReconcileTest, CleansAStaleOwnershipRecordWithoutTouchingMapUsers) {
+  ConfigMapContent current = seedAwsAuth();
+  current.annotations[kManagedUsersAnnotation] =
+      "v1:" + entryFingerprint("arn:aws:iam::1234567890:user/deleted-by-hand", "x", {});
+  ReconcileResult r = mustReconcile(rules(kSeedRules), {kAdminArn}, current);
+  EXPECT_TRUE(r.changed);
+  EXPECT_THAT(r.changes, IsEmpty());
+  EXPECT_EQ(r.desired.annotations.at(kManagedUsersAnnotation), "v1:");
+  EXPECT_EQ(r.desired.data, current.data);  // mapUsers byte-identical: only the record is rewritten.
+}
+
 TEST(ReconcileTest, RefusesToActOnAnUnparseableOwnershipRecord) {
   ConfigMapContent current = seedAwsAuth();
   current.annotations[kManagedUsersAnnotation] = "arn:aws:iam::1234567890:user/tmp-foo-one";
