@@ -190,6 +190,9 @@ void AdminServer::start(int port) {
   httplib::Server* raw = server.get();
   server_ = std::move(server);
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that a
+  // stop() right after start() cannot be lost (and hang the join).
+  for (int i = 0; i < 5000 && !raw->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void AdminServer::stop() {

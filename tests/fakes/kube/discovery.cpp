@@ -51,6 +51,33 @@ json groupDocument(const std::string& group) {
           {"preferredVersion", version}};
 }
 
+// The smallest OpenAPI v3 document kubectl accepts for a group-version: for each resource, the PATCH operation
+// of /…/namespaces/{namespace}/<plural>/{name} with its x-kubernetes-group-version-kind and the fieldValidation
+// query parameter. kubectl then leaves validation to the server (fieldValidation=Strict, which the fake
+// ignores) and computes apply patches from its compiled-in types.
+json openapiGroupVersion(const std::string& group, const std::string& version) {
+  json paths = json::object();
+  for (const ResourceType& type : builtinResourceTypes()) {
+    if (type.group != group || type.version != version) continue;
+    std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+    json gvk = {{"group", group}, {"version", version}, {"kind", type.kind}};
+    json parameters = json::array();
+    for (const char* name : {"dryRun", "fieldManager", "fieldValidation", "force"}) {
+      parameters.push_back({{"name", name}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+    }
+    json patch = {{"operationId", "patch" + type.kind},
+                  {"parameters", parameters},
+                  {"responses", {{"200", {{"description", "OK"}}}}},
+                  {"x-kubernetes-action", "patch"},
+                  {"x-kubernetes-group-version-kind", gvk}};
+    paths[prefix + "/namespaces/{namespace}/" + type.plural + "/{name}"] = {{"patch", patch}};
+  }
+  return {{"openapi", "3.0.0"},
+          {"info", {{"title", "Kubernetes"}, {"version", "v1.30.0-fake"}}},
+          {"paths", paths},
+          {"components", {{"schemas", json::object()}}}};
+}
+
 }  // namespace
 
 std::optional<json> discoveryDocument(const std::string& path, const std::string& server_address) {
@@ -85,7 +112,16 @@ std::optional<json> discoveryDocument(const std::string& path, const std::string
     }
     return json{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", list}};
   }
+  if (path == "/openapi/v3") {
+    json paths = {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=fake"}}}};
+    for (const std::string& group : groups) {
+      paths["apis/" + group + "/v1"] = {{"serverRelativeURL", "/openapi/v3/apis/" + group + "/v1?hash=fake"}};
+    }
+    return json{{"paths", paths}};
+  }
+  if (path == "/openapi/v3/api/v1") return openapiGroupVersion("", "v1");
   for (const std::string& group : groups) {
+    if (path == "/openapi/v3/apis/" + group + "/v1") return openapiGroupVersion(group, "v1");
     if (path == "/apis/" + group) return groupDocument(group);
     if (path == "/apis/" + group + "/v1") return resourceList(group, "v1");
   }

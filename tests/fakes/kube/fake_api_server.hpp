@@ -13,7 +13,8 @@
 //   of the stream. BOOKMARK events (only with allowWatchBookmarks=true) every Options::bookmark_interval carry
 //   only kind, apiVersion and metadata.resourceVersion. timeoutSeconds ends the stream cleanly.
 // - Discovery (/api, /api/v1, /apis, /apis/{group}[/v1], /version) so kubectl get/create/apply/delete work.
-//   /openapi/v2 and /openapi/v3 answer 404, which kubectl accepts (it then validates nothing client-side).
+//   /openapi/v3 is a minimal document (see discovery.hpp) that lets `kubectl apply` work without
+//   --validate=false; /openapi/v2 answers 404. Server-side apply (application/apply-patch+yaml) is 415.
 // - Authentication: "Authorization: Bearer <token>" with a token from Options::tokens, or a client
 //   certificate signed by the server's CA (user = its CN). Anything else: 401 with an Unauthorized Status.
 // - Every request is logged (RequestRecord) for assertions such as "no write when nothing changed".
@@ -126,7 +127,7 @@ class FakeApiServer {
   bool deleteConfigMap(const std::string& ns, const std::string& name);
   std::optional<nlohmann::json> getLease(const std::string& ns, const std::string& name) const;
   uint64_t resourceVersion() const;
-  // Drops watch history: watches from an older resourceVersion get 410.
+  // Drops watch history (see ObjectStore::compact): watches from any resourceVersion issued before get 410.
   void compact();
 
   // Fault injection.

@@ -418,6 +418,9 @@ uint64_t ObjectStore::oldestWatchableResourceVersion(const ResourceType& type) c
 
 void ObjectStore::compact() {
   std::lock_guard<std::mutex> lock(mu_);
+  // A revision of its own, so that every resourceVersion a client holds is now too old while a fresh list's
+  // resourceVersion is still watchable (otherwise a re-list followed by a watch would get 410 forever).
+  ++resource_version_;
   for (const ResourceType& type : builtinResourceTypes()) {
     TypeState& s = state(type);
     s.history.clear();

@@ -14,7 +14,7 @@
 //   262,144 bytes, bad keys, a key in both maps, or a change to an immutable ConfigMap → 422 Invalid.
 // - Each resource type keeps a bounded history of watch events (Options::history_limit). A watch from a
 //   resourceVersion older than the oldest kept event fails with 410 Expired; compact() drops the history so
-//   that every watch from an older resourceVersion gets 410.
+//   that every watch from a resourceVersion issued before it gets 410.
 //
 // Thread-safety: every method is safe to call from any thread; one mutex guards everything, and
 // waitForEvents() blocks on a condition variable that every write and wakeWatchers() signal.
@@ -116,7 +116,8 @@ class ObjectStore {
   uint64_t currentResourceVersion() const;
   // The oldest resourceVersion a watch of this type may still resume from.
   uint64_t oldestWatchableResourceVersion(const ResourceType& type) const;
-  // Drops every kept watch event: a watch from any resourceVersion older than now gets 410.
+  // Advances the resourceVersion by one and drops every kept watch event: a watch (or an Exact list) from any
+  // resourceVersion issued before gets 410; the resourceVersion of a list made afterwards is watchable.
   void compact();
 
   // Direct access for tests (no validation, no faults). put() creates or replaces, stamping like create/update
