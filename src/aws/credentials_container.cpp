@@ -15,7 +15,6 @@ constexpr char kRelativeUriVar[] = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 constexpr char kFullUriVar[] = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 constexpr char kTokenVar[] = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 constexpr char kTokenFileVar[] = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-constexpr char kEcsEndpoint[] = "http://169.254.170.2";
 constexpr const char* kAllowedHttpHosts[] = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost",
                                              "::1"};
 constexpr char kName[] = "container";
@@ -93,7 +92,7 @@ Result<Credentials> ContainerCredentialsProvider::get() {
   }
   std::string url;
   if (!relative.empty()) {
-    url = kEcsEndpoint + (relative[0] == '/' ? relative : "/" + relative);
+    url = options_.relative_uri_base + (relative[0] == '/' ? relative : "/" + relative);
   } else {
     if (!containerFullUriAllowed(full)) {
       return makeError(

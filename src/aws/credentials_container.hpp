@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
@@ -30,6 +31,9 @@ namespace aar::aws {
 struct ContainerOptions {
   std::chrono::milliseconds timeout{2000};  // Default: 2 s per attempt
   int max_attempts = 2;                     // Default: 2
+  // Where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points. Default: http://169.254.170.2 (the ECS agent); tests
+  // point it at a fake on 127.0.0.1.
+  std::string relative_uri_base = "http://169.254.170.2";
 };
 
 class ContainerCredentialsProvider final : public CredentialsProvider {

@@ -107,6 +107,18 @@ TEST_F(ContainerCredentialsTest, RetriesAServerErrorOnce) {
   EXPECT_EQ(c.error().kind, ErrorKind::kServer);
 }
 
+TEST_F(ContainerCredentialsTest, EcsRelativeUriWinsOverTheFullUri) {
+  // The ECS agent's address is an option so the fake can stand in for it; the full URI points elsewhere.
+  env_.set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v1/credentials");
+  env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/unused");
+  ContainerOptions o;
+  o.relative_uri_base = fake_->url();
+  auto c = ContainerCredentialsProvider(env_.lookup(), http_, o).get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  ASSERT_EQ(fake_->requests().size(), 1u);
+  EXPECT_EQ(fake_->requests()[0].path, "/v1/credentials");
+}
+
 TEST_F(ContainerCredentialsTest, IsUnavailableWithoutAUri) {
   TestEnv none;
   auto c = ContainerCredentialsProvider(none.lookup(), http_).get();
