@@ -2,6 +2,7 @@
 // twice (create, then a strategic-merge patch), replace with a stale resourceVersion, delete, client
 // certificates and a wrong token. Skipped, with a message, where kubectl is not installed.
 #include <fstream>
+#include <thread>
 
 #include "kube/fake_api_server_process.hpp"
 #include "kube/fake_api_server_test_support.hpp"
@@ -145,6 +146,24 @@ TEST_F(FakeApiServerKubectlTest, ATooLargeConfigMapIsRefusedWithTheRealMessage) 
   auto result = kubectl({"create", "-f", dir_.file("big.json")});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_THAT(result.output, HasSubstr("Too long: must have at most 1048576 bytes"));
+}
+
+TEST_F(FakeApiServerKubectlTest, GetWatchPrintsEventsAsTheyHappen) {
+  server_->putConfigMap(configMap("kube-system", "aws-auth", {{"a", "1"}}));
+  std::thread writer([&] {
+    for (int i = 0; i < 500 && server_->openWatches() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    server_->putConfigMap(configMap("kube-system", "aws-auth", {{"a", "2"}}));
+    server_->putConfigMap(configMap("kube-system", "new-one", {}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    server_->dropWatches();  // ends `kubectl get -w`
+  });
+  auto result = kubectl({"get", "configmaps", "-n", "kube-system", "-w", "--output-watch-events"});
+  writer.join();
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("ADDED +aws-auth"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("MODIFIED +aws-auth"));
+  EXPECT_THAT(result.output, ::testing::ContainsRegex("ADDED +new-one"));
 }
 
 TEST_F(FakeApiServerKubectlTest, AuthenticatesWithTheClientCertificateAndRefusesAWrongToken) {

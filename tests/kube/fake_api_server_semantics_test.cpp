@@ -363,6 +363,33 @@ TEST_F(FakeApiServerSemanticsTest, BookmarksCarryOnlyTheResourceVersionAndOnlyWh
   EXPECT_TRUE(without.events.empty());
 }
 
+TEST_F(FakeApiServerSemanticsTest, AWatchStaysUncompressedAndLiveWhenTheClientAcceptsGzip) {
+  // kubectl's Go transport always sends Accept-Encoding: gzip; a compressed stream would hold events back.
+  std::thread writer([&] {
+    for (int i = 0; i < 200 && server_->openWatches() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    create("kube-system", "live", {});
+  });
+  std::string body;
+  net::HttpRequest request;
+  request.url = url(std::string(kCmPath) + "?watch=1&timeoutSeconds=3");
+  request.headers = {{"Authorization", "Bearer test-token"}, {"Accept-Encoding", "gzip, br"}};
+  auto response = client_->stream(
+      request,
+      [&](std::string_view chunk) {
+        body.append(chunk);
+        return body.find('\n') == std::string::npos;
+      },
+      std::chrono::seconds(5));
+  writer.join();
+  ASSERT_TRUE(response.ok()) << response.error().toString();
+  EXPECT_FALSE(response->header("content-encoding").has_value());
+  json event = json::parse(body.substr(0, body.find('\n')), nullptr, false);
+  EXPECT_EQ(event["type"], "ADDED");
+  EXPECT_EQ(event["object"]["metadata"]["name"], "live");
+}
+
 TEST_F(FakeApiServerSemanticsTest, TimeoutSecondsEndsTheWatchCleanly) {
   auto start = std::chrono::steady_clock::now();
   auto result = watch(std::string(kCmPath) + "?watch=1&timeoutSeconds=1", 1, std::chrono::seconds(5));

@@ -457,8 +457,12 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
   log(record);
   ++open_watches_;
   res.status = 200;
+  // Not plain "application/json": httplib compresses that media type when the client accepts gzip or br (as
+  // kubectl's Go transport does), and its compressor holds events back until the stream ends. The parameter
+  // keeps the stream uncompressed; clients parse the media type and ignore it (kube-apiserver sends the same
+  // parameter for its protobuf watch streams).
   res.set_chunked_content_provider(
-      "application/json",
+      "application/json;stream=watch",
       [this, session](size_t, httplib::DataSink& sink) -> bool {
         for (const std::string& line : session->pending) {
           if (!sink.write(line.data(), line.size())) return false;
