@@ -134,6 +134,29 @@ TEST_F(ContainerCredentialsTest, RefusesAFullUriToAnArbitraryHttpHostWithoutSend
   EXPECT_TRUE(fake_->requests().empty());
 }
 
+// botocore's container provider (boto3 in Debian's /usr/bin/python3) gets credentials from the fake too.
+TEST_F(ContainerCredentialsTest, Boto3ReadsCredentialsFromTheFake) {
+  if (!testing::haveBoto3()) GTEST_SKIP() << "boto3 is not installed for /usr/bin/python3 (scripts/setup.sh)";
+  // boto3 checks expiry against the real clock: this fake uses it too.
+  fakes::FakeContainerCredentials::Options o;
+  o.expected_authorization = kPodToken;
+  fakes::FakeContainerCredentials fake(o);
+  ASSERT_GT(fake.start(), 0);
+  int rc = 0;
+  auto lines = testing::runPython(
+      "import boto3\nc = boto3.Session().get_credentials()\nprint(c.method)\nprint(c.access_key)\n",
+      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", fake.credentialsUrl()},
+       {"AWS_CONTAINER_AUTHORIZATION_TOKEN", kPodToken},
+       {"AWS_EC2_METADATA_DISABLED", "true"}},
+      dir_, &rc);
+  ASSERT_EQ(rc, 0) << (lines.empty() ? "" : lines.back());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "container-role");
+  ASSERT_FALSE(fake.issued().empty());
+  EXPECT_EQ(lines[1], fake.issued().back().access_key_id);
+  EXPECT_TRUE(fake.requests().at(0).authorization_present);
+}
+
 TEST(ContainerUriTest, AllowsHttpsLoopbackAndTheEcsAndEksHostsOnly) {
   EXPECT_TRUE(containerFullUriAllowed("https://creds.example.com/v1"));
   EXPECT_TRUE(containerFullUriAllowed("http://127.0.0.1:8080/creds"));

@@ -115,5 +115,26 @@ TEST_F(ImdsCredentialsTest, CacheRefreshesInsideTheWindowOnly) {
   EXPECT_EQ(fake_->requests().size(), 6u);
 }
 
+// botocore's IMDS fetcher (boto3 in Debian's /usr/bin/python3) speaks IMDSv2 to the fake and gets the role's
+// credentials.
+TEST_F(ImdsCredentialsTest, Boto3ReadsInstanceRoleCredentialsFromTheFake) {
+  if (!testing::haveBoto3()) GTEST_SKIP() << "boto3 is not installed for /usr/bin/python3 (scripts/setup.sh)";
+  fakes::FakeImds fake;  // boto3 checks expiry against the real clock: this fake uses it too
+  ASSERT_GT(fake.start(), 0);
+  testing::TempDir dir;
+  int rc = 0;
+  auto lines = testing::runPython(
+      "import boto3\nc = boto3.Session().get_credentials()\nprint(c.method)\nprint(c.access_key)\n",
+      {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", fake.url() + "/"}}, dir, &rc);
+  ASSERT_EQ(rc, 0) << (lines.empty() ? "" : lines.back());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "iam-role");
+  ASSERT_FALSE(fake.issued().empty());
+  EXPECT_EQ(lines[1], fake.issued().back().access_key_id);
+  auto log = fake.requests();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log[0].method, "PUT") << "boto3 asked for an IMDSv2 token first";
+}
+
 }  // namespace
 }  // namespace aar::aws

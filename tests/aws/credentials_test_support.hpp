@@ -1,16 +1,19 @@
 // Helpers for the credential provider tests: an injected environment, a settable clock, temporary files.
 #pragma once
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
@@ -87,5 +90,28 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Whether Debian's /usr/bin/python3 has boto3 (the official client used to cross-check the fakes).
+inline bool haveBoto3() { return std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") == 0; }
+
+// Runs /usr/bin/python3 -c <code> with only `env` in its environment (plus a HOME and config files that do
+// not exist, so no real profile is read); its stdout+stderr lines. Values must not contain single quotes.
+inline std::vector<std::string> runPython(const std::string& code, std::map<std::string, std::string> env,
+                                          const TempDir& dir, int* exit_code) {
+  env.emplace("HOME", dir.path() + "/python-home");
+  env.emplace("AWS_CONFIG_FILE", dir.path() + "/python-home/none");
+  env.emplace("AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/python-home/none");
+  const std::string script = dir.write("script.py", code);
+  const std::string out = dir.path() + "/python.out";
+  std::string cmd = "env -i";
+  for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
+  cmd += " timeout 20 /usr/bin/python3 " + script + " > " + out + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  *exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  std::vector<std::string> lines;
+  std::ifstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
 
 }  // namespace aar::aws::testing
