@@ -22,7 +22,9 @@ bool CachedCredentialsProvider::usableLocked(std::chrono::system_clock::time_poi
 
 Result<Credentials> CachedCredentialsProvider::get() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (freshLocked(nowFrom(options_.clock))) return *cached_;
+  const auto start = nowFrom(options_.clock);
+  if (freshLocked(start)) return *cached_;
+  if (next_attempt_ && start < *next_attempt_ && usableLocked(start)) return *cached_;
 
   if (fetching_) {
     // Another caller is fetching: take its result.
@@ -48,8 +50,10 @@ Result<Credentials> CachedCredentialsProvider::get() {
   if (fetched.ok()) {
     cached_ = fetched.value();
     last_error_.reset();
+    next_attempt_.reset();
   } else {
     last_error_ = fetched.error();
+    next_attempt_ = nowFrom(options_.clock) + options_.retry_after_failure;
   }
   cv_.notify_all();
   if (fetched.ok()) {
@@ -72,6 +76,7 @@ Result<Credentials> CachedCredentialsProvider::get() {
 void CachedCredentialsProvider::invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
   cached_.reset();
+  next_attempt_.reset();
 }
 
 }  // namespace aar::aws

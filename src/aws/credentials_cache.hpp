@@ -3,8 +3,8 @@
 // - Long-term credentials (no expiration) are kept until invalidate().
 // - Temporary credentials are refreshed once now >= expiration - refresh_before (default 5 minutes), with the
 //   injected clock. If that refresh fails while the cached credentials have not yet expired, the cached ones
-//   are returned (and a warning logged) and the next get() tries again; once they have expired the error is
-//   returned.
+//   are returned (and a warning logged) and get() tries again once retry_after_failure has passed; once they
+//   have expired the error is returned.
 // - Concurrent callers share one fetch: one thread calls the inner provider while the others wait for its
 //   result (mutex + condition variable); the inner provider is never called twice at once by the cache.
 // - Each refresh calls the inner provider again, so token files are re-read (rotation).
@@ -26,6 +26,9 @@ namespace aar::aws {
 struct CredentialsCacheOptions {
   WallClock clock;                           // Default: system_clock::now
   std::chrono::seconds refresh_before{300};  // Default: 5 minutes
+  // After a failed refresh, while the cached credentials still work, wait this long before trying again, so a
+  // failing STS is not asked once per IAM request. Default: 10 s.
+  std::chrono::seconds retry_after_failure{10};
 };
 
 class CachedCredentialsProvider final : public CredentialsProvider {
@@ -48,8 +51,10 @@ class CachedCredentialsProvider final : public CredentialsProvider {
   std::condition_variable cv_;
   std::optional<Credentials> cached_;  // guarded by mu_
   std::optional<Error> last_error_;    // result of the last fetch when it failed; guarded by mu_
-  bool fetching_ = false;              // guarded by mu_
-  std::uint64_t generation_ = 0;       // completed fetches; guarded by mu_
+  std::optional<std::chrono::system_clock::time_point>
+      next_attempt_;              // after a failed refresh; guarded by mu_
+  bool fetching_ = false;         // guarded by mu_
+  std::uint64_t generation_ = 0;  // completed fetches; guarded by mu_
 };
 
 }  // namespace aar::aws

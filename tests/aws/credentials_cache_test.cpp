@@ -112,6 +112,11 @@ TEST(CredentialsCacheTest, KeepsUsingUnexpiredCredentialsWhenARefreshFails) {
   ASSERT_TRUE(during.ok());
   EXPECT_EQ(during->access_key_id, "ASIAONE");
   EXPECT_EQ(f.inner->calls(), 2);
+  EXPECT_TRUE(f.cache->get().ok());
+  EXPECT_EQ(f.inner->calls(), 2) << "no new attempt within retry_after_failure";
+  f.clock.advance(10s);
+  EXPECT_TRUE(f.cache->get().ok());
+  EXPECT_EQ(f.inner->calls(), 3) << "tries again once retry_after_failure has passed";
   f.clock.advance(3min);  // expired now
   auto after = f.cache->get();
   ASSERT_FALSE(after.ok());
