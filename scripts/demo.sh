@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target aws-auth-refresher
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target aws-auth-refresher fake-kube-apiserver fake-aws
+echo
+echo "\$ aws-auth-refresher demo"
+./build/aws-auth-refresher demo
 echo
 echo "\$ aws-auth-refresher plan --rules examples/aws-auth-refresher.yaml --aws-auth examples/aws-auth.yaml --arns examples/iam-users.txt"
 ./build/aws-auth-refresher plan --rules examples/aws-auth-refresher.yaml --aws-auth examples/aws-auth.yaml \

@@ -11,7 +11,9 @@
 namespace aar::app {
 
 int runCli(int argc, char** argv) {
-  CLI::App app{"aws-auth-refresher: keeps kube-system/aws-auth mapUsers in step with IAM users matched by regex rules"};
+  CLI::App app{
+      "aws-auth-refresher: keeps kube-system/aws-auth mapUsers in step with IAM users matched by regex "
+      "rules"};
   app.set_version_flag("--version", std::string("aws-auth-refresher ") + AAR_VERSION);
   app.require_subcommand(0, 1);
   auto* version = app.add_subcommand("version", "Print the version and exit");

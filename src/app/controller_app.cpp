@@ -83,7 +83,8 @@ bool waitForCaches(kube::ConfigMapCache& a, kube::ConfigMapCache& b, Shutdown& s
     auto now = std::chrono::steady_clock::now();
     if (limit.count() > 0 && now - start >= limit) return false;
     if (now >= next_warning) {
-      spdlog::warn("still waiting to read ConfigMaps {} and {} from the API server", a.describe(), b.describe());
+      spdlog::warn("still waiting to read ConfigMaps {} and {} from the API server", a.describe(),
+                   b.describe());
       next_warning = now + 10s;
     }
   }
@@ -111,9 +112,10 @@ int runController(const RunOptions& o) {
     spdlog::error("cannot configure the Kubernetes connection: {}", config.error().toString());
     return 1;
   }
-  spdlog::info("aws-auth-refresher {} starting: Kubernetes API {} ({}); rules {}/{}, aws-auth {}/{}, every {}",
-               AAR_VERSION, config->server, config->source, o.namespace_name, o.config_map, o.namespace_name,
-               o.aws_auth_config_map, o.refresh_interval_text);
+  spdlog::info(
+      "aws-auth-refresher {} starting: Kubernetes API {} ({}); rules {}/{}, aws-auth {}/{}, every {}",
+      AAR_VERSION, config->server, config->source, o.namespace_name, o.config_map, o.namespace_name,
+      o.aws_auth_config_map, o.refresh_interval_text);
   kube::RestClientOptions rest_options;
   rest_options.user_agent = kube::userAgent(AAR_VERSION);
   rest_options.on_request = [&metrics](std::string_view method, int code) {
@@ -125,7 +127,8 @@ int runController(const RunOptions& o) {
     return 1;
   }
   std::unique_ptr<kube::RestClient> rest = std::move(rest_or.value());
-  // aws-auth writes go through their own connection so that shutdown can cancel them and still release the Lease.
+  // aws-auth writes go through their own connection so that shutdown can cancel them and still release the
+  // Lease.
   std::shared_ptr<kube::RestClient> write_rest = rest->fork();
   kube::ConfigMapClient config_maps(*write_rest);
 
@@ -184,8 +187,8 @@ int runController(const RunOptions& o) {
   if (elect) {
     copts.may_write = [&elector] { return elector && elector->isLeader(); };
   }
-  controller::Controller controller(controller::ControllerPorts{identities, rules, store, events, clock}, copts,
-                                    &metrics);
+  controller::Controller controller(controller::ControllerPorts{identities, rules, store, events, clock},
+                                    copts, &metrics);
   ctl = &controller;
 
   if (elect) {
@@ -209,7 +212,8 @@ int runController(const RunOptions& o) {
       return 1;
     }
     elector = std::move(e.value());
-    spdlog::info("leader election on Lease {}/{} as {}", le.namespace_name, le.lease_name, elector->identity());
+    spdlog::info("leader election on Lease {}/{} as {}", le.namespace_name, le.lease_name,
+                 elector->identity());
   } else {
     metrics.isLeader().set(1);
   }
@@ -224,11 +228,11 @@ int runController(const RunOptions& o) {
   };
   std::unique_ptr<net::HttpServer> metrics_server, health_server;
   if (!o.metrics_bind.disabled) {
-    auto s = net::HttpServer::start(o.metrics_bind, {{"/metrics", [&registry] {
-                                                        return net::ServerResponse{
-                                                            200, controller::MetricsRegistry::kContentType,
-                                                            registry.renderText()};
-                                                      }}});
+    auto s = net::HttpServer::start(
+        o.metrics_bind,
+        {{"/metrics", [&registry] {
+            return net::ServerResponse{200, controller::MetricsRegistry::kContentType, registry.renderText()};
+          }}});
     if (!s.ok()) {
       spdlog::error("--metrics-bind-address: {}", s.error().toString());
       return 1;
@@ -237,9 +241,12 @@ int runController(const RunOptions& o) {
     spdlog::info("serving /metrics on {}:{}", o.metrics_bind.host, metrics_server->port());
   }
   if (!o.health_bind.disabled) {
-    auto s = net::HttpServer::start(
-        o.health_bind, {{"/healthz", [] { return net::ServerResponse{200, "text/plain; charset=utf-8", "ok\n"}; }},
-                        {"/readyz", ready}});
+    auto s = net::HttpServer::start(o.health_bind,
+                                    {{"/healthz",
+                                      [] {
+                                        return net::ServerResponse{200, "text/plain; charset=utf-8", "ok\n"};
+                                      }},
+                                     {"/readyz", ready}});
     if (!s.ok()) {
       spdlog::error("--health-probe-bind-address: {}", s.error().toString());
       return 1;
@@ -259,7 +266,8 @@ int runController(const RunOptions& o) {
   int exit_code = 0;
   bool synced = waitForCaches(rules_cache, aws_auth_cache, shutdown, o.once ? 30s : 0ms);
   if (!synced && !shutdown.requested()) {
-    spdlog::error("could not read ConfigMaps {} and {} within 30s", rules_cache.describe(), aws_auth_cache.describe());
+    spdlog::error("could not read ConfigMaps {} and {} within 30s", rules_cache.describe(),
+                  aws_auth_cache.describe());
     exit_code = 1;
   } else if (synced && o.once) {
     auto report = controller.runCycle();

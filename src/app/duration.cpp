@@ -12,14 +12,10 @@ struct Unit {
   int64_t ns;
 };
 // Longest names first so that "ms" is not read as "m" followed by "s".
-constexpr Unit kUnits[] = {{"ns", 1},
-                           {"us", 1000},
-                           {"\xC2\xB5s", 1000},  // µ (U+00B5)
-                           {"\xCE\xBCs", 1000},  // μ (U+03BC)
-                           {"ms", 1000000},
-                           {"s", 1000000000LL},
-                           {"m", 60LL * 1000000000LL},
-                           {"h", 3600LL * 1000000000LL}};
+constexpr Unit kUnits[] = {
+    {"ns", 1},           {"us", 1000},        {"\xC2\xB5s", 1000},  // µ (U+00B5)
+    {"\xCE\xBCs", 1000},                                            // μ (U+03BC)
+    {"ms", 1000000},     {"s", 1000000000LL}, {"m", 60LL * 1000000000LL}, {"h", 3600LL * 1000000000LL}};
 
 }  // namespace
 
@@ -81,7 +77,8 @@ std::string formatGoDuration(std::chrono::nanoseconds d) {
   std::string sign = ns < 0 ? "-" : "";
   uint64_t u = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
   if (u < 1000) return sign + std::to_string(u) + "ns";
-  if (u < 1000000) return sign + std::to_string(u / 1000) + (u % 1000 ? "." + std::to_string(u % 1000) : "") + "us";
+  if (u < 1000000)
+    return sign + std::to_string(u / 1000) + (u % 1000 ? "." + std::to_string(u % 1000) : "") + "us";
   if (u < 1000000000ULL) {
     uint64_t ms = u / 1000000, rest = u % 1000000;
     std::string frac;

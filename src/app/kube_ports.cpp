@@ -27,7 +27,8 @@ KubeAwsAuthStore::KubeAwsAuthStore(kube::ConfigMapClient& client, kube::ConfigMa
                                    std::string namespace_name, std::string name)
     : client_(client), cache_(cache), namespace_(std::move(namespace_name)), name_(std::move(name)) {}
 
-std::optional<controller::AwsAuthObject> KubeAwsAuthStore::remember(const std::optional<kube::ConfigMap>& cm) {
+std::optional<controller::AwsAuthObject> KubeAwsAuthStore::remember(
+    const std::optional<kube::ConfigMap>& cm) {
   last_read_ = cm;
   if (!cm) return std::nullopt;
   return controller::AwsAuthObject{cm->content(), cm->resourceVersion()};
@@ -70,8 +71,8 @@ Result<controller::AwsAuthObject> KubeAwsAuthStore::update(const core::ConfigMap
     if (last_read_ && last_read_->resourceVersion() == resource_version) base = last_read_;
   }
   if (!base) {
-    return makeError(ErrorKind::kInternal, "update of " + describe() + " at resourceVersion " + resource_version +
-                                               " that was not the last one read");
+    return makeError(ErrorKind::kInternal, "update of " + describe() + " at resourceVersion " +
+                                               resource_version + " that was not the last one read");
   }
   base->setContent(content);
   auto updated = client_.update(*base);

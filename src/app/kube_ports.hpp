@@ -49,16 +49,20 @@ class KubeAwsAuthStore final : public controller::AwsAuthStore {
   kube::ConfigMapCache& cache_;
   std::string namespace_, name_;
   std::mutex mu_;
-  std::optional<kube::ConfigMap> last_read_;      // the object update() writes over
-  std::optional<kube::ConfigMap> last_written_;   // our last write ...
-  std::string written_over_rv_;                   // ... and the resourceVersion it replaced
+  std::optional<kube::ConfigMap> last_read_;     // the object update() writes over
+  std::optional<kube::ConfigMap> last_written_;  // our last write ...
+  std::string written_over_rv_;                  // ... and the resourceVersion it replaced
 };
 
 class RecorderEventSink final : public controller::EventSink {
  public:
   explicit RecorderEventSink(kube::EventRecorder& recorder) : recorder_(recorder) {}
-  void normal(std::string_view reason, std::string_view message) override { recorder_.normal(reason, message); }
-  void warning(std::string_view reason, std::string_view message) override { recorder_.warning(reason, message); }
+  void normal(std::string_view reason, std::string_view message) override {
+    recorder_.normal(reason, message);
+  }
+  void warning(std::string_view reason, std::string_view message) override {
+    recorder_.warning(reason, message);
+  }
 
  private:
   kube::EventRecorder& recorder_;

@@ -46,11 +46,17 @@ std::unique_ptr<spdlog::formatter> makeJsonFormatter() { return std::make_unique
 
 Status configureLogging(const std::string& level, const std::string& format) {
   spdlog::level::level_enum lvl;
-  if (level == "debug") lvl = spdlog::level::debug;
-  else if (level == "info") lvl = spdlog::level::info;
-  else if (level == "warn") lvl = spdlog::level::warn;
-  else if (level == "error") lvl = spdlog::level::err;
-  else return makeError(ErrorKind::kInvalidArgument, "--log-level \"" + level + "\": expected debug, info, warn or error");
+  if (level == "debug")
+    lvl = spdlog::level::debug;
+  else if (level == "info")
+    lvl = spdlog::level::info;
+  else if (level == "warn")
+    lvl = spdlog::level::warn;
+  else if (level == "error")
+    lvl = spdlog::level::err;
+  else
+    return makeError(ErrorKind::kInvalidArgument,
+                     "--log-level \"" + level + "\": expected debug, info, warn or error");
   if (format != "text" && format != "json") {
     return makeError(ErrorKind::kInvalidArgument, "--log-format \"" + format + "\": expected text or json");
   }

@@ -13,8 +13,9 @@ namespace aar::app {
 void addRunCommand(CLI::App& root, int* exit_code) {
   auto options = std::make_shared<RunOptions>();
   auto* cmd = root.add_subcommand(
-      "run", "Run the controller (the default when no subcommand is given). AWS is configured through the standard "
-             "AWS environment variables.");
+      "run",
+      "Run the controller (the default when no subcommand is given). AWS is configured through the standard "
+      "AWS environment variables.");
   addRunFlags(*cmd, *options);
   cmd->callback([options, exit_code] {
     if (auto st = validateRunOptions(*options); !st.ok()) {

@@ -7,8 +7,8 @@
 namespace aar::app {
 namespace {
 
-// A DNS-1123 subdomain, as Kubernetes requires of ConfigMap, Lease and namespace names (namespaces are labels,
-// a subset; the API server has the last word).
+// A DNS-1123 subdomain, as Kubernetes requires of ConfigMap, Lease and namespace names (namespaces are
+// labels, a subset; the API server has the last word).
 bool validObjectName(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -33,7 +33,8 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--config-map", o.config_map, "ConfigMap holding the rules")->capture_default_str();
   cmd.add_option("--aws-auth-config-map", o.aws_auth_config_map, "ConfigMap to keep in step")
       ->capture_default_str();
-  cmd.add_option("--refresh-interval", o.refresh_interval_text, "Time between cycles (Go duration: 15s, 1m30s)")
+  cmd.add_option("--refresh-interval", o.refresh_interval_text,
+                 "Time between cycles (Go duration: 15s, 1m30s)")
       ->capture_default_str();
   cmd.add_flag("--once", o.once, "Run one cycle, then exit (0 success, 1 failure)");
   cmd.add_flag("--dry-run", o.dry_run, "Do everything but write; print the changes that would be made");
@@ -59,7 +60,8 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
 
 Status validateRunOptions(RunOptions& o) {
   auto interval = parseGoDuration(o.refresh_interval_text);
-  if (!interval.ok()) return makeError(ErrorKind::kInvalidArgument, "--refresh-interval: " + interval.error().message);
+  if (!interval.ok())
+    return makeError(ErrorKind::kInvalidArgument, "--refresh-interval: " + interval.error().message);
   if (interval->count() <= 0) {
     return flagError("--refresh-interval", o.refresh_interval_text, "must be greater than zero");
   }
@@ -78,7 +80,8 @@ Status validateRunOptions(RunOptions& o) {
     return flagError("--config-map", o.config_map, "must differ from --aws-auth-config-map");
   }
   auto metrics = net::parseBindAddress(o.metrics_bind_address);
-  if (!metrics.ok()) return makeError(ErrorKind::kInvalidArgument, "--metrics-bind-address: " + metrics.error().message);
+  if (!metrics.ok())
+    return makeError(ErrorKind::kInvalidArgument, "--metrics-bind-address: " + metrics.error().message);
   o.metrics_bind = *metrics;
   auto health = net::parseBindAddress(o.health_probe_bind_address);
   if (!health.ok()) {

@@ -1,9 +1,9 @@
 // ShutdownSignals: turns SIGTERM and SIGINT into a callback on an ordinary thread.
 //
-// The constructor blocks both signals in the calling thread — call it in main's thread before any other thread
-// starts, so every thread inherits the mask — and starts a thread that waits for them with sigtimedwait. On the
-// first signal it runs on_signal (from that thread, where taking locks and cancelling requests is safe, unlike in
-// a signal handler). The destructor ends the thread and restores the mask.
+// The constructor blocks both signals in the calling thread — call it in main's thread before any other
+// thread starts, so every thread inherits the mask — and starts a thread that waits for them with
+// sigtimedwait. On the first signal it runs on_signal (from that thread, where taking locks and cancelling
+// requests is safe, unlike in a signal handler). The destructor ends the thread and restores the mask.
 //
 // Thread-safety: construct and destroy on one thread; received() from any.
 #pragma once

@@ -19,7 +19,8 @@ Scheduler::Options schedulerOptions(const ControllerOptions& o) {
 }
 
 bool isRetryableWriteError(const Error& e) {
-  return e.kind == ErrorKind::kConflict || e.kind == ErrorKind::kAlreadyExists || e.kind == ErrorKind::kNotFound;
+  return e.kind == ErrorKind::kConflict || e.kind == ErrorKind::kAlreadyExists ||
+         e.kind == ErrorKind::kNotFound;
 }
 
 }  // namespace
@@ -28,7 +29,8 @@ std::string describeChange(const core::Change& c) {
   std::string out = fmt::format("{} arn={} username={} groups=[{}]", core::changeKindName(c.kind), c.arn,
                                 c.username, fmt::join(c.groups, ", "));
   if (c.kind == core::Change::Kind::kUpdated) {
-    out += fmt::format(" (was username={} groups=[{}])", c.previous_username, fmt::join(c.previous_groups, ", "));
+    out += fmt::format(" (was username={} groups=[{}])", c.previous_username,
+                       fmt::join(c.previous_groups, ", "));
   }
   if (c.rule_index) out += fmt::format(" rule={}", *c.rule_index);
   return out;
@@ -178,7 +180,8 @@ Result<core::RuleSet> Controller::resolveRules() {
     return makeError(ErrorKind::kNotFound, "rules ConfigMap " + where + " does not exist; changing nothing");
   }
   if (snap->state == RulesSnapshot::State::kKeyMissing) {
-    return makeError(ErrorKind::kNotFound, "rules ConfigMap " + where + " has no mapUsers key; changing nothing");
+    return makeError(ErrorKind::kNotFound,
+                     "rules ConfigMap " + where + " has no mapUsers key; changing nothing");
   }
   if (!parsed_text_ || *parsed_text_ != snap->map_users) {
     core::RuleSet::ParseOptions po;
@@ -188,8 +191,8 @@ Result<core::RuleSet> Controller::resolveRules() {
     if (parsed.ok()) {
       parse_error_.reset();
       last_valid_ = std::move(parsed.value());
-      spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where, last_valid_->rules().size(),
-                   snap->resource_version);
+      spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where,
+                   last_valid_->rules().size(), snap->resource_version);
     } else {
       parse_error_ = parsed.error();
       spdlog::error("invalid rules: {}", parse_error_->message);
@@ -221,7 +224,8 @@ CycleReport Controller::cycle() {
   }
   auto arns = ports_.identities.listUserArns();
   if (!arns.ok()) {
-    return fail(makeError(arns.error().kind, "listing IAM users: " + arns.error().message), "ListUsersFailed");
+    return fail(makeError(arns.error().kind, "listing IAM users: " + arns.error().message),
+                "ListUsersFailed");
   }
   const std::string where = ports_.aws_auth.describe();
   auto current = ports_.aws_auth.read();
@@ -270,13 +274,15 @@ CycleReport Controller::cycle() {
       return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
     }
     if (options_.may_write && !options_.may_write()) {
-      return fail(makeError(ErrorKind::kCancelled, "lost leadership before writing " + where), "LostLeadership");
+      return fail(makeError(ErrorKind::kCancelled, "lost leadership before writing " + where),
+                  "LostLeadership");
     }
     expect(rec->desired);
     auto written = obj ? ports_.aws_auth.update(rec->desired, obj->resource_version)
                        : ports_.aws_auth.create(rec->desired);
     if (written.ok()) {
-      spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where, written->resource_version);
+      spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where,
+                   written->resource_version);
       reportApplied(rec->changes);
       if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
       report.success = true;
@@ -285,12 +291,13 @@ CycleReport Controller::cycle() {
     }
     const Error& err = written.error();
     if (!isRetryableWriteError(err) || attempt >= options_.max_conflict_retries) {
-      return fail(makeError(err.kind, std::string(obj ? "updating " : "creating ") + where + ": " + err.message +
-                                          (isRetryableWriteError(err) ? " (gave up after retries)" : "")),
-                  "WriteFailed");
+      return fail(
+          makeError(err.kind, std::string(obj ? "updating " : "creating ") + where + ": " + err.message +
+                                  (isRetryableWriteError(err) ? " (gave up after retries)" : "")),
+          "WriteFailed");
     }
-    spdlog::info("{} {}: {}; re-reading and recomputing (attempt {} of {})", obj ? "updating" : "creating", where,
-                 errorKindName(err.kind), attempt + 1, options_.max_conflict_retries);
+    spdlog::info("{} {}: {}; re-reading and recomputing (attempt {} of {})", obj ? "updating" : "creating",
+                 where, errorKindName(err.kind), attempt + 1, options_.max_conflict_retries);
     auto fresh = ports_.aws_auth.readFresh();
     if (!fresh.ok()) {
       return fail(makeError(fresh.error().kind, "re-reading " + where + ": " + fresh.error().message),
@@ -306,9 +313,15 @@ void Controller::reportApplied(const std::vector<core::Change>& changes) {
     spdlog::info("mapUsers entry {}", describeChange(c));
     if (metrics_ != nullptr) metrics_->changeApplied(core::changeKindName(c.kind));
     switch (c.kind) {
-      case core::Change::Kind::kAdded: ++added; break;
-      case core::Change::Kind::kRemoved: ++removed; break;
-      case core::Change::Kind::kUpdated: ++updated; break;
+      case core::Change::Kind::kAdded:
+        ++added;
+        break;
+      case core::Change::Kind::kRemoved:
+        ++removed;
+        break;
+      case core::Change::Kind::kUpdated:
+        ++updated;
+        break;
     }
   }
   ports_.events.normal("Updated", fmt::format("{}: mapUsers entries added {}, removed {}, updated {}",
@@ -318,7 +331,8 @@ void Controller::reportApplied(const std::vector<core::Change>& changes) {
 void Controller::printDryRun(const std::vector<core::Change>& changes) {
   for (const auto& c : changes) {
     spdlog::info("dry-run: would apply: {}", describeChange(c));
-    if (options_.dry_run_out != nullptr) *options_.dry_run_out << "would apply: " << describeChange(c) << "\n";
+    if (options_.dry_run_out != nullptr)
+      *options_.dry_run_out << "would apply: " << describeChange(c) << "\n";
   }
   if (options_.dry_run_out != nullptr) options_.dry_run_out->flush();
 }

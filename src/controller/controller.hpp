@@ -2,9 +2,9 @@
 //
 // A cycle is told only "something may have changed". It reads the whole current state — the rules, every IAM
 // user (all pages or nothing), aws-auth — asks the pure core what aws-auth must hold, and writes only when
-// that differs, carrying aws-auth's resourceVersion. On a conflict it re-reads aws-auth from the API server and
-// recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created holding
-// only our entries, unless create_aws_auth is false.
+// that differs, carrying aws-auth's resourceVersion. On a conflict it re-reads aws-auth from the API server
+// and recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created
+// holding only our entries, unless create_aws_auth is false.
 //
 // Rules: parsed only when their text changes. Invalid rules are reported (log, Event, config_valid=0) and the
 // last valid rules since start stay in effect; with none, the cycle fails and nothing is written. A missing
@@ -13,8 +13,8 @@
 // Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
 // Scheduler describes. One cycle at a time.
 //
-// Leadership: when ControllerOptions::may_write is set, a cycle runs only while it returns true, and it is asked
-// again just before writing, so a leader that lost its lease does not write.
+// Leadership: when ControllerOptions::may_write is set, a cycle runs only while it returns true, and it is
+// asked again just before writing, so a leader that lost its lease does not write.
 //
 // Thread-safety: run() on one thread; stop(), trigger(), rulesChanged(), awsAuthObserved() and synced() from
 // any thread. runCycle() must not be called while run() is running (it is for --once).
@@ -61,8 +61,8 @@ struct ControllerPorts {
 
 struct CycleReport {
   bool success = false;
-  bool skipped = false;   // not the leader: nothing read, nothing written
-  bool wrote = false;     // aws-auth was created or updated
+  bool skipped = false;               // not the leader: nothing read, nothing written
+  bool wrote = false;                 // aws-auth was created or updated
   std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
   std::optional<Error> error;
 };

@@ -22,8 +22,11 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view
                                    "Unix time of the last successful reconcile cycle.")),
       config_valid_(registry.gauge("aws_auth_refresher_config_valid",
                                    "1 if the rules ConfigMap holds valid rules, 0 otherwise.")),
-      is_leader_(registry.gauge("aws_auth_refresher_is_leader", "1 while this process is the leader and may write.")) {
-  registry.gauge("aws_auth_refresher_build_info", "Build information; always 1.", {{"version", std::string(version)}})
+      is_leader_(registry.gauge("aws_auth_refresher_is_leader",
+                                "1 while this process is the leader and may write.")) {
+  registry
+      .gauge("aws_auth_refresher_build_info", "Build information; always 1.",
+             {{"version", std::string(version)}})
       .set(1);
   for (const char* kind : {"added", "removed", "updated"}) {
     registry.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", kind}});
@@ -36,7 +39,8 @@ void ControllerMetrics::cycle(bool success, double seconds) {
 }
 
 void ControllerMetrics::changeApplied(std::string_view kind) {
-  registry_.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", std::string(kind)}})
+  registry_
+      .counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", std::string(kind)}})
       .inc();
 }
 

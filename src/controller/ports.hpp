@@ -1,6 +1,6 @@
-// Ports: the small interfaces through which the controller sees the world. src/app adapts the concrete IAM and
-// Kubernetes clients to them; tests/controller implements them in memory. The controller depends on nothing
-// else of ours but the core.
+// Ports: the small interfaces through which the controller sees the world. src/app adapts the concrete IAM
+// and Kubernetes clients to them; tests/controller implements them in memory. The controller depends on
+// nothing else of ours but the core.
 //
 // Every error returned through a port is an aar::Error whose message already says what failed and where
 // (which ConfigMap, which AWS error code and request id); the controller adds the cycle's context.

@@ -2,9 +2,11 @@
 //
 //   - The first cycle is due at construction time.
 //   - After a successful cycle the next is due one refresh interval later.
-//   - After the n-th failure in a row the next is due after a backoff of initial·2^(n-1), capped at max; until
+//   - After the n-th failure in a row the next is due after a backoff of initial·2^(n-1), capped at max;
+//   until
 //     then ordinary triggers wait (coalesced), so a failing dependency is never retried in a tight loop.
-//   - A trigger makes a cycle due now (or when the backoff ends). Any number of triggers before a cycle starts
+//   - A trigger makes a cycle due now (or when the backoff ends). Any number of triggers before a cycle
+//   starts
 //     coalesce into that one cycle.
 //   - An urgent trigger (the rules changed: a person acted) is due now even during a backoff.
 //
@@ -21,9 +23,9 @@ class Scheduler {
   using Duration = std::chrono::steady_clock::duration;
 
   struct Options {
-    Duration interval = std::chrono::seconds(15);         // Default: 15s (--refresh-interval)
-    Duration backoff_initial = std::chrono::seconds(1);   // Default: 1s
-    Duration backoff_max = std::chrono::minutes(5);       // Default: 5m
+    Duration interval = std::chrono::seconds(15);        // Default: 15s (--refresh-interval)
+    Duration backoff_initial = std::chrono::seconds(1);  // Default: 1s
+    Duration backoff_max = std::chrono::minutes(5);      // Default: 5m
   };
 
   Scheduler(Options options, TimePoint start);

@@ -20,8 +20,10 @@ Result<BindAddress> parseBindAddress(std::string_view value) {
   if (colon == std::string_view::npos) return bad("expected HOST:PORT or :PORT");
   std::string_view host = value.substr(0, colon);
   std::string_view port = value.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string_view::npos) return bad("an IPv6 host must be in brackets");
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos)
+    return bad("an IPv6 host must be in brackets");
   int p = -1;
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
   if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || p < 0 || p > 65535) {
@@ -74,8 +76,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const BindAddress& address
   impl->server.Put(".*", not_allowed);
   impl->server.Delete(".*", not_allowed);
   impl->server.Patch(".*", not_allowed);
-  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second process silently share
-  // a port that is already in use instead of failing to start.
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second process silently
+  // share a port that is already in use instead of failing to start.
   impl->server.set_socket_options([](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
@@ -91,9 +93,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const BindAddress& address
     }
   } else {
     if (!impl->server.bind_to_port(address.host, address.port)) {
-      return makeError(ErrorKind::kNetwork,
-                       "cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                           " (address in use or not available)");
+      return makeError(ErrorKind::kNetwork, "cannot listen on " + address.host + ":" +
+                                                std::to_string(address.port) +
+                                                " (address in use or not available)");
     }
     impl->port = address.port;
   }

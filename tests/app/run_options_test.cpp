@@ -48,11 +48,34 @@ TEST(RunOptionsTest, HasTheDocumentedDefaults) {
 
 TEST(RunOptionsTest, AcceptsEveryFlagOfTheIssue) {
   RunOptions o;
-  ASSERT_EQ(parse({"--kubeconfig", "/k", "--context", "c", "--namespace", "ns", "--config-map", "rules",
-                   "--aws-auth-config-map", "auth", "--refresh-interval", "1m30s", "--once", "--dry-run",
-                   "--create-aws-auth=false", "--leader-elect", "--leader-election-id", "lease",
-                   "--leader-election-namespace", "le-ns", "--metrics-bind-address", "0",
-                   "--health-probe-bind-address", "127.0.0.1:0", "--log-level", "debug", "--log-format", "json"},
+  ASSERT_EQ(parse({"--kubeconfig",
+                   "/k",
+                   "--context",
+                   "c",
+                   "--namespace",
+                   "ns",
+                   "--config-map",
+                   "rules",
+                   "--aws-auth-config-map",
+                   "auth",
+                   "--refresh-interval",
+                   "1m30s",
+                   "--once",
+                   "--dry-run",
+                   "--create-aws-auth=false",
+                   "--leader-elect",
+                   "--leader-election-id",
+                   "lease",
+                   "--leader-election-namespace",
+                   "le-ns",
+                   "--metrics-bind-address",
+                   "0",
+                   "--health-probe-bind-address",
+                   "127.0.0.1:0",
+                   "--log-level",
+                   "debug",
+                   "--log-format",
+                   "json"},
                   o),
             "");
   EXPECT_EQ(o.kubeconfig, "/k");
@@ -98,13 +121,14 @@ TEST(RunOptionsTest, RejectsBadValuesNamingTheFlag) {
     std::vector<std::string> args;
     std::string flag;
   };
-  for (const auto& c : std::vector<Case>{{{"--namespace", "Kube_System"}, "--namespace"},
-                                         {{"--config-map", "aws-auth"}, "--config-map"},
-                                         {{"--metrics-bind-address", "8080"}, "--metrics-bind-address"},
-                                         {{"--health-probe-bind-address", ":x"}, "--health-probe-bind-address"},
-                                         {{"--log-level", "trace"}, "--log-level"},
-                                         {{"--log-format", "xml"}, "--log-format"},
-                                         {{"--no-such-flag"}, "--no-such-flag"}}) {
+  for (const auto& c :
+       std::vector<Case>{{{"--namespace", "Kube_System"}, "--namespace"},
+                         {{"--config-map", "aws-auth"}, "--config-map"},
+                         {{"--metrics-bind-address", "8080"}, "--metrics-bind-address"},
+                         {{"--health-probe-bind-address", ":x"}, "--health-probe-bind-address"},
+                         {{"--log-level", "trace"}, "--log-level"},
+                         {{"--log-format", "xml"}, "--log-format"},
+                         {{"--no-such-flag"}, "--no-such-flag"}}) {
     RunOptions o;
     std::string err = parse(c.args, o);
     EXPECT_NE(err.find(c.flag), std::string::npos) << c.args[0] << ": " << err;

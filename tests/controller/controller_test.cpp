@@ -45,7 +45,8 @@ std::vector<std::tuple<std::string, std::string, std::string>> entries(const std
   std::vector<std::tuple<std::string, std::string, std::string>> out;
   if (!parsed.ok()) return out;
   for (const auto& e : *parsed) {
-    out.emplace_back(e.mapping.user_arn, e.mapping.username, e.mapping.groups.empty() ? "" : e.mapping.groups[0]);
+    out.emplace_back(e.mapping.user_arn, e.mapping.username,
+                     e.mapping.groups.empty() ? "" : e.mapping.groups[0]);
   }
   return out;
 }
@@ -62,7 +63,8 @@ class ControllerTest : public ::testing::Test {
     aws_auth.outsideWrite([](core::ConfigMapContent& c) {
       c.data["mapRoles"] = kNodeRoles;
       c.data["mapAccounts"] = "- \"111122223333\"\n";
-      c.data["mapUsers"] = std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
+      c.data["mapUsers"] =
+          std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
     });
   }
 
@@ -88,17 +90,17 @@ TEST_F(ControllerTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   auto r2 = c->runCycle();
   ASSERT_TRUE(r2.success);
   EXPECT_EQ(r2.changes.size(), 2u);
-  EXPECT_EQ(entries(aws_auth.mapUsers()),
-            (std::vector<std::tuple<std::string, std::string, std::string>>{{kAdmin, "admin", "system:masters"},
-                                                                            {kBarOne, "bar", "developers"},
-                                                                            {kBarTwo, "bar", "developers"},
-                                                                            {kFooOne, "foo", "system:masters"}}));
+  EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
+                                              {kAdmin, "admin", "system:masters"},
+                                              {kBarOne, "bar", "developers"},
+                                              {kBarTwo, "bar", "developers"},
+                                              {kFooOne, "foo", "system:masters"}}));
 
   identities.set({kBarOne, kAdmin});
   ASSERT_TRUE(c->runCycle().success);
   EXPECT_EQ(entries(aws_auth.mapUsers()),
-            (std::vector<std::tuple<std::string, std::string, std::string>>{{kAdmin, "admin", "system:masters"},
-                                                                            {kBarOne, "bar", "developers"}}));
+            (std::vector<std::tuple<std::string, std::string, std::string>>{
+                {kAdmin, "admin", "system:masters"}, {kBarOne, "bar", "developers"}}));
   EXPECT_EQ(aws_auth.content()->data.at("mapRoles"), kNodeRoles);
   EXPECT_EQ(aws_auth.content()->data.at("mapAccounts"), "- \"111122223333\"\n");
   EXPECT_EQ(aws_auth.updates, 3);
@@ -129,8 +131,9 @@ TEST_F(ControllerTest, CreatesAwsAuthHoldingOnlyOurEntriesWhenItIsMissing) {
   auto content = aws_auth.content();
   ASSERT_TRUE(content);
   EXPECT_EQ(content->data.size(), 1u);
-  EXPECT_EQ(entries(content->data.at("mapUsers")),
-            (std::vector<std::tuple<std::string, std::string, std::string>>{{kFooOne, "foo", "system:masters"}}));
+  EXPECT_EQ(
+      entries(content->data.at("mapUsers")),
+      (std::vector<std::tuple<std::string, std::string, std::string>>{{kFooOne, "foo", "system:masters"}}));
 }
 
 TEST_F(ControllerTest, DoesNotCreateAwsAuthWhenToldNotTo) {
@@ -236,8 +239,9 @@ TEST_F(ControllerTest, AnEmptyRuleListRemovesOnlyOurEntries) {
   auto r = c->runCycle();
   ASSERT_TRUE(r.success);
   EXPECT_EQ(r.changes.size(), 2u);
-  EXPECT_EQ(entries(aws_auth.mapUsers()),
-            (std::vector<std::tuple<std::string, std::string, std::string>>{{kAdmin, "admin", "system:masters"}}));
+  EXPECT_EQ(
+      entries(aws_auth.mapUsers()),
+      (std::vector<std::tuple<std::string, std::string, std::string>>{{kAdmin, "admin", "system:masters"}}));
 }
 
 TEST_F(ControllerTest, WritesNothingWhenListingIamFails) {
@@ -254,7 +258,8 @@ TEST_F(ControllerTest, WritesNothingWhenListingIamFails) {
 }
 
 TEST_F(ControllerTest, NeverOverwritesAnAwsAuthItCannotParse) {
-  aws_auth.outsideWrite([](core::ConfigMapContent& content) { content.data["mapUsers"] = "- userarn: [unclosed\n"; });
+  aws_auth.outsideWrite(
+      [](core::ConfigMapContent& content) { content.data["mapUsers"] = "- userarn: [unclosed\n"; });
   identities.set({kFooOne});
   auto c = make();
   auto r = c->runCycle();
@@ -325,7 +330,8 @@ TEST_F(ControllerTest, RecordsMetricsForEachCycle) {
   identities.error = makeError(ErrorKind::kNetwork, "connection refused");
   EXPECT_FALSE(c->runCycle().success);
   std::string text = registry.renderText();
-  EXPECT_NE(text.find("aws_auth_refresher_reconcile_total{result=\"success\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("aws_auth_refresher_reconcile_total{result=\"success\"} 1\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("aws_auth_refresher_reconcile_total{result=\"error\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("aws_auth_refresher_reconcile_duration_seconds_count 2\n"), std::string::npos);
   EXPECT_NE(text.find("aws_auth_refresher_managed_entries 2\n"), std::string::npos);
@@ -383,9 +389,8 @@ TEST_F(ControllerLoopTest, ARulesChangeRunsACycleAtOnceDespiteALongInterval) {
   rules.setText("- arnRegex: tmp-bar\n  username: bar\n");
   c->rulesChanged();
   ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 2; }));
-  EXPECT_EQ(entries(aws_auth.mapUsers()),
-            (std::vector<std::tuple<std::string, std::string, std::string>>{{kAdmin, "admin", "system:masters"},
-                                                                            {kBarOne, "bar", ""}}));
+  EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
+                                              {kAdmin, "admin", "system:masters"}, {kBarOne, "bar", ""}}));
 }
 
 TEST_F(ControllerLoopTest, RestoresAnEntrySomeoneElseRemovedButIgnoresItsOwnWrites) {
@@ -402,7 +407,8 @@ TEST_F(ControllerLoopTest, RestoresAnEntrySomeoneElseRemovedButIgnoresItsOwnWrit
   EXPECT_EQ(c->cyclesRun(), 1);
   // Someone removes our entry: one cycle restores it, and the watch event of that write triggers nothing.
   aws_auth.outsideWrite([](core::ConfigMapContent& content) {
-    content.data["mapUsers"] = std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
+    content.data["mapUsers"] =
+        std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
   });
   c->awsAuthObserved(aws_auth.content());
   ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 2; }));

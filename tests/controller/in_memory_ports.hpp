@@ -73,7 +73,8 @@ class InMemoryAwsAuth : public AwsAuthStore {
     ++creates;
     return *object;
   }
-  Result<AwsAuthObject> update(const core::ConfigMapContent& content, const std::string& resource_version) override {
+  Result<AwsAuthObject> update(const core::ConfigMapContent& content,
+                               const std::string& resource_version) override {
     std::unique_lock lock(mu);
     if (before_update) {
       auto hook = before_update;
@@ -85,8 +86,9 @@ class InMemoryAwsAuth : public AwsAuthStore {
     if (write_error) return *write_error;
     if (!object) return makeError(ErrorKind::kNotFound, "configmaps \"aws-auth\" not found");
     if (object->resource_version != resource_version) {
-      return makeError(ErrorKind::kConflict, "the object has been modified; please apply your changes to the "
-                                             "latest version and try again");
+      return makeError(ErrorKind::kConflict,
+                       "the object has been modified; please apply your changes to the "
+                       "latest version and try again");
     }
     object = AwsAuthObject{content, std::to_string(++rv)};
     ++updates;
@@ -126,7 +128,9 @@ class RecordingEvents : public EventSink {
     std::string type, reason, message;
   };
   void normal(std::string_view reason, std::string_view message) override { add("Normal", reason, message); }
-  void warning(std::string_view reason, std::string_view message) override { add("Warning", reason, message); }
+  void warning(std::string_view reason, std::string_view message) override {
+    add("Warning", reason, message);
+  }
   std::vector<Event> all() {
     std::lock_guard lock(mu);
     return events;

@@ -7,10 +7,11 @@
 // Thread-safety: one thread per ChildProcess.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace aar::e2e {
@@ -18,8 +19,8 @@ namespace aar::e2e {
 class ChildProcess {
  public:
   // Throws std::runtime_error when fork/exec fails.
-  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& out_path,
-               const std::string& err_path);
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+               const std::string& out_path, const std::string& err_path);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

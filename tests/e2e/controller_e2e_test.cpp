@@ -12,7 +12,8 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string kNodeRoles =
-    "- rolearn: arn:aws:iam::1234567890:role/eks-node\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n"
+    "- rolearn: arn:aws:iam::1234567890:role/eks-node\n  username: system:node:{{EC2PrivateDNSName}}\n  "
+    "groups:\n"
     "  - system:bootstrappers\n  - system:nodes\n";
 const std::string kAccounts = "- \"111122223333\"\n";
 const std::string kAdminUsers =
@@ -31,23 +32,29 @@ TEST_F(ControllerE2eTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   iam_->addUser("admin");
   ChildProcess& c = start({"--refresh-interval", "100ms"});
 
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")}; }))
-      << c.err();
+  ASSERT_TRUE(waitFor([&] {
+    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+  })) << c.err();
   iam_->addUser("tmp-bar-one");
   iam_->addUser("tmp-bar-two");
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{admin(), bar("tmp-bar-one"), bar("tmp-bar-two"), foo("tmp-foo-one")};
+    return mapUsers() ==
+           std::vector<Entry>{admin(), bar("tmp-bar-one"), bar("tmp-bar-two"), foo("tmp-foo-one")};
   })) << c.err();
   iam_->removeUser("tmp-foo-one");
   iam_->removeUser("tmp-bar-two");
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{admin(), bar("tmp-bar-one")}; })) << c.err();
+  ASSERT_TRUE(waitFor([&] {
+    return mapUsers() == std::vector<Entry>{admin(), bar("tmp-bar-one")};
+  })) << c.err();
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   EXPECT_EQ(configMapWrites(), 3u);
   // Each change is logged at info with ARN, username and groups; the secret key never is.
-  EXPECT_TRUE(waitFor([&] { return c.err().find("removed arn=" + userArn("tmp-foo-one")) != std::string::npos; }))
-      << c.err();
+  EXPECT_TRUE(waitFor([&] {
+    return c.err().find("removed arn=" + userArn("tmp-foo-one")) != std::string::npos;
+  })) << c.err();
   std::string log = c.err();
-  EXPECT_NE(log.find("added arn=" + userArn("tmp-bar-two") + " username=bar groups=[developers]"), std::string::npos)
+  EXPECT_NE(log.find("added arn=" + userArn("tmp-bar-two") + " username=bar groups=[developers]"),
+            std::string::npos)
       << log;
   EXPECT_EQ(log.find(kSecretKey), std::string::npos);
 }
@@ -130,7 +137,8 @@ TEST_F(ControllerE2eTest, RetriesThrottledIamRequests) {
 
 TEST_F(ControllerE2eTest, NeverActsOnInvalidRules) {
   // The 2019 tool ignored the misspelt key and matched every user into system:masters.
-  putRules("- arnregex: ^arn:aws:iam::1234567890:user/tmp-.*$\n  username: foo\n  groups: [system:masters]\n");
+  putRules(
+      "- arnregex: ^arn:aws:iam::1234567890:user/tmp-.*$\n  username: foo\n  groups: [system:masters]\n");
   putAwsAuth({{"mapRoles", kNodeRoles}});
   iam_->addUser("tmp-foo-one");
   ChildProcess* once = nullptr;
@@ -183,10 +191,14 @@ TEST_F(ControllerE2eTest, RepairsDriftWithoutAHotLoop) {
   putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", kAdminUsers}});
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "1h"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")}; })) << c.err();
+  ASSERT_TRUE(waitFor([&] {
+    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+  })) << c.err();
   // Someone removes our entry by hand: it is restored without waiting for the (hour-long) interval.
   putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", kAdminUsers}});
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")}; })) << c.err();
+  ASSERT_TRUE(waitFor([&] {
+    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+  })) << c.err();
   size_t writes = configMapWrites();
   EXPECT_EQ(writes, 2u);
   // Our own write comes back through the watch and must not start another cycle.
@@ -206,10 +218,14 @@ TEST_F(ControllerE2eTest, AppliesARulesChangeAtOnceDespiteALongInterval) {
   auto changed_at = std::chrono::steady_clock::now();
   putRules("- arnRegex: tmp-bar-\n  username: bar-only\n");
   // Bounded generously so a loaded machine does not flake; the interval (1h) shows it was the watch.
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{{userArn("tmp-bar-one"), "bar-only", {}}}; },
-                      5s))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return mapUsers() == std::vector<Entry>{{userArn("tmp-bar-one"), "bar-only", {}}};
+      },
+      5s))
       << c.err();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed_at);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed_at);
   std::cout << "rules change applied after " << ms.count() << " ms\n";
 }
 
@@ -226,7 +242,8 @@ TEST_F(ControllerE2eTest, DryRunPrintsTheChangesAndWritesNothing) {
   EXPECT_NE(out.find("added arn=" + userArn("tmp-foo-one") + " username=foo groups=[system:masters]"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("added arn=" + userArn("tmp-bar-one") + " username=bar groups=[developers]"), std::string::npos);
+  EXPECT_NE(out.find("added arn=" + userArn("tmp-bar-one") + " username=bar groups=[developers]"),
+            std::string::npos);
 }
 
 TEST_F(ControllerE2eTest, StopsWithinTwoSecondsOnSigtermMidCycleAndWritesNothing) {
@@ -269,13 +286,16 @@ TEST_F(ControllerE2eTest, ServesMetricsAndProbes) {
   ASSERT_TRUE(waitFor([&] {
     text = httpGet(metrics, "/metrics").second;
     return text.find("aws_auth_refresher_managed_entries 2\n") != std::string::npos;
-  })) << text << c.err();
+  })) << text
+      << c.err();
   for (const char* want :
-       {"aws_auth_refresher_reconcile_total{result=\"success\"} ", "aws_auth_refresher_reconcile_duration_seconds_bucket{",
+       {"aws_auth_refresher_reconcile_total{result=\"success\"} ",
+        "aws_auth_refresher_reconcile_duration_seconds_bucket{",
         "aws_auth_refresher_iam_requests_total{operation=\"ListUsers\",code=\"200\"} ",
-        "aws_auth_refresher_kube_requests_total{verb=\"PUT\",code=\"200\"} 1\n", "aws_auth_refresher_rules 2\n",
-        "aws_auth_refresher_last_success_timestamp_seconds ", "aws_auth_refresher_config_valid 1\n",
-        "aws_auth_refresher_is_leader 1\n", "aws_auth_refresher_build_info{version=\""}) {
+        "aws_auth_refresher_kube_requests_total{verb=\"PUT\",code=\"200\"} 1\n",
+        "aws_auth_refresher_rules 2\n", "aws_auth_refresher_last_success_timestamp_seconds ",
+        "aws_auth_refresher_config_valid 1\n", "aws_auth_refresher_is_leader 1\n",
+        "aws_auth_refresher_build_info{version=\""}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   }
 }

@@ -46,11 +46,11 @@ TEST_F(CredentialsE2eTest, UsesIrsaWebIdentityThroughSts) {
   seed();
   std::string token_file = writeFile("web-identity-token", token);
   ChildProcess* c = nullptr;
-  int code = runToExit({"--once"},
-                       {"AWS_ROLE_ARN=" + role, "AWS_WEB_IDENTITY_TOKEN_FILE=" + token_file,
-                        "AWS_ROLE_SESSION_NAME=e2e", "AWS_ENDPOINT_URL_STS=" + sts.url(), "AWS_ACCESS_KEY_ID=",
-                        "AWS_SECRET_ACCESS_KEY="},
-                       20s, &c);
+  int code = runToExit(
+      {"--once"},
+      {"AWS_ROLE_ARN=" + role, "AWS_WEB_IDENTITY_TOKEN_FILE=" + token_file, "AWS_ROLE_SESSION_NAME=e2e",
+       "AWS_ENDPOINT_URL_STS=" + sts.url(), "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="},
+      20s, &c);
   ASSERT_EQ(code, 0) << c->err();
   EXPECT_EQ(mapUsers(), (std::vector<Entry>{{userArn("tmp-foo-one"), "foo", {"system:masters"}}}));
   ASSERT_FALSE(sts.issued().empty());
@@ -77,8 +77,8 @@ TEST_F(CredentialsE2eTest, UsesEksPodIdentityThroughTheContainerEndpoint) {
   ChildProcess* c = nullptr;
   int code = runToExit({"--once"},
                        {"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + agent.credentialsUrl(),
-                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + token_file, "AWS_ACCESS_KEY_ID=",
-                        "AWS_SECRET_ACCESS_KEY="},
+                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + token_file,
+                        "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="},
                        20s, &c);
   ASSERT_EQ(code, 0) << c->err();
   EXPECT_EQ(mapUsers(), (std::vector<Entry>{{userArn("tmp-foo-one"), "foo", {"system:masters"}}}));

@@ -13,7 +13,9 @@ namespace aar::e2e {
 
 using namespace std::chrono_literals;
 
-std::string userArn(const std::string& name) { return std::string("arn:aws:iam::") + kAccount + ":user/" + name; }
+std::string userArn(const std::string& name) {
+  return std::string("arn:aws:iam::") + kAccount + ":user/" + name;
+}
 
 bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -88,7 +90,8 @@ ChildProcess& E2eTest::start(std::vector<std::string> args, const std::vector<st
     argv.push_back(kubeconfig_);
   }
   if (!has("--metrics-bind-address")) argv.insert(argv.end(), {"--metrics-bind-address", "127.0.0.1:0"});
-  if (!has("--health-probe-bind-address")) argv.insert(argv.end(), {"--health-probe-bind-address", "127.0.0.1:0"});
+  if (!has("--health-probe-bind-address"))
+    argv.insert(argv.end(), {"--health-probe-bind-address", "127.0.0.1:0"});
   std::vector<std::string> env = baseEnv(with_static_keys);
   for (const auto& e : extra_env) {
     std::string key = e.substr(0, e.find('='));
@@ -128,7 +131,9 @@ void E2eTest::putAwsAuth(const std::map<std::string, std::string>& data) {
   kube_->putConfigMap(cm);
 }
 
-std::optional<nlohmann::json> E2eTest::awsAuth() const { return kube_->getConfigMap("kube-system", "aws-auth"); }
+std::optional<nlohmann::json> E2eTest::awsAuth() const {
+  return kube_->getConfigMap("kube-system", "aws-auth");
+}
 
 std::string E2eTest::awsAuthData(const std::string& key) const {
   auto cm = awsAuth();

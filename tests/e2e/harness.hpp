@@ -1,6 +1,7 @@
-// E2eTest: the fixture of the end-to-end tests. Each test gets its own fake API server (HTTPS, token auth) and
-// fake IAM (SigV4-checked) on ephemeral ports of 127.0.0.1, a temporary directory with a kubeconfig, and starts
-// the real ${AAR_BINARY_DIR}/aws-auth-refresher as child processes with a clean environment pointing at them.
+// E2eTest: the fixture of the end-to-end tests. Each test gets its own fake API server (HTTPS, token auth)
+// and fake IAM (SigV4-checked) on ephemeral ports of 127.0.0.1, a temporary directory with a kubeconfig, and
+// starts the real ${AAR_BINARY_DIR}/aws-auth-refresher as child processes with a clean environment pointing
+// at them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -53,7 +54,8 @@ class E2eTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Starts the binary with `args` plus, unless given in args: --kubeconfig, --metrics-bind-address 127.0.0.1:0,
+  // Starts the binary with `args` plus, unless given in args: --kubeconfig, --metrics-bind-address
+  // 127.0.0.1:0,
   // --health-probe-bind-address 127.0.0.1:0. `env` adds to (or overrides) baseEnv(); "NAME=" removes NAME.
   ChildProcess& start(std::vector<std::string> args, const std::vector<std::string>& env = {},
                       bool with_static_keys = true);

@@ -18,8 +18,10 @@ class LeaderElectionE2eTest : public E2eTest {
   static size_t writesLogged(const ChildProcess& c) {
     std::string log = c.err();
     size_t n = 0;
-    for (size_t pos = 0; (pos = log.find("updated kube-system/aws-auth", pos)) != std::string::npos; ++pos) ++n;
-    for (size_t pos = 0; (pos = log.find("created kube-system/aws-auth", pos)) != std::string::npos; ++pos) ++n;
+    for (size_t pos = 0; (pos = log.find("updated kube-system/aws-auth", pos)) != std::string::npos; ++pos)
+      ++n;
+    for (size_t pos = 0; (pos = log.find("created kube-system/aws-auth", pos)) != std::string::npos; ++pos)
+      ++n;
     return n;
   }
 };
@@ -49,7 +51,8 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderWritesAndTheStandbyTakesOverWhenItSto
     return standby_health > 0 && standby_metrics > 0;
   }));
   EXPECT_TRUE(waitFor([&] { return httpGet(standby_health, "/readyz").first == 200; }));
-  EXPECT_NE(httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 0\n"), std::string::npos);
+  EXPECT_NE(httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 0\n"),
+            std::string::npos);
 
   // The leader stops cleanly and releases the Lease; the standby takes over without waiting for it to expire.
   const std::string old_holder = holder();
@@ -63,7 +66,8 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderWritesAndTheStandbyTakesOverWhenItSto
   ASSERT_TRUE(waitFor([&] { return mapUsers().size() == 3; })) << standby.err();
   EXPECT_TRUE(waitFor([&] { return writesLogged(standby) >= 1; })) << standby.err();
   EXPECT_TRUE(waitFor([&] {
-    return httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 1\n") != std::string::npos;
+    return httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 1\n") !=
+           std::string::npos;
   }));
 }
 

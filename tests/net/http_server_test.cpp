@@ -36,12 +36,15 @@ TEST(BindAddressTest, RejectsMalformedAddressesNamingTheValue) {
 
 TEST(HttpServerTest, ServesItsRoutesAndNothingElse) {
   std::atomic<int> calls{0};
-  auto server = HttpServer::start({false, "127.0.0.1", 0},
-                                  {{"/healthz", [&] {
-                                      ++calls;
-                                      return ServerResponse{200, "text/plain", "ok"};
-                                    }},
-                                   {"/readyz", [] { return ServerResponse{503, "text/plain", "not ready"}; }}});
+  auto server =
+      HttpServer::start({false, "127.0.0.1", 0}, {{"/healthz",
+                                                   [&] {
+                                                     ++calls;
+                                                     return ServerResponse{200, "text/plain", "ok"};
+                                                   }},
+                                                  {"/readyz", [] {
+                                                     return ServerResponse{503, "text/plain", "not ready"};
+                                                   }}});
   ASSERT_TRUE(server.ok()) << server.error().toString();
   int port = (*server)->port();
   ASSERT_GT(port, 0);
