@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds, and runs every test. This is the README's test command and what CI runs.
-# Stages print how long they took. Set AAR_SKIP_SANITIZE=1 to skip the ASan/UBSan pass locally.
+# Stages print how long they took. Set AAR_SKIP_SANITIZE=1 to skip the ASan/UBSan pass locally,
+# AAR_SKIP_FUZZ=1 to skip fuzzing (AAR_FUZZ_SECONDS per target, default 20), AAR_SKIP_LINT=1 to skip the
+# format, clang-tidy and cppcheck checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +22,16 @@ done_stage build
 stage test
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
 done_stage test
+
+if [ "${AAR_SKIP_LINT:-0}" != 1 ]; then
+  stage lint
+  # Uses build/compile_commands.json from the build stage.
+  AAR_LINT_BUILD_DIR=build bash scripts/lint.sh format cppcheck tidy
+  done_stage lint
+fi
+
+if [ "${AAR_SKIP_FUZZ:-0}" != 1 ]; then
+  stage fuzz
+  AAR_FUZZ_JOBS="$jobs" bash scripts/fuzz.sh "${AAR_FUZZ_SECONDS:-20}"
+  done_stage fuzz
+fi
