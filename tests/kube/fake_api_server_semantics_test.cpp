@@ -414,6 +414,18 @@ TEST_F(FakeApiServerSemanticsTest, DropWatchesBreaksEveryOpenStream) {
   EXPECT_TRUE(result.events.empty());
 }
 
+TEST_F(FakeApiServerSemanticsTest, AWatchWhoseClientWentAwayIsClosedWithoutAnEventToWrite) {
+  create("kube-system", "aws-auth", {});
+  auto result = watch(std::string(kCmPath) + "?watch=1", 1);  // we stop reading after the initial ADDED
+  ASSERT_EQ(result.events.size(), 1u);
+  bool closed = false;
+  for (int i = 0; i < 300 && !closed; ++i) {
+    closed = server_->openWatches() == 0;
+    if (!closed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(closed) << "the server still holds a thread for a watch nobody reads";
+}
+
 TEST_F(FakeApiServerSemanticsTest, InjectedFaultsFailTheNextMatchingRequestsThenStop) {
   json stored = create("kube-system", "aws-auth", {});
   server_->failNext(FaultSpec{"update", "configmaps", "", 409, 2});
