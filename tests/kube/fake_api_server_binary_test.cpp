@@ -77,14 +77,15 @@ net::HttpResponse send(net::HttpClient& client, const std::string& method, const
   if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   auto response = client.perform(request);
-  EXPECT_TRUE(response.ok()) << method << " " << url << ": " << (response.ok() ? "" : response.error().toString());
+  EXPECT_TRUE(response.ok()) << method << " " << url << ": "
+                             << (response.ok() ? "" : response.error().toString());
   return response.ok() ? *response : net::HttpResponse{};
 }
 
 TEST(FakeApiServerBinaryTest, ServesItsKubeconfigAndAnAdminApiAndExitsOnSigterm) {
   TempDir dir;
-  ServerProcess process({std::string(AAR_BINARY_DIR) + "/fake-kube-apiserver", "--state-dir", dir.file("state"),
-                         "--token", "t1", "--admin-token", "admin-secret"});
+  ServerProcess process({std::string(AAR_BINARY_DIR) + "/fake-kube-apiserver", "--state-dir",
+                         dir.file("state"), "--token", "t1", "--admin-token", "admin-secret"});
   json ready = json::parse(process.readLine(std::chrono::seconds(10)), nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "no ready line";
   ASSERT_GT(ready["port"].get<int>(), 0);

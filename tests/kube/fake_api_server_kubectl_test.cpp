@@ -29,8 +29,9 @@ class FakeApiServerKubectlTest : public FakeApiServerFixture {
 
   CommandResult kubectl(std::vector<std::string> args, const std::string& kubeconfig = "kubeconfig") {
     // A private cache directory: kubectl caches discovery, and another test's server may share a port later.
-    std::vector<std::string> argv = {kKubectl, "--kubeconfig", dir_.file(kubeconfig), "--cache-dir",
-                                     dir_.file("cache"), "--request-timeout", "10s"};
+    std::vector<std::string> argv = {kKubectl,      "--kubeconfig",     dir_.file(kubeconfig),
+                                     "--cache-dir", dir_.file("cache"), "--request-timeout",
+                                     "10s"};
     argv.insert(argv.end(), args.begin(), args.end());
     return runCommand(argv);
   }
@@ -84,7 +85,8 @@ data:
   EXPECT_THAT(first.output, HasSubstr("configmap/demo created"));
   json created = *server_->getConfigMap("kube-system", "demo");
   EXPECT_EQ(created["data"], json({{"keep", "1"}, {"drop", "2"}}));
-  EXPECT_TRUE(created["metadata"]["annotations"].contains("kubectl.kubernetes.io/last-applied-configuration"));
+  EXPECT_TRUE(
+      created["metadata"]["annotations"].contains("kubectl.kubernetes.io/last-applied-configuration"));
 
   writeFile("cm.yaml", R"(apiVersion: v1
 kind: ConfigMap
@@ -104,17 +106,19 @@ data:
   EXPECT_EQ(patched["metadata"]["uid"], created["metadata"]["uid"]);
   EXPECT_EQ(server_->countRequests("patch", "configmaps"), 1u);
 
-  size_t writes = server_->countRequests("patch") + server_->countRequests("create") + server_->countRequests("update");
+  size_t writes =
+      server_->countRequests("patch") + server_->countRequests("create") + server_->countRequests("update");
   auto third = kubectl({"apply", "-f", dir_.file("cm.yaml")});
   ASSERT_EQ(third.exit_code, 0) << third.output;
   EXPECT_THAT(third.output, HasSubstr("configmap/demo unchanged"));
-  EXPECT_EQ(server_->countRequests("patch") + server_->countRequests("create") + server_->countRequests("update"),
-            writes);
+  EXPECT_EQ(
+      server_->countRequests("patch") + server_->countRequests("create") + server_->countRequests("update"),
+      writes);
 }
 
 TEST_F(FakeApiServerKubectlTest, CreateFromLiteralsAndDelete) {
-  auto created = kubectl({"create", "configmap", "lit", "-n", "kube-system", "--from-literal=a=1",
-                          "--from-literal=b=two"});
+  auto created = kubectl(
+      {"create", "configmap", "lit", "-n", "kube-system", "--from-literal=a=1", "--from-literal=b=two"});
   ASSERT_EQ(created.exit_code, 0) << created.output;
   EXPECT_EQ((*server_->getConfigMap("kube-system", "lit"))["data"], json({{"a", "1"}, {"b", "two"}}));
   auto again = kubectl({"create", "configmap", "lit", "-n", "kube-system"});
@@ -168,7 +172,8 @@ TEST_F(FakeApiServerKubectlTest, GetWatchPrintsEventsAsTheyHappen) {
 
 TEST_F(FakeApiServerKubectlTest, AuthenticatesWithTheClientCertificateAndRefusesAWrongToken) {
   server_->putConfigMap(configMap("kube-system", "aws-auth", {}));
-  auto with_cert = kubectl({"get", "configmap", "aws-auth", "-n", "kube-system", "-o", "name"}, "kubeconfig-cert");
+  auto with_cert =
+      kubectl({"get", "configmap", "aws-auth", "-n", "kube-system", "-o", "name"}, "kubeconfig-cert");
   ASSERT_EQ(with_cert.exit_code, 0) << with_cert.output;
   EXPECT_THAT(with_cert.output, HasSubstr("configmap/aws-auth"));
   EXPECT_EQ(server_->requests().back().user, "test-admin");
@@ -176,7 +181,8 @@ TEST_F(FakeApiServerKubectlTest, AuthenticatesWithTheClientCertificateAndRefuses
   KubeconfigOptions wrong;
   wrong.token = "not-a-valid-token";
   server_->writeKubeconfig(dir_.file("kubeconfig-wrong"), wrong);
-  auto refused = kubectl({"get", "--raw", "/api/v1/namespaces/kube-system/configmaps/aws-auth"}, "kubeconfig-wrong");
+  auto refused =
+      kubectl({"get", "--raw", "/api/v1/namespaces/kube-system/configmaps/aws-auth"}, "kubeconfig-wrong");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("Unauthorized"));
 }

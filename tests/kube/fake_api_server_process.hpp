@@ -1,6 +1,6 @@
-// Running a command for the fake API server's client tests (kubectl, python3-kubernetes, fake-kube-apiserver):
-// fork/exec without a shell, stdout and stderr captured together, and a deadline after which the child (and
-// only it, by pid) is killed.
+// Running a command for the fake API server's client tests (kubectl, python3-kubernetes,
+// fake-kube-apiserver): fork/exec without a shell, stdout and stderr captured together, and a deadline after
+// which the child (and only it, by pid) is killed.
 #pragma once
 
 #include <fcntl.h>
@@ -49,7 +49,8 @@ inline CommandResult runCommand(const std::vector<std::string>& argv,
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[4096];
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       ::kill(pid, SIGKILL);
@@ -72,7 +73,8 @@ inline CommandResult runCommand(const std::vector<std::string>& argv,
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/fakekube.XXXXXX";
+    std::string pattern =
+        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") + "/fakekube.XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (::mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();

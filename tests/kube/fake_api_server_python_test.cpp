@@ -27,17 +27,20 @@ class FakeApiServerPythonTest : public FakeApiServerFixture {
 
 TEST_F(FakeApiServerPythonTest, TheOfficialPythonClientGetsTheAnswersItExpects) {
   server_->writeKubeconfig(dir_.file("kubeconfig"));
-  auto result = runCommand({kPython, std::string(AAR_SOURCE_DIR) + "/tests/kube/fake_api_server_python_client.py",
-                            dir_.file("kubeconfig")});
+  auto result =
+      runCommand({kPython, std::string(AAR_SOURCE_DIR) + "/tests/kube/fake_api_server_python_client.py",
+                  dir_.file("kubeconfig")});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::string last_line = result.output.substr(result.output.rfind('{'));
   json summary = json::parse(last_line, nullptr, false);
   ASSERT_FALSE(summary.is_discarded()) << result.output;
 
-  EXPECT_EQ(summary["watchEvents"], json::array({{"MODIFIED", "aws-auth", summary["replacedResourceVersion"]}}));
-  EXPECT_EQ(summary["conflict"],
-            "Operation cannot be fulfilled on configmaps \"aws-auth\": the object has been modified; please apply "
-            "your changes to the latest version and try again");
+  EXPECT_EQ(summary["watchEvents"],
+            json::array({{"MODIFIED", "aws-auth", summary["replacedResourceVersion"]}}));
+  EXPECT_EQ(
+      summary["conflict"],
+      "Operation cannot be fulfilled on configmaps \"aws-auth\": the object has been modified; please apply "
+      "your changes to the latest version and try again");
   auto lease = server_->getLease("kube-system", "aws-auth-refresher");
   ASSERT_TRUE(lease);
   EXPECT_EQ((*lease)["spec"]["holderIdentity"], "pod-b");

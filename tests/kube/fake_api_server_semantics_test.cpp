@@ -17,7 +17,8 @@ const char kCmPath[] = "/api/v1/namespaces/kube-system/configmaps";
 TEST_F(FakeApiServerSemanticsTest, RejectsARequestWithoutTokenWithAnUnauthorizedStatus) {
   auto response = call("GET", std::string(kCmPath) + "/aws-auth", "", "", "");
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(parse(response), json::parse(R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+  EXPECT_EQ(parse(response),
+            json::parse(R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
       "message":"Unauthorized","reason":"Unauthorized","code":401})"));
   EXPECT_EQ(call("GET", "/api/v1", "", "", "wrong-token").status, 401);
   EXPECT_EQ(call("GET", "/version", "", "", "").status, 401);
@@ -99,15 +100,17 @@ TEST_F(FakeApiServerSemanticsTest, UpdateWithAStaleResourceVersionIsAConflict) {
   auto conflict = call("PUT", std::string(kCmPath) + "/aws-auth", stale.dump());
   EXPECT_EQ(conflict.status, 409);
   EXPECT_EQ(parse(conflict)["reason"], "Conflict");
-  EXPECT_EQ(parse(conflict)["message"],
-            "Operation cannot be fulfilled on configmaps \"aws-auth\": the object has been modified; please apply "
-            "your changes to the latest version and try again");
+  EXPECT_EQ(
+      parse(conflict)["message"],
+      "Operation cannot be fulfilled on configmaps \"aws-auth\": the object has been modified; please apply "
+      "your changes to the latest version and try again");
   EXPECT_EQ((*server_->getConfigMap("kube-system", "aws-auth"))["data"]["a"], "2");
 }
 
 TEST_F(FakeApiServerSemanticsTest, UpdateWithoutResourceVersionIsUnconditionalForConfigMapsButNotLeases) {
   create("kube-system", "aws-auth", {{"a", "1"}});
-  auto response = call("PUT", std::string(kCmPath) + "/aws-auth", configMap("kube-system", "aws-auth", {{"a", "9"}}).dump());
+  auto response = call("PUT", std::string(kCmPath) + "/aws-auth",
+                       configMap("kube-system", "aws-auth", {{"a", "9"}}).dump());
   EXPECT_EQ(response.status, 200) << response.body;
 
   json lease = {{"apiVersion", "coordination.k8s.io/v1"},
@@ -147,13 +150,17 @@ TEST_F(FakeApiServerSemanticsTest, ResourceVersionIsOneCounterAcrossResourceType
 
 TEST_F(FakeApiServerSemanticsTest, AConfigMapOfExactlyOneMebibyteFitsAndOneByteMoreIsInvalid) {
   const size_t kLimit = 1024 * 1024;
-  auto fits = call("POST", kCmPath, configMap("kube-system", "big", {{"a", std::string(kLimit - 1, 'x')}, {"b", "y"}}).dump());
+  auto fits = call("POST", kCmPath,
+                   configMap("kube-system", "big", {{"a", std::string(kLimit - 1, 'x')}, {"b", "y"}}).dump());
   EXPECT_EQ(fits.status, 201);
-  auto too_big = call("POST", kCmPath, configMap("kube-system", "bigger", {{"a", std::string(kLimit, 'x')}, {"b", "y"}}).dump());
+  auto too_big =
+      call("POST", kCmPath,
+           configMap("kube-system", "bigger", {{"a", std::string(kLimit, 'x')}, {"b", "y"}}).dump());
   ASSERT_EQ(too_big.status, 422);
   json status = parse(too_big);
   EXPECT_EQ(status["reason"], "Invalid");
-  EXPECT_EQ(status["message"], "ConfigMap \"bigger\" is invalid: []: Too long: must have at most 1048576 bytes");
+  EXPECT_EQ(status["message"],
+            "ConfigMap \"bigger\" is invalid: []: Too long: must have at most 1048576 bytes");
   EXPECT_EQ(status["details"]["causes"][0]["reason"], "FieldValueTooLong");
   EXPECT_FALSE(server_->getConfigMap("kube-system", "bigger"));
 }
@@ -200,8 +207,10 @@ TEST_F(FakeApiServerSemanticsTest, MergeAndStrategicMergePatchesChangeOnlyTheNam
 TEST_F(FakeApiServerSemanticsTest, APatchCarryingAStaleResourceVersionIsAConflict) {
   json stored = create("kube-system", "aws-auth", {{"a", "1"}});
   call("PATCH", std::string(kCmPath) + "/aws-auth", R"({"data":{"a":"2"}})", "application/merge-patch+json");
-  json patch = {{"metadata", {{"resourceVersion", stored["metadata"]["resourceVersion"]}}}, {"data", {{"a", "3"}}}};
-  auto response = call("PATCH", std::string(kCmPath) + "/aws-auth", patch.dump(), "application/merge-patch+json");
+  json patch = {{"metadata", {{"resourceVersion", stored["metadata"]["resourceVersion"]}}},
+                {"data", {{"a", "3"}}}};
+  auto response =
+      call("PATCH", std::string(kCmPath) + "/aws-auth", patch.dump(), "application/merge-patch+json");
   EXPECT_EQ(response.status, 409);
 }
 
@@ -287,9 +296,10 @@ TEST_F(FakeApiServerSemanticsTest, AWatchWithAFieldSelectorSeesOnlyThatObject) {
   json changed = base;
   changed["data"] = {{"x", "y"}};
   call("PUT", std::string(kCmPath) + "/aws-auth", changed.dump());
-  auto result = watch(std::string(kCmPath) + "?watch=1&fieldSelector=metadata.name%3Daws-auth&resourceVersion=" +
-                          base["metadata"]["resourceVersion"].get<std::string>(),
-                      1);
+  auto result =
+      watch(std::string(kCmPath) + "?watch=1&fieldSelector=metadata.name%3Daws-auth&resourceVersion=" +
+                base["metadata"]["resourceVersion"].get<std::string>(),
+            1);
   ASSERT_EQ(result.events.size(), 1u);
   EXPECT_EQ(result.events[0]["type"], "MODIFIED");
   EXPECT_EQ(result.events[0]["object"]["metadata"]["name"], "aws-auth");
@@ -339,13 +349,15 @@ TEST_F(FakeApiServerSemanticsTest, HistoryBeyondItsLimitMakesOldResourceVersions
   uint64_t cursor = 0;
   std::vector<WatchEvent> initial;
   EXPECT_EQ(small.store()
-                .startWatch(type, WatchFilter{}, first["metadata"]["resourceVersion"].get<std::string>(), &cursor,
-                            &initial)
+                .startWatch(type, WatchFilter{}, first["metadata"]["resourceVersion"].get<std::string>(),
+                            &cursor, &initial)
                 .code,
             410);
-  EXPECT_EQ(small.store().startWatch(type, WatchFilter{}, std::to_string(small.resourceVersion() - 1), &cursor,
-                                     &initial).code,
-            200);
+  EXPECT_EQ(
+      small.store()
+          .startWatch(type, WatchFilter{}, std::to_string(small.resourceVersion() - 1), &cursor, &initial)
+          .code,
+      200);
 }
 
 TEST_F(FakeApiServerSemanticsTest, BookmarksCarryOnlyTheResourceVersionAndOnlyWhenAskedFor) {
@@ -355,9 +367,8 @@ TEST_F(FakeApiServerSemanticsTest, BookmarksCarryOnlyTheResourceVersionAndOnlyWh
   ASSERT_EQ(with.events.size(), 2u);
   for (const json& event : with.events) {
     EXPECT_EQ(event["type"], "BOOKMARK");
-    EXPECT_EQ(event["object"], json({{"kind", "ConfigMap"},
-                                     {"apiVersion", "v1"},
-                                     {"metadata", {{"resourceVersion", rv}}}}));
+    EXPECT_EQ(event["object"],
+              json({{"kind", "ConfigMap"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", rv}}}}));
   }
   auto without = watch(std::string(kCmPath) + "?watch=1&timeoutSeconds=1&resourceVersion=" + rv, 1);
   EXPECT_TRUE(without.events.empty());
@@ -472,8 +483,11 @@ TEST_F(FakeApiServerSemanticsTest, StopMakesItUnreachableAndStartBringsItBackOnT
   create("kube-system", "aws-auth", {{"a", "1"}});
   int port = server_->port();
   server_->stop();
-  net::HttpRequest request{"GET", url(std::string(kCmPath) + "/aws-auth"), {{"Authorization", "Bearer test-token"}},
-                           "", std::chrono::milliseconds(2000)};
+  net::HttpRequest request{"GET",
+                           url(std::string(kCmPath) + "/aws-auth"),
+                           {{"Authorization", "Bearer test-token"}},
+                           "",
+                           std::chrono::milliseconds(2000)};
   auto unreachable = client_->perform(request);
   ASSERT_FALSE(unreachable.ok());
   EXPECT_EQ(unreachable.error().kind, ErrorKind::kNetwork);
@@ -507,7 +521,8 @@ TEST_F(FakeApiServerSemanticsTest, EventsCanBeCreatedPatchedAndListedInBothGroup
   auto patched = call("PATCH", "/api/v1/namespaces/kube-system/events/cm.1", R"({"count":2})",
                       "application/strategic-merge-patch+json");
   EXPECT_EQ(parse(patched)["count"], 2);
-  json listed = parse(call("GET", "/api/v1/namespaces/kube-system/events?fieldSelector=involvedObject.name%3Daws-auth-refresher"));
+  json listed = parse(call(
+      "GET", "/api/v1/namespaces/kube-system/events?fieldSelector=involvedObject.name%3Daws-auth-refresher"));
   EXPECT_EQ(listed["items"].size(), 1u);
 
   json new_event = {{"metadata", {{"name", "cm.2"}}},

@@ -68,7 +68,8 @@ class FakeApiServerFixture : public ::testing::Test {
 
   // Creates a ConfigMap over HTTP and returns the stored object.
   nlohmann::json create(const std::string& ns, const std::string& name, nlohmann::json data) {
-    auto response = call("POST", "/api/v1/namespaces/" + ns + "/configmaps", configMap(ns, name, data).dump());
+    auto response =
+        call("POST", "/api/v1/namespaces/" + ns + "/configmaps", configMap(ns, name, data).dump());
     EXPECT_EQ(response.status, 201) << response.body;
     return parse(response);
   }

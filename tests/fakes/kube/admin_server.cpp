@@ -26,10 +26,10 @@ void fail(httplib::Response& res, int status, const std::string& message) {
 }
 
 json recordJson(const RequestRecord& r) {
-  return {{"method", r.method},       {"verb", r.verb},     {"path", r.path},
-          {"query", r.query},         {"status", r.status}, {"userAgent", r.user_agent},
-          {"user", r.user},           {"resource", r.resource},
-          {"namespace", r.namespace_name}, {"name", r.name}};
+  return {{"method", r.method}, {"verb", r.verb},         {"path", r.path},
+          {"query", r.query},   {"status", r.status},     {"userAgent", r.user_agent},
+          {"user", r.user},     {"resource", r.resource}, {"namespace", r.namespace_name},
+          {"name", r.name}};
 }
 
 json faultJson(const FaultSpec& f) {
@@ -149,13 +149,14 @@ void AdminServer::start(int port) {
     api_.setResponseDelay(std::chrono::milliseconds(ms));
     res.status = 204;
   });
-  server->Put("/admin/bookmark-interval", [this, milliseconds](const httplib::Request& req, httplib::Response& res) {
-    long ms = 0;
-    if (!milliseconds(req, res, &ms)) return;
-    if (ms == 0) return fail(res, 400, "interval must be positive");
-    api_.setBookmarkInterval(std::chrono::milliseconds(ms));
-    res.status = 204;
-  });
+  server->Put("/admin/bookmark-interval",
+              [this, milliseconds](const httplib::Request& req, httplib::Response& res) {
+                long ms = 0;
+                if (!milliseconds(req, res, &ms)) return;
+                if (ms == 0) return fail(res, 400, "interval must be positive");
+                api_.setBookmarkInterval(std::chrono::milliseconds(ms));
+                res.status = 204;
+              });
   server->Post("/admin/stop", [this](const httplib::Request&, httplib::Response& res) {
     api_.stop();
     res.status = 204;
@@ -190,9 +191,10 @@ void AdminServer::start(int port) {
   httplib::Server* raw = server.get();
   server_ = std::move(server);
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that a
-  // stop() right after start() cannot be lost (and hang the join).
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that
+  // a stop() right after start() cannot be lost (and hang the join).
+  for (int i = 0; i < 5000 && !raw->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void AdminServer::stop() {

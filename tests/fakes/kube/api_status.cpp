@@ -3,7 +3,8 @@
 namespace aar::testing::kube {
 namespace {
 
-nlohmann::json qualifiedDetails(const std::string& plural, const std::string& group, const std::string& name) {
+nlohmann::json qualifiedDetails(const std::string& plural, const std::string& group,
+                                const std::string& name) {
   nlohmann::json details = {{"name", name}, {"kind", plural}};
   if (!group.empty()) details["group"] = group;
   return details;
@@ -17,8 +18,8 @@ std::string qualifiedResource(const std::string& plural, const std::string& grou
 
 ApiResult statusFailure(int code, const std::string& reason, const std::string& message,
                         const nlohmann::json& details) {
-  nlohmann::json body = {{"kind", "Status"},     {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
-                         {"status", "Failure"},  {"message", message}, {"reason", reason},
+  nlohmann::json body = {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+                         {"status", "Failure"}, {"message", message}, {"reason", reason},
                          {"code", code}};
   if (details.is_object()) body["details"] = details;
   return ApiResult{code, std::move(body), {}};
@@ -40,10 +41,10 @@ ApiResult statusConflict(const std::string& plural, const std::string& group, co
   std::string reason = why.empty() ? "the object has been modified; please apply your changes to the latest "
                                      "version and try again"
                                    : why;
-  return statusFailure(409, "Conflict",
-                       "Operation cannot be fulfilled on " + qualifiedResource(plural, group) + " \"" + name +
-                           "\": " + reason,
-                       qualifiedDetails(plural, group, name));
+  return statusFailure(
+      409, "Conflict",
+      "Operation cannot be fulfilled on " + qualifiedResource(plural, group) + " \"" + name + "\": " + reason,
+      qualifiedDetails(plural, group, name));
 }
 
 ApiResult statusInvalid(const std::string& kind, const std::string& group, const std::string& name,
@@ -53,7 +54,8 @@ ApiResult statusInvalid(const std::string& kind, const std::string& group, const
   for (size_t i = 0; i < causes.size(); ++i) {
     if (i > 0) message += ", ";
     message += causes[i].field + ": " + causes[i].message;
-    json_causes.push_back({{"reason", causes[i].reason}, {"message", causes[i].message}, {"field", causes[i].field}});
+    json_causes.push_back(
+        {{"reason", causes[i].reason}, {"message", causes[i].message}, {"field", causes[i].field}});
   }
   nlohmann::json details = {{"name", name}, {"kind", kind}, {"causes", json_causes}};
   if (!group.empty()) details["group"] = group;
@@ -63,9 +65,9 @@ ApiResult statusInvalid(const std::string& kind, const std::string& group, const
 ApiResult statusBadRequest(const std::string& message) { return statusFailure(400, "BadRequest", message); }
 
 ApiResult statusExpired(unsigned long long requested, unsigned long long oldest) {
-  return statusFailure(410, "Expired",
-                       "too old resource version: " + std::to_string(requested) + " (" + std::to_string(oldest) +
-                           ")");
+  return statusFailure(
+      410, "Expired",
+      "too old resource version: " + std::to_string(requested) + " (" + std::to_string(oldest) + ")");
 }
 
 ApiResult statusUnauthorized() { return statusFailure(401, "Unauthorized", "Unauthorized"); }

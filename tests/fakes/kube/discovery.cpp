@@ -51,10 +51,10 @@ json groupDocument(const std::string& group) {
           {"preferredVersion", version}};
 }
 
-// The smallest OpenAPI v3 document kubectl accepts for a group-version: for each resource, the PATCH operation
-// of /…/namespaces/{namespace}/<plural>/{name} with its x-kubernetes-group-version-kind and the fieldValidation
-// query parameter. kubectl then leaves validation to the server (fieldValidation=Strict, which the fake
-// ignores) and computes apply patches from its compiled-in types.
+// The smallest OpenAPI v3 document kubectl accepts for a group-version: for each resource, the PATCH
+// operation of /…/namespaces/{namespace}/<plural>/{name} with its x-kubernetes-group-version-kind and the
+// fieldValidation query parameter. kubectl then leaves validation to the server (fieldValidation=Strict,
+// which the fake ignores) and computes apply patches from its compiled-in types.
 json openapiGroupVersion(const std::string& group, const std::string& version) {
   json paths = json::object();
   for (const ResourceType& type : builtinResourceTypes()) {
@@ -97,9 +97,10 @@ std::optional<json> discoveryDocument(const std::string& path, const std::string
                 {"platform", "linux/amd64"}};
   }
   if (path == "/api") {
-    return json{{"kind", "APIVersions"},
-                {"versions", {"v1"}},
-                {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
+    return json{
+        {"kind", "APIVersions"},
+        {"versions", {"v1"}},
+        {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
   }
   if (path == "/api/v1") return resourceList("", "v1");
   if (path == "/apis") {

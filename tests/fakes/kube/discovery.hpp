@@ -1,6 +1,7 @@
 // Discovery documents, so kubectl can map "configmap" to /api/v1/.../configmaps: /api, /api/v1, /apis,
-// /apis/<group>, /apis/<group>/<version>, /version, and a minimal OpenAPI v3 (/openapi/v3 and one document per
-// group-version) that tells kubectl the server does field validation itself. Built from builtinResourceTypes().
+// /apis/<group>, /apis/<group>/<version>, /version, and a minimal OpenAPI v3 (/openapi/v3 and one document
+// per group-version) that tells kubectl the server does field validation itself. Built from
+// builtinResourceTypes().
 //
 // Thread-safety: pure functions.
 #pragma once

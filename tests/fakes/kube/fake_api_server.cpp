@@ -73,11 +73,14 @@ std::unique_ptr<EVP_PKEY, KeyFree> readKey(const std::string& pem) {
 
 std::string commonName(X509* cert) {
   char buffer[256] = {0};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buffer, sizeof(buffer)) < 0) return "";
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buffer, sizeof(buffer)) < 0)
+    return "";
   return buffer;
 }
 
-json watchEvent(const std::string& type, const json& object) { return json{{"type", type}, {"object", object}}; }
+json watchEvent(const std::string& type, const json& object) {
+  return json{{"type", type}, {"object", object}};
+}
 
 }  // namespace
 
@@ -106,7 +109,8 @@ void FakeApiServer::start() {
     auto cert = readCert(pki_.server.cert);
     auto key = readKey(pki_.server.key);
     if (!cert || !key) return false;
-    if (SSL_CTX_use_certificate(&ctx, cert.get()) != 1 || SSL_CTX_use_PrivateKey(&ctx, key.get()) != 1) return false;
+    if (SSL_CTX_use_certificate(&ctx, cert.get()) != 1 || SSL_CTX_use_PrivateKey(&ctx, key.get()) != 1)
+      return false;
     static const unsigned char kSessionContext[] = "fake-kube-apiserver";
     SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof(kSessionContext) - 1);
     if (options_.accept_client_certificates) {
@@ -141,9 +145,10 @@ void FakeApiServer::start() {
   httplib::Server* raw = server.get();
   server_ = std::move(server);
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that a
-  // stop() right after start() cannot be lost (and hang the join).
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that
+  // a stop() right after start() cannot be lost (and hang the join).
+  for (int i = 0; i < 5000 && !raw->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void FakeApiServer::stop() {
@@ -166,7 +171,8 @@ std::string FakeApiServer::kubeconfigYaml(const KubeconfigOptions& options) cons
     std::lock_guard<std::mutex> lock(mu_);
     if (!tokens_.empty()) token = tokens_.front();
   }
-  std::string yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: " + url() + "\n";
+  std::string yaml =
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: " + url() + "\n";
   if (!options.ca_file.empty()) {
     yaml += "    certificate-authority: " + options.ca_file + "\n";
   } else {
@@ -379,18 +385,21 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
                                 "the server does not allow this method on the requested resource"));
   }
 
-  if (auto injected = faults_.take(record.verb, type.plural, type.group, route.name)) return finish(*injected);
+  if (auto injected = faults_.take(record.verb, type.plural, type.group, route.name))
+    return finish(*injected);
 
   bool dry_run = req.get_param_value("dryRun") == "All";
   if (record.verb == "get") return finish(store_.get(type, route.ns, route.name));
   if (record.verb == "create") {
     json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return finish(statusBadRequest("the body of the request was in an unknown format"));
+    if (body.is_discarded())
+      return finish(statusBadRequest("the body of the request was in an unknown format"));
     return finish(store_.create(type, route.ns, std::move(body), dry_run));
   }
   if (record.verb == "update") {
     json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return finish(statusBadRequest("the body of the request was in an unknown format"));
+    if (body.is_discarded())
+      return finish(statusBadRequest("the body of the request was in an unknown format"));
     return finish(store_.update(type, route.ns, route.name, std::move(body), dry_run));
   }
   if (record.verb == "patch") {
@@ -405,7 +414,8 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
   // list and watch share the filter.
   std::string error;
   std::string field_text = req.get_param_value("fieldSelector");
-  if (!route.name.empty()) field_text = "metadata.name=" + route.name + (field_text.empty() ? "" : "," + field_text);
+  if (!route.name.empty())
+    field_text = "metadata.name=" + route.name + (field_text.empty() ? "" : "," + field_text);
   auto fields = Selector::parseFields(field_text, &error);
   if (!fields) return finish(statusBadRequest(error));
   auto labels = Selector::parseLabels(req.get_param_value("labelSelector"), &error);
@@ -451,7 +461,8 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
     session->pending.push_back(watchEvent("ERROR", started.body).dump() + "\n");
     session->end_after_pending = true;
   }
-  for (const WatchEvent& event : initial) session->pending.push_back(watchEvent(event.type, event.object).dump() + "\n");
+  for (const WatchEvent& event : initial)
+    session->pending.push_back(watchEvent(event.type, event.object).dump() + "\n");
 
   record.status = 200;
   log(record);

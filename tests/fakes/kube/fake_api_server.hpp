@@ -4,22 +4,30 @@
 // - core/v1 ConfigMaps and Events, coordination.k8s.io/v1 Leases, events.k8s.io/v1 Events, in any namespace:
 //   get, list, watch, create, update, patch, delete. Paths as on a real server:
 //   /api/v1/namespaces/{ns}/configmaps[/{name}], /api/v1/configmaps (all namespaces, list/watch),
-//   /apis/coordination.k8s.io/v1/namespaces/{ns}/leases[/{name}], /apis/events.k8s.io/v1/namespaces/{ns}/events,
-//   /api/v1/watch/namespaces/{ns}/configmaps (legacy watch path), GET /api/v1/namespaces/{ns} (always Active).
-//   Query: watch=1|true, resourceVersion, resourceVersionMatch, timeoutSeconds, allowWatchBookmarks,
-//   fieldSelector, labelSelector, dryRun=All; anything else (fieldManager, fieldValidation, limit) is ignored.
+//   /apis/coordination.k8s.io/v1/namespaces/{ns}/leases[/{name}],
+//   /apis/events.k8s.io/v1/namespaces/{ns}/events, /api/v1/watch/namespaces/{ns}/configmaps (legacy watch
+//   path), GET /api/v1/namespaces/{ns} (always Active). Query: watch=1|true, resourceVersion,
+//   resourceVersionMatch, timeoutSeconds, allowWatchBookmarks, fieldSelector, labelSelector, dryRun=All;
+//   anything else (fieldManager, fieldValidation, limit) is ignored.
 // - Watches: HTTP 200, chunked, one JSON event per line: {"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR",
-//   "object":{...}}. A too-old resourceVersion gives an ERROR event carrying a 410 Expired Status, then the end
-//   of the stream. BOOKMARK events (only with allowWatchBookmarks=true) every Options::bookmark_interval carry
-//   only kind, apiVersion and metadata.resourceVersion. timeoutSeconds ends the stream cleanly.
+//   "object":{...}}. A too-old resourceVersion gives an ERROR event carrying a 410 Expired Status, then the
+//   end of the stream. BOOKMARK events (only with allowWatchBookmarks=true) every Options::bookmark_interval
+//   carry only kind, apiVersion and metadata.resourceVersion. timeoutSeconds ends the stream cleanly.
 // - Discovery (/api, /api/v1, /apis, /apis/{group}[/v1], /version) so kubectl get/create/apply/delete work.
 //   /openapi/v3 is a minimal document (see discovery.hpp) that lets `kubectl apply` work without
 //   --validate=false; /openapi/v2 answers 404. Server-side apply (application/apply-patch+yaml) is 415.
 // - Authentication: "Authorization: Bearer <token>" with a token from Options::tokens, or a client
 //   certificate signed by the server's CA (user = its CN). Anything else: 401 with an Unauthorized Status.
 // - Every request is logged (RequestRecord) for assertions such as "no write when nothing changed".
-// - Faults: failNext() (status per verb/resource), dropWatches(), setResponseDelay(), and stop()/start() to be
-//   unreachable and come back on the same port.
+// - Faults: failNext() (status per verb/resource), dropWatches(), setResponseDelay(), and stop()/start()
+//   to be unreachable and come back on the same port.
+//
+// Not implemented (real servers do these): server-side apply, protobuf, pagination (limit is ignored and
+// every item is returned without a continue token), deletecollection, subresources, namespaces as objects
+// (any namespace exists), authorization (every authenticated user may do anything), managedFields,
+// metadata.generation, Table output (kubectl falls back to NAME/AGE), and one storage shared by the two
+// Event groups (core/v1 and events.k8s.io/v1 Events are stored apart). A list with
+// resourceVersionMatch=Exact is answered with the current state unless the version is too old (no snapshots).
 //
 // TLS: a fresh PKI (aar::testing::TestPki) per server unless Options::pki is given: the server certificate is
 // for 127.0.0.1 and localhost; pki().client is a client certificate for user "test-admin".
@@ -73,12 +81,13 @@ struct FakeApiServerOptions {
 // One request as the server saw it.
 struct RequestRecord {
   std::string method;  // GET, POST, PUT, PATCH, DELETE
-  std::string verb;    // get, list, watch, create, update, patch, delete, discovery, "" (unauthenticated/unknown)
+  // get, list, watch, create, update, patch, delete, discovery, "" (unauthenticated or unknown path)
+  std::string verb;
   std::string path;
   std::string query;  // raw query string, without '?'
   int status = 0;     // for watches: the status the stream started with
   std::string user_agent;
-  std::string user;  // authenticated user, "" if none
+  std::string user;      // authenticated user, "" if none
   std::string resource;  // plural, e.g. "configmaps"
   std::string namespace_name;
   std::string name;
@@ -105,7 +114,8 @@ class FakeApiServer {
   // Binds 127.0.0.1:<port> and serves in a background thread. Throws std::runtime_error if it cannot bind
   // (e.g. the old port was taken while stopped). Objects and the request log survive stop()/start().
   void start();
-  // Closes the listener and every connection (open watches end abruptly); returns once the server thread ended.
+  // Closes the listener and every connection (open watches end abruptly); returns once the server thread
+  // ended.
   void stop();
   bool running() const;
 
@@ -119,7 +129,8 @@ class FakeApiServer {
   // Writes kubeconfigYaml() to `path`; throws std::runtime_error on failure.
   void writeKubeconfig(const std::string& path, const KubeconfigOptions& options = {}) const;
 
-  // Direct object access, bypassing HTTP, auth and faults (for setup and assertions). Writes emit watch events.
+  // Direct object access, bypassing HTTP, auth and faults (for setup and assertions). Writes emit watch
+  // events.
   ObjectStore& store();
   std::optional<nlohmann::json> getConfigMap(const std::string& ns, const std::string& name) const;
   // Creates or replaces; namespace and name come from the object's metadata. Returns the stored object.
@@ -152,7 +163,8 @@ class FakeApiServer {
   struct Route;
   void handle(const httplib::Request& req, httplib::Response& res);
   void respond(const ApiResult& result, httplib::Response& res) const;
-  void startWatch(const Route& route, const httplib::Request& req, httplib::Response& res, RequestRecord* record);
+  void startWatch(const Route& route, const httplib::Request& req, httplib::Response& res,
+                  RequestRecord* record);
   std::string authenticate(const httplib::Request& req) const;
   void log(RequestRecord record);
 

@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
     }
     if (!state_dir.empty()) {
       ::mkdir(state_dir.c_str(), 0700);
-      std::string ca = state_dir + "/ca.crt", cert = state_dir + "/client.crt", key = state_dir + "/client.key";
+      std::string ca = state_dir + "/ca.crt", cert = state_dir + "/client.crt",
+                  key = state_dir + "/client.key";
       writeFile(ca, server.caPem(), 0644);
       writeFile(cert, server.pki().client.cert, 0644);
       writeFile(key, server.pki().client.key, 0600);

@@ -34,8 +34,9 @@ std::optional<ApiResult> FaultInjector::take(const std::string& verb, const std:
       case 500:
         return statusInternalError("injected fault");
       case 503: {
-        ApiResult result = statusFailure(503, "ServiceUnavailable", "the server is currently unable to handle the "
-                                                                    "request (injected fault)",
+        ApiResult result = statusFailure(503, "ServiceUnavailable",
+                                         "the server is currently unable to handle the "
+                                         "request (injected fault)",
                                          {{"retryAfterSeconds", spec.retry_after_seconds}});
         result.headers.emplace_back("Retry-After", std::to_string(spec.retry_after_seconds));
         return result;
@@ -43,10 +44,10 @@ std::optional<ApiResult> FaultInjector::take(const std::string& verb, const std:
       case 401:
         return statusUnauthorized();
       case 403:
-        return statusFailure(403, "Forbidden",
-                             plural + (group.empty() ? "" : "." + group) + " \"" + name +
-                                 "\" is forbidden: injected fault",
-                             {{"name", name}, {"kind", plural}});
+        return statusFailure(
+            403, "Forbidden",
+            plural + (group.empty() ? "" : "." + group) + " \"" + name + "\" is forbidden: injected fault",
+            {{"name", name}, {"kind", plural}});
       case 404:
         return statusNotFound(plural, group, name);
       case 410:
@@ -54,7 +55,8 @@ std::optional<ApiResult> FaultInjector::take(const std::string& verb, const std:
       case 422:
         return statusFailure(422, "Invalid", "injected fault", {{"name", name}, {"kind", plural}});
       default:
-        return statusFailure(spec.status, spec.status >= 500 ? "InternalError" : "BadRequest", "injected fault");
+        return statusFailure(spec.status, spec.status >= 500 ? "InternalError" : "BadRequest",
+                             "injected fault");
     }
   }
   return std::nullopt;

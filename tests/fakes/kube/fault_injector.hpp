@@ -1,10 +1,10 @@
 // FaultInjector: planned failures for the fake API server ("the next 2 updates of configmaps fail with 409").
 //
 // A fault matches a request by Kubernetes verb (get, list, watch, create, update, patch, delete, or "*"),
-// resource plural ("configmaps", "leases", "events", or "*") and optionally object name; each matching request
-// consumes one count and gets the fault's status with a Status body like the real server's:
-// 409 Conflict, 429 TooManyRequests (Retry-After header and details.retryAfterSeconds), 500 InternalError,
-// 503 ServiceUnavailable, 401 Unauthorized, 403 Forbidden, 404 NotFound, 410 Expired, 422 Invalid, or any other
+// resource plural ("configmaps", "leases", "events", or "*") and optionally object name; each matching
+// request consumes one count and gets the fault's status with a Status body like the real server's: 409
+// Conflict, 429 TooManyRequests (Retry-After header and details.retryAfterSeconds), 500 InternalError, 503
+// ServiceUnavailable, 401 Unauthorized, 403 Forbidden, 404 NotFound, 410 Expired, 422 Invalid, or any other
 // code as a generic Failure. Faults are checked in the order added.
 //
 // Thread-safety: all methods may be called from any thread (one mutex).

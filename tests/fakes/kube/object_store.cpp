@@ -51,7 +51,8 @@ std::optional<ApiResult> checkTypeMeta(const ResourceType& type, json* object) {
   }
   (*object)["apiVersion"] = type.apiVersion();
   (*object)["kind"] = type.kind;
-  if (!object->contains("metadata") || (*object)["metadata"].is_null()) (*object)["metadata"] = json::object();
+  if (!object->contains("metadata") || (*object)["metadata"].is_null())
+    (*object)["metadata"] = json::object();
   if (!(*object)["metadata"].is_object()) return statusBadRequest("metadata must be an object");
   return std::nullopt;
 }
@@ -164,7 +165,8 @@ ApiResult ObjectStore::get(const ResourceType& type, const std::string& ns, cons
   return statusNotFound(type.plural, type.group, name);
 }
 
-ApiResult ObjectStore::list(const ResourceType& type, const WatchFilter& filter, const std::string& resource_version,
+ApiResult ObjectStore::list(const ResourceType& type, const WatchFilter& filter,
+                            const std::string& resource_version,
                             const std::string& resource_version_match) const {
   std::lock_guard<std::mutex> lock(mu_);
   const TypeState* s = findState(type);
@@ -197,8 +199,9 @@ ApiResult ObjectStore::create(const ResourceType& type, const std::string& ns, j
   json& metadata = object["metadata"];
   std::string object_ns = metaString(object, "namespace");
   if (!object_ns.empty() && object_ns != ns) {
-    return statusBadRequest("the namespace of the provided object does not match the namespace sent on the "
-                            "request");
+    return statusBadRequest(
+        "the namespace of the provided object does not match the namespace sent on the "
+        "request");
   }
   metadata["namespace"] = ns;
   clearSystemFields(&object);
@@ -212,12 +215,13 @@ ApiResult ObjectStore::create(const ResourceType& type, const std::string& ns, j
   }
   std::string name = metaString(object, "name");
   TypeState& s = state(type);
-  if (!name.empty() && s.objects.count({ns, name}) > 0) return statusAlreadyExists(type.plural, type.group, name);
+  if (!name.empty() && s.objects.count({ns, name}) > 0)
+    return statusAlreadyExists(type.plural, type.group, name);
   return commit(type, std::move(object), nullptr, dry_run);
 }
 
-ApiResult ObjectStore::update(const ResourceType& type, const std::string& ns, const std::string& name, json object,
-                              bool dry_run) {
+ApiResult ObjectStore::update(const ResourceType& type, const std::string& ns, const std::string& name,
+                              json object, bool dry_run) {
   if (auto error = checkTypeMeta(type, &object)) return *error;
   if (metaString(object, "name") != name) {
     return statusBadRequest("the name of the object (" + metaString(object, "name") +
@@ -225,8 +229,9 @@ ApiResult ObjectStore::update(const ResourceType& type, const std::string& ns, c
   }
   std::string object_ns = metaString(object, "namespace");
   if (!object_ns.empty() && object_ns != ns) {
-    return statusBadRequest("the namespace of the provided object does not match the namespace sent on the "
-                            "request");
+    return statusBadRequest(
+        "the namespace of the provided object does not match the namespace sent on the "
+        "request");
   }
   object["metadata"]["namespace"] = ns;
   std::string rv = metaString(object, "resourceVersion");
@@ -279,8 +284,10 @@ ApiResult ObjectStore::patch(const ResourceType& type, const std::string& ns, co
       patched = existing.patch(patch_doc);
     }
   } catch (const json::exception& e) {
-    return statusFailure(422, "Invalid", std::string("the server rejected our request due to an error in our "
-                                                     "request: ") + e.what());
+    return statusFailure(422, "Invalid",
+                         std::string("the server rejected our request due to an error in our "
+                                     "request: ") +
+                             e.what());
   }
   std::string patched_rv = metaString(patched, "resourceVersion");
   if (!patched_rv.empty() && patched_rv != current_rv) return statusConflict(type.plural, type.group, name);
@@ -310,10 +317,11 @@ ApiResult ObjectStore::remove(const ResourceType& type, const std::string& ns, c
     }
     if (pre.contains("resourceVersion") && pre["resourceVersion"].is_string() &&
         pre["resourceVersion"] != it->second["metadata"]["resourceVersion"]) {
-      return statusConflict(type.plural, type.group, name,
-                            "Precondition failed: ResourceVersion in precondition: " +
-                                pre["resourceVersion"].get<std::string>() +
-                                ", ResourceVersion in object meta: " + metaString(it->second, "resourceVersion"));
+      return statusConflict(
+          type.plural, type.group, name,
+          "Precondition failed: ResourceVersion in precondition: " +
+              pre["resourceVersion"].get<std::string>() +
+              ", ResourceVersion in object meta: " + metaString(it->second, "resourceVersion"));
     }
   }
   json details = {{"name", name}, {"kind", type.plural}, {"uid", metaString(it->second, "uid")}};
@@ -353,7 +361,8 @@ ApiResult ObjectStore::startWatch(const ResourceType& type, const WatchFilter& f
 }
 
 std::vector<WatchEvent> ObjectStore::waitForEvents(const ResourceType& type, const WatchFilter& filter,
-                                                   uint64_t* cursor, std::chrono::steady_clock::time_point deadline,
+                                                   uint64_t* cursor,
+                                                   std::chrono::steady_clock::time_point deadline,
                                                    bool* expired) const {
   std::unique_lock<std::mutex> lock(mu_);
   *expired = false;
@@ -361,8 +370,8 @@ std::vector<WatchEvent> ObjectStore::waitForEvents(const ResourceType& type, con
   auto ready = [&] {
     if (wake_generation_ != generation) return true;
     const TypeState* s = findState(type);
-    return s != nullptr && ((!s->history.empty() && s->history.back().resource_version > *cursor) ||
-                            s->floor > *cursor);
+    return s != nullptr &&
+           ((!s->history.empty() && s->history.back().resource_version > *cursor) || s->floor > *cursor);
   };
   cv_.wait_until(lock, deadline, ready);
   std::vector<WatchEvent> out;
@@ -381,9 +390,11 @@ std::vector<WatchEvent> ObjectStore::waitForEvents(const ResourceType& type, con
       if (now_matches && was_matching) {
         out.push_back(event);
       } else if (now_matches) {
-        out.push_back(WatchEvent{"ADDED", event.object, json(), event.namespace_name, event.resource_version});
+        out.push_back(
+            WatchEvent{"ADDED", event.object, json(), event.namespace_name, event.resource_version});
       } else if (was_matching) {
-        out.push_back(WatchEvent{"DELETED", event.object, json(), event.namespace_name, event.resource_version});
+        out.push_back(
+            WatchEvent{"DELETED", event.object, json(), event.namespace_name, event.resource_version});
       }
     } else if (now_matches) {
       out.push_back(event);
@@ -429,7 +440,8 @@ void ObjectStore::compact() {
   cv_.notify_all();
 }
 
-std::optional<json> ObjectStore::find(const ResourceType& type, const std::string& ns, const std::string& name) const {
+std::optional<json> ObjectStore::find(const ResourceType& type, const std::string& ns,
+                                      const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   const TypeState* s = findState(type);
   if (s == nullptr) return std::nullopt;
@@ -451,7 +463,8 @@ json ObjectStore::put(const ResourceType& type, json object) {
   json existing = it == s.objects.end() ? json() : it->second;
   json& metadata = object["metadata"];
   metadata["uid"] = existing.is_null() ? json(newUid()) : existing["metadata"]["uid"];
-  metadata["creationTimestamp"] = existing.is_null() ? json(nowTimestamp()) : existing["metadata"]["creationTimestamp"];
+  metadata["creationTimestamp"] =
+      existing.is_null() ? json(nowTimestamp()) : existing["metadata"]["creationTimestamp"];
   uint64_t rv = ++resource_version_;
   metadata["resourceVersion"] = std::to_string(rv);
   s.objects[{ns, name}] = object;

@@ -7,10 +7,11 @@
 // - Update (PUT) must carry the current metadata.resourceVersion or fails with 409 Conflict; a missing
 //   resourceVersion is an unconditional update where the type allows it (ConfigMaps, Events), 422 otherwise
 //   (Leases). uid and creationTimestamp cannot be changed.
-// - Patch: application/merge-patch+json and application/strategic-merge-patch+json are applied as a JSON merge
-//   patch (RFC 7386; for ConfigMaps, Leases and Events the two agree except for $-directives), and
+// - Patch: application/merge-patch+json and application/strategic-merge-patch+json are applied as a
+//   JSON merge patch (RFC 7386; for ConfigMaps, Leases and Events the two agree except for $-directives), and
 //   application/json-patch+json as RFC 6902. A resourceVersion in the patched object is a precondition.
-// - ConfigMap validation: data + binaryData (keys plus decoded values) over 1,048,576 bytes, annotations over
+// - ConfigMap validation: data + binaryData values (binaryData decoded) over 1,048,576 bytes, annotations
+// over
 //   262,144 bytes, bad keys, a key in both maps, or a change to an immutable ConfigMap → 422 Invalid.
 // - Each resource type keeps a bounded history of watch events (Options::history_limit). A watch from a
 //   resourceVersion older than the oldest kept event fails with 410 Expired; compact() drops the history so
@@ -90,8 +91,8 @@ class ObjectStore {
   ApiResult list(const ResourceType& type, const WatchFilter& filter, const std::string& resource_version,
                  const std::string& resource_version_match) const;
   ApiResult create(const ResourceType& type, const std::string& ns, nlohmann::json object, bool dry_run);
-  ApiResult update(const ResourceType& type, const std::string& ns, const std::string& name, nlohmann::json object,
-                   bool dry_run);
+  ApiResult update(const ResourceType& type, const std::string& ns, const std::string& name,
+                   nlohmann::json object, bool dry_run);
   ApiResult patch(const ResourceType& type, const std::string& ns, const std::string& name,
                   const std::string& content_type, const std::string& patch_body, bool dry_run);
   // delete_options may hold preconditions {uid, resourceVersion}.
@@ -101,16 +102,18 @@ class ObjectStore {
   // Starts a watch. resource_version "" or "0": the current objects as synthetic ADDED events (in *initial),
   // then every later change; otherwise every change after it, or 410 when it is older than the history.
   // On success *cursor is where waitForEvents() continues.
-  ApiResult startWatch(const ResourceType& type, const WatchFilter& filter, const std::string& resource_version,
-                       uint64_t* cursor, std::vector<WatchEvent>* initial) const;
-  // Blocks until there are events after *cursor for this type, the deadline passes, or wakeWatchers() is called.
-  // Returns the events (filtered: an object leaving the filter is a DELETED, entering it an ADDED) and advances
-  // *cursor. *expired is set when the history no longer reaches back to *cursor (the watcher fell behind).
+  ApiResult startWatch(const ResourceType& type, const WatchFilter& filter,
+                       const std::string& resource_version, uint64_t* cursor,
+                       std::vector<WatchEvent>* initial) const;
+  // Blocks until there are events after *cursor for this type, the deadline passes, or wakeWatchers() is
+  // called. Returns the events (filtered: an object leaving the filter is a DELETED, entering it an ADDED)
+  // and advances *cursor. *expired is set when the history no longer reaches back to *cursor (the watcher
+  // fell behind).
   std::vector<WatchEvent> waitForEvents(const ResourceType& type, const WatchFilter& filter, uint64_t* cursor,
                                         std::chrono::steady_clock::time_point deadline, bool* expired) const;
   void wakeWatchers();
-  // The resourceVersion a BOOKMARK may carry for a watcher at *cursor: the current one when the watcher has seen
-  // every event of its type, else its cursor (so resuming from a bookmark never skips an event).
+  // The resourceVersion a BOOKMARK may carry for a watcher at *cursor: the current one when the watcher has
+  // seen every event of its type, else its cursor (so resuming from a bookmark never skips an event).
   uint64_t bookmarkVersion(const ResourceType& type, uint64_t cursor) const;
 
   uint64_t currentResourceVersion() const;
@@ -120,9 +123,10 @@ class ObjectStore {
   // resourceVersion issued before gets 410; the resourceVersion of a list made afterwards is watchable.
   void compact();
 
-  // Direct access for tests (no validation, no faults). put() creates or replaces, stamping like create/update
-  // and emitting a watch event; it returns the stored object.
-  std::optional<nlohmann::json> find(const ResourceType& type, const std::string& ns, const std::string& name) const;
+  // Direct access for tests (no validation, no faults). put() creates or replaces, stamping like
+  // create/update and emitting a watch event; it returns the stored object.
+  std::optional<nlohmann::json> find(const ResourceType& type, const std::string& ns,
+                                     const std::string& name) const;
   nlohmann::json put(const ResourceType& type, nlohmann::json object);
   bool erase(const ResourceType& type, const std::string& ns, const std::string& name);
 
@@ -140,7 +144,8 @@ class ObjectStore {
   std::string nowTimestamp() const;
   std::string newUid() const;
   // Validates, stamps and stores `object` (which has metadata.name/namespace set) and records the event.
-  ApiResult commit(const ResourceType& type, nlohmann::json object, const nlohmann::json* existing, bool dry_run);
+  ApiResult commit(const ResourceType& type, nlohmann::json object, const nlohmann::json* existing,
+                   bool dry_run);
   void record(const ResourceType& type, WatchEvent event);
 
   Options options_;

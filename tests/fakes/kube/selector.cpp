@@ -36,7 +36,8 @@ std::vector<std::string> splitValues(const std::string& inside) {
   size_t start = 0;
   while (true) {
     size_t comma = inside.find(',', start);
-    values.push_back(trim(inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    values.push_back(
+        trim(inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -155,8 +156,10 @@ bool Selector::matches(const nlohmann::json& object) const {
     std::optional<std::string> value;
     if (labels_) {
       const nlohmann::json* labels = nullptr;
-      if (object.contains("metadata") && object["metadata"].contains("labels")) labels = &object["metadata"]["labels"];
-      if (labels != nullptr && labels->is_object() && labels->contains(term.key) && (*labels)[term.key].is_string()) {
+      if (object.contains("metadata") && object["metadata"].contains("labels"))
+        labels = &object["metadata"]["labels"];
+      if (labels != nullptr && labels->is_object() && labels->contains(term.key) &&
+          (*labels)[term.key].is_string()) {
         value = (*labels)[term.key].get<std::string>();
       }
     } else {

@@ -1,7 +1,8 @@
-// Field and label selectors, as list and watch accept them (?fieldSelector=metadata.name=x&labelSelector=a=b).
+// Field and label selectors, as list and watch accept them
+// (?fieldSelector=metadata.name=x&labelSelector=a=b).
 //
-// Field selectors: comma-separated `path=value`, `path==value`, `path!=value`, where path is a dotted field of
-// the object (metadata.name, metadata.namespace, and for Events e.g. involvedObject.name). A missing field
+// Field selectors: comma-separated `path=value`, `path==value`, `path!=value`, where path is a dotted field
+// of the object (metadata.name, metadata.namespace, and for Events e.g. involvedObject.name). A missing field
 // compares as "".
 // Label selectors: comma-separated `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`.
 //

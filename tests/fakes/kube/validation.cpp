@@ -71,11 +71,12 @@ void validateConfigMap(const nlohmann::json& object, const nlohmann::json* exist
     };
     if (field(object, "data") != field(*existing, "data") ||
         field(object, "binaryData") != field(*existing, "binaryData")) {
-      causes->push_back({"FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set", "data"});
+      causes->push_back(
+          {"FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set", "data"});
     }
     if (!object.value("immutable", false)) {
-      causes->push_back({"FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set",
-                         "immutable"});
+      causes->push_back(
+          {"FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set", "immutable"});
     }
   }
 }
@@ -90,7 +91,8 @@ long long base64DecodedSize(const std::string& text) {
   if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
   for (size_t i = 0; i + static_cast<size_t>(padding) < text.size(); ++i) {
     char c = text[i];
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
     if (!ok) return -1;
   }
   return static_cast<long long>(text.size() / 4 * 3) - padding;
@@ -102,7 +104,8 @@ std::vector<StatusCause> validateObject(const ResourceType& type, const nlohmann
   const nlohmann::json& metadata = object["metadata"];
   std::string name = metadata.value("name", "");
   if (name.empty()) {
-    causes.push_back({"FieldValueRequired", "Required value: name or generateName is required", "metadata.name"});
+    causes.push_back(
+        {"FieldValueRequired", "Required value: name or generateName is required", "metadata.name"});
   } else if (!isSubdomain(name)) {
     causes.push_back(invalid("metadata.name", name, kSubdomainMessage));
   }
@@ -113,9 +116,11 @@ std::vector<StatusCause> validateObject(const ResourceType& type, const nlohmann
       causes.push_back(invalid("metadata.annotations", annotations.dump(), "must be a map of strings"));
     } else {
       for (const auto& [key, value] : annotations.items()) {
-        total += key.size() + (value.is_string() ? value.get_ref<const std::string&>().size() : value.dump().size());
+        total += key.size() +
+                 (value.is_string() ? value.get_ref<const std::string&>().size() : value.dump().size());
       }
-      if (total > kMaxAnnotationsBytes) causes.push_back(tooLong("metadata.annotations", kMaxAnnotationsBytes));
+      if (total > kMaxAnnotationsBytes)
+        causes.push_back(tooLong("metadata.annotations", kMaxAnnotationsBytes));
     }
   }
   if (type.group.empty() && type.plural == "configmaps") validateConfigMap(object, existing, &causes);

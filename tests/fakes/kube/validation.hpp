@@ -5,7 +5,8 @@
 // - metadata.annotations: keys plus values at most 262,144 bytes in total.
 // - ConfigMap: data and binaryData keys match [-._a-zA-Z0-9]+ (at most 253 bytes) and appear in only one of
 //   the two maps; the values (binaryData decoded from base64) total at most 1,048,576 bytes; data must be
-//   strings and binaryData valid base64; an immutable ConfigMap keeps its data, binaryData and immutable flag.
+//   strings and binaryData valid base64; an immutable ConfigMap keeps its data, binaryData and immutable
+//   flag.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -17,8 +18,8 @@
 
 namespace aar::testing::kube {
 
-inline constexpr size_t kMaxConfigMapBytes = 1024 * 1024;       // core.MaxSecretSize
-inline constexpr size_t kMaxAnnotationsBytes = 256 * 1024;      // TotalAnnotationSizeLimitB
+inline constexpr size_t kMaxConfigMapBytes = 1024 * 1024;   // core.MaxSecretSize
+inline constexpr size_t kMaxAnnotationsBytes = 256 * 1024;  // TotalAnnotationSizeLimitB
 
 struct ResourceType;
 
