@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <fstream>
@@ -105,6 +106,11 @@ FakeApiServer::~FakeApiServer() { stop(); }
 
 void FakeApiServer::start() {
   if (server_) return;
+  // OpenSSL writes to the socket with write(): an event written to a watch whose client has just gone would
+  // raise SIGPIPE and kill the whole test process. Ignore it, unless the process installed its own handler.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+    ::signal(SIGPIPE, SIG_IGN);
   auto server = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) {
     auto cert = readCert(pki_.server.cert);
     auto key = readKey(pki_.server.key);

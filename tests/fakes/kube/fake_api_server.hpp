@@ -113,6 +113,7 @@ class FakeApiServer {
 
   // Binds 127.0.0.1:<port> and serves in a background thread. Throws std::runtime_error if it cannot bind
   // (e.g. the old port was taken while stopped). Objects and the request log survive stop()/start().
+  // Sets SIGPIPE to SIG_IGN if it had the default action (a client leaving mid-write must not kill the test).
   void start();
   // Closes the listener and every connection (open watches end abruptly); returns once the server thread
   // ended.
