@@ -38,7 +38,7 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
       ->capture_default_str();
   cmd.add_flag("--once", o.once, "Run one cycle, then exit (0 success, 1 failure)");
   cmd.add_flag("--dry-run", o.dry_run, "Do everything but write; print the changes that would be made");
-  cmd.add_flag("--create-aws-auth{true}", o.create_aws_auth,
+  cmd.add_flag("--create-aws-auth", o.create_aws_auth,
                "Create the aws-auth ConfigMap when it is missing (--create-aws-auth=false to refuse)")
       ->capture_default_str();
   cmd.add_flag("--leader-elect", o.leader_elect, "Elect a leader through a Lease; only the leader writes");

@@ -102,6 +102,18 @@ TEST(RunOptionsTest, KeepsTheOriginalToolsKubeconfigFlag) {
   EXPECT_EQ(o.kubeconfig, "/old");
 }
 
+TEST(RunOptionsTest, CreateAwsAuthIsABooleanFlagThatDefaultsToTrue) {
+  for (auto [args, want] :
+       std::vector<std::pair<std::vector<std::string>, bool>>{{{}, true},
+                                                              {{"--create-aws-auth"}, true},
+                                                              {{"--create-aws-auth=true"}, true},
+                                                              {{"--create-aws-auth=false"}, false}}) {
+    RunOptions o;
+    ASSERT_EQ(parse(args, o), "");
+    EXPECT_EQ(o.create_aws_auth, want) << (args.empty() ? "" : args[0]);
+  }
+}
+
 TEST(RunOptionsTest, LeaderElectionNamespaceFollowsNamespace) {
   RunOptions o;
   ASSERT_EQ(parse({"--namespace", "other"}, o), "");
