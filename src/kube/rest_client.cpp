@@ -66,6 +66,11 @@ Result<std::shared_ptr<net::HttpClient>> RestClient::transportFor(const ClientCr
   o.connect_timeout = options_.connect_timeout;
   o.request_timeout = options_.request_timeout;
   o.user_agent = options_.user_agent;
+  if (http_) {
+    retired_.erase(std::remove_if(retired_.begin(), retired_.end(), [](const auto& w) { return w.expired(); }),
+                   retired_.end());
+    retired_.push_back(http_);
+  }
   http_ = std::make_shared<net::HttpClient>(std::move(o));
   http_creds_.client_cert_pem = creds.client_cert_pem;
   http_creds_.client_key_pem = creds.client_key_pem;
@@ -208,6 +213,9 @@ void RestClient::cancel() {
     std::lock_guard<std::mutex> lock(mu_);
     cancelled_ = true;
     if (http_) http_->cancel();
+    for (auto& w : retired_) {
+      if (auto h = w.lock()) h->cancel();
+    }
     for (auto& w : children_) {
       if (auto c = w.lock()) children.push_back(std::move(c));
     }

@@ -108,6 +108,7 @@ class RestClient {
   bool cancelled_ = false;
   std::shared_ptr<net::HttpClient> http_;   // rebuilt when the client certificate changes
   ClientCredentials http_creds_;            // the certificate http_ was built with (token unused)
+  std::vector<std::weak_ptr<net::HttpClient>> retired_;  // replaced transports still serving in-flight calls
   std::vector<std::weak_ptr<RestClient>> children_;
 };
 
