@@ -124,6 +124,9 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  // system_clock counts int64 nanoseconds: only years 1678..2261 are representable. Outside that range the
+  // conversion below would overflow (undefined behaviour), so such a timestamp is not a timestamp we can use.
+  if (year < 1678 || year > 2261) return std::nullopt;
   size_t pos = 19;
   int64_t nanos = 0;
   if (pos < s.size() && s[pos] == '.') {

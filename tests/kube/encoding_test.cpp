@@ -50,5 +50,13 @@ TEST(Rfc3339Test, FormatsTimeAndMicroTimeThatParseBack) {
   EXPECT_EQ(parseRfc3339(formatRfc3339Micro(t)).value(), t);
 }
 
+TEST(Rfc3339Test, RejectsYearsTheClockCannotRepresent) {
+  // Found by the exec_credential fuzzer: year 0026 overflowed the nanosecond conversion.
+  EXPECT_FALSE(parseRfc3339("0026-11-28T16:00:00Z").has_value());
+  EXPECT_FALSE(parseRfc3339("9999-12-31T23:59:59Z").has_value());
+  EXPECT_TRUE(parseRfc3339("1678-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(parseRfc3339("2261-01-01T00:00:00Z").has_value());
+}
+
 }  // namespace
 }  // namespace aar::kube

@@ -134,6 +134,7 @@ void FakeApiServer::start() {
   size_t threads = options_.threads;
   server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->set_keep_alive_timeout(kKeepAliveSeconds);
+  server->set_tcp_nodelay(true);  // small responses must not wait for delayed ACKs (~40 ms a request)
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
   server->Get(".*", handler);
   server->Post(".*", handler);
