@@ -54,7 +54,8 @@ void BM_WatchDecode(benchmark::State& state) {
     WatchDecoder decoder;
     out.clear();
     for (size_t off = 0; off < stream.size(); off += kChunk) {
-      if (!decoder.feed(std::string_view(stream).substr(off, kChunk), &out)) state.SkipWithError("decode failed");
+      if (!decoder.feed(std::string_view(stream).substr(off, kChunk), &out))
+        state.SkipWithError("decode failed");
     }
     benchmark::DoNotOptimize(out.data());
   }
@@ -63,18 +64,21 @@ void BM_WatchDecode(benchmark::State& state) {
 }
 BENCHMARK(BM_WatchDecode)->Arg(256)->Arg(4096)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
-// End to end: one watch of a namespace holding 1000 ConfigMaps of 1 KiB (ADDED events) over HTTPS on loopback.
+// End to end: one watch of a namespace holding 1000 ConfigMaps of 1 KiB (ADDED events) over HTTPS on
+// loopback.
 void BM_WatchThroughputLoopback(benchmark::State& state) {
   FakeApiServer server;
   server.start();
   auto rest = clientFor(server);
   constexpr int kObjects = 1000;
-  for (int i = 0; i < kObjects; ++i) server.putConfigMap(configMapJson("bench", "cm-" + std::to_string(i), 1024));
+  for (int i = 0; i < kObjects; ++i)
+    server.putConfigMap(configMapJson("bench", "cm-" + std::to_string(i), 1024));
   for (auto _ : state) {
     int seen = 0;
     WatchOptions o;
     o.allow_bookmarks = false;
-    aar::Status s = watchOnce(*rest, configMapPath("bench"), o, [&](const WatchEvent&) { return ++seen < kObjects; });
+    aar::Status s =
+        watchOnce(*rest, configMapPath("bench"), o, [&](const WatchEvent&) { return ++seen < kObjects; });
     if (!s || seen != kObjects) state.SkipWithError("watch failed");
   }
   state.SetItemsProcessed(state.iterations() * kObjects);
@@ -152,7 +156,12 @@ void BM_CacheMemoryForAwsAuth(benchmark::State& state) {
   state.counters["object_heap_bytes"] = object_heap;
   state.counters["mapUsers_bytes"] = static_cast<double>(value_bytes);
 }
-BENCHMARK(BM_CacheMemoryForAwsAuth)->Arg(1000)->Arg(1000 * 1000)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CacheMemoryForAwsAuth)
+    ->Arg(1000)
+    ->Arg(1000 * 1000)
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

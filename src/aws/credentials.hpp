@@ -20,7 +20,8 @@
 
 namespace aar::aws {
 
-// Wall-clock time, injected so tests control expiry. Where an option takes one, empty means system_clock::now.
+// Wall-clock time, injected so tests control expiry. Where an option takes one, empty means
+// system_clock::now.
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct Credentials {

@@ -18,7 +18,7 @@ enum class ErrorKind {
   kInvalidArgument,  // bad input from a user: a rule, a manifest, a flag. Exit code 2 in the CLI.
   kParse,            // data from a server or a file we could not read; never act on it.
   kNotFound,
-  kConflict,         // optimistic concurrency lost (HTTP 409).
+  kConflict,  // optimistic concurrency lost (HTTP 409).
   kAlreadyExists,
   kUnauthorized,     // HTTP 401
   kForbidden,        // HTTP 403
@@ -28,10 +28,10 @@ enum class ErrorKind {
   kServer,           // HTTP 5xx
   kNetwork,          // connect, TLS or transfer failure; timeouts
   kTimeout,
-  kCancelled,        // shutdown in progress
-  kTooLarge,         // a write would exceed a Kubernetes size limit
-  kUnavailable,      // nothing to act on (e.g. no credentials provider worked)
-  kInternal,         // a bug: something that "cannot happen"
+  kCancelled,    // shutdown in progress
+  kTooLarge,     // a write would exceed a Kubernetes size limit
+  kUnavailable,  // nothing to act on (e.g. no credentials provider worked)
+  kInternal,     // a bug: something that "cannot happen"
 };
 
 // Name of the kind, for logs and metrics labels (e.g. "Conflict").
@@ -53,8 +53,8 @@ inline Error makeError(ErrorKind kind, std::string message) { return Error{kind,
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}     // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

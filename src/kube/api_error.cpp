@@ -29,34 +29,47 @@ std::optional<std::chrono::seconds> parseSeconds(std::string_view text) {
 
 ErrorKind errorKindForStatus(int code, std::string_view reason) {
   switch (code) {
-    case 401: return ErrorKind::kUnauthorized;
-    case 403: return ErrorKind::kForbidden;
-    case 404: return ErrorKind::kNotFound;
-    case 409: return reason == "AlreadyExists" ? ErrorKind::kAlreadyExists : ErrorKind::kConflict;
-    case 410: return ErrorKind::kGone;
-    case 413: return ErrorKind::kTooLarge;
-    case 422: return ErrorKind::kInvalid;
-    case 429: return ErrorKind::kTooManyRequests;
-    case 504: return ErrorKind::kTimeout;
-    default: break;
+    case 401:
+      return ErrorKind::kUnauthorized;
+    case 403:
+      return ErrorKind::kForbidden;
+    case 404:
+      return ErrorKind::kNotFound;
+    case 409:
+      return reason == "AlreadyExists" ? ErrorKind::kAlreadyExists : ErrorKind::kConflict;
+    case 410:
+      return ErrorKind::kGone;
+    case 413:
+      return ErrorKind::kTooLarge;
+    case 422:
+      return ErrorKind::kInvalid;
+    case 429:
+      return ErrorKind::kTooManyRequests;
+    case 504:
+      return ErrorKind::kTimeout;
+    default:
+      break;
   }
   if (code >= 500) return ErrorKind::kServer;
   if (reason == "Expired" || reason == "Gone") return ErrorKind::kGone;
   return ErrorKind::kInvalidArgument;
 }
 
-ApiError decodeApiError(int http_code, std::string_view body, const std::optional<std::string>& retry_after_header,
-                        std::string_view context) {
+ApiError decodeApiError(int http_code, std::string_view body,
+                        const std::optional<std::string>& retry_after_header, std::string_view context) {
   ApiError out;
   out.code = http_code;
   std::string message;
   std::optional<std::chrono::seconds> details_retry;
   nlohmann::json status = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (status.is_object() && status.value("kind", "") == "Status") {
-    if (auto it = status.find("reason"); it != status.end() && it->is_string()) out.reason = it->get<std::string>();
-    if (auto it = status.find("message"); it != status.end() && it->is_string()) message = it->get<std::string>();
+    if (auto it = status.find("reason"); it != status.end() && it->is_string())
+      out.reason = it->get<std::string>();
+    if (auto it = status.find("message"); it != status.end() && it->is_string())
+      message = it->get<std::string>();
     if (auto d = status.find("details"); d != status.end() && d->is_object()) {
-      if (auto r = d->find("retryAfterSeconds"); r != d->end() && r->is_number_integer() && r->get<int64_t>() >= 0) {
+      if (auto r = d->find("retryAfterSeconds");
+          r != d->end() && r->is_number_integer() && r->get<int64_t>() >= 0) {
         details_retry = std::chrono::seconds(r->get<int64_t>());
       }
     }

@@ -1,7 +1,8 @@
 // Clock and Sleeper: time as the Kubernetes client sees it, injected so that tests control it.
 //
 // Leader election needs both clocks: a monotonic one to measure how long a Lease record has gone unchanged
-// (client-go's observedTime) and a wall clock to stamp acquireTime/renewTime, Events and exec credential expiry.
+// (client-go's observedTime) and a wall clock to stamp acquireTime/renewTime, Events and exec credential
+// expiry.
 //
 // Thread-safety: systemClock() is safe from any thread. Test clocks must synchronise themselves.
 #pragma once

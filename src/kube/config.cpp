@@ -1,13 +1,13 @@
 #include "kube/config.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
@@ -34,10 +34,13 @@ Result<std::string> readFileText(const std::string& path, const std::string& wha
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return makeError(ErrorKind::kNotFound, what + ": file " + path + " does not exist");
-    return makeError(ErrorKind::kInvalidArgument, what + ": cannot read " + path + ": " + std::strerror(errno));
+    return makeError(ErrorKind::kInvalidArgument,
+                     what + ": cannot read " + path + ": " + std::strerror(errno));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(ErrorKind::kInvalidArgument, what + ": cannot read " + path + ": " + std::strerror(errno));
+  if (!in)
+    return makeError(ErrorKind::kInvalidArgument,
+                     what + ": cannot read " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return makeError(ErrorKind::kInvalidArgument, what + ": error reading " + path);
@@ -66,27 +69,31 @@ Result<ConnectionConfig> loadConnectionConfig(const LoadOptions& options) {
     result = loadKubeconfig(first, options.context);
   } else if (inClusterAvailable(env)) {
     if (!options.context.empty()) {
-      return makeError(ErrorKind::kInvalidArgument, "--context given but no kubeconfig is in use (in-cluster)");
+      return makeError(ErrorKind::kInvalidArgument,
+                       "--context given but no kubeconfig is in use (in-cluster)");
     }
     result = loadInClusterConfig(env);
   } else {
     const std::string home = env.getOr("HOME", "");
     if (home.empty()) {
-      return makeError(ErrorKind::kNotFound,
-                       "no Kubernetes configuration: no --kubeconfig, no $KUBECONFIG, not in a cluster, no $HOME");
+      return makeError(
+          ErrorKind::kNotFound,
+          "no Kubernetes configuration: no --kubeconfig, no $KUBECONFIG, not in a cluster, no $HOME");
     }
     const std::string path = home + "/.kube/config";
     result = loadKubeconfig(path, options.context);
     if (!result && result.error().kind == ErrorKind::kNotFound) {
-      return makeError(ErrorKind::kNotFound, "no Kubernetes configuration: no --kubeconfig, no $KUBECONFIG, "
-                                             "not in a cluster (KUBERNETES_SERVICE_HOST unset), and " +
-                                                 result.error().message);
+      return makeError(ErrorKind::kNotFound,
+                       "no Kubernetes configuration: no --kubeconfig, no $KUBECONFIG, "
+                       "not in a cluster (KUBERNETES_SERVICE_HOST unset), and " +
+                           result.error().message);
     }
   }
   if (result && result->insecure_skip_tls_verify) {
-    spdlog::warn("INSECURE: TLS verification of the API server {} is OFF (insecure-skip-tls-verify in {}); "
-                 "anyone on the network path can impersonate it",
-                 result->server, result->source);
+    spdlog::warn(
+        "INSECURE: TLS verification of the API server {} is OFF (insecure-skip-tls-verify in {}); "
+        "anyone on the network path can impersonate it",
+        result->server, result->source);
   }
   return result;
 }

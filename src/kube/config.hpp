@@ -40,8 +40,8 @@ struct Environment {
 // How requests authenticate. At most one of token / token_file / exec is used, in that order of precedence
 // after client certificates (which may be combined with a token, as kubectl allows).
 struct AuthConfig {
-  std::string token;          // a static bearer token (never logged)
-  std::string token_file;     // re-read at least once a minute (projected service-account tokens rotate)
+  std::string token;       // a static bearer token (never logged)
+  std::string token_file;  // re-read at least once a minute (projected service-account tokens rotate)
   std::string client_cert_pem, client_key_pem;  // read at load time from -data or from files
   std::optional<ExecConfig> exec;
 };

@@ -47,7 +47,8 @@ bool ConfigMapCache::waitForSync(std::chrono::milliseconds timeout) const {
 
 Result<std::optional<ConfigMap>> ConfigMapCache::get() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!synced_) return makeError(ErrorKind::kUnavailable, "ConfigMap " + describe() + ": cache not synced yet");
+  if (!synced_)
+    return makeError(ErrorKind::kUnavailable, "ConfigMap " + describe() + ": cache not synced yet");
   return object_;
 }
 
@@ -198,7 +199,8 @@ void ConfigMapCache::run() {
     }
     if (s.error().kind == ErrorKind::kCancelled) return;
     if (s.error().kind == ErrorKind::kGone) {
-      spdlog::info("ConfigMap {}: resourceVersion {} is too old (410); listing again", describe(), resourceVersion());
+      spdlog::info("ConfigMap {}: resourceVersion {} is too old (410); listing again", describe(),
+                   resourceVersion());
       need_list = true;
       continue;
     }

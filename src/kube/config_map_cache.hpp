@@ -2,13 +2,13 @@
 // reads memory, not the API server. The controller runs one per ConfigMap it uses (aws-auth, the rules).
 //
 // On its own thread it lists with fieldSelector=metadata.name=<name> (0 or 1 item) to learn the state and a
-// resourceVersion, then watches from there. It resumes from the last resourceVersion seen (events and BOOKMARKs)
-// after a dropped connection (with backoff) and after the server's timeoutSeconds (at once, quietly); a 410 Gone
-// (HTTP or an ERROR event) means the resourceVersion is too old: it lists again.
+// resourceVersion, then watches from there. It resumes from the last resourceVersion seen (events and
+// BOOKMARKs) after a dropped connection (with backoff) and after the server's timeoutSeconds (at once,
+// quietly); a 410 Gone (HTTP or an ERROR event) means the resourceVersion is too old: it lists again.
 //
-// A missing ConfigMap (404, DELETED) is a state, not an error. on_change is called (on the cache's thread) after
-// the first successful list and then whenever the object appeared, disappeared or got a new resourceVersion.
-// Callbacks must not block for long and must not call stop().
+// A missing ConfigMap (404, DELETED) is a state, not an error. on_change is called (on the cache's thread)
+// after the first successful list and then whenever the object appeared, disappeared or got a new
+// resourceVersion. Callbacks must not block for long and must not call stop().
 //
 // stop() returns within 2 s (it cancels the cache's own connection; the RestClient given stays usable).
 //
@@ -34,10 +34,10 @@ namespace aar::kube {
 struct ConfigMapCacheOptions {
   std::string namespace_name;
   std::string name;
-  int watch_timeout_seconds = 300;                         // Default: 300 (server-side timeoutSeconds)
-  std::chrono::milliseconds idle_timeout{330000};          // Default: 330 s without a byte → reconnect
-  std::chrono::milliseconds backoff_initial{500};          // Default: 500 ms after a failure, doubling
-  std::chrono::milliseconds backoff_max{30000};            // Default: 30 s
+  int watch_timeout_seconds = 300;                 // Default: 300 (server-side timeoutSeconds)
+  std::chrono::milliseconds idle_timeout{330000};  // Default: 330 s without a byte → reconnect
+  std::chrono::milliseconds backoff_initial{500};  // Default: 500 ms after a failure, doubling
+  std::chrono::milliseconds backoff_max{30000};    // Default: 30 s
   // Called after the state changed; receives the object (nullopt: does not exist). Default: none.
   std::function<void(const std::optional<ConfigMap>&)> on_change;
 };
@@ -66,11 +66,11 @@ class ConfigMapCache {
 
   // Counters, for tests and logs.
   struct Stats {
-    uint64_t lists = 0;        // successful lists (1 + re-lists after 410)
-    uint64_t watches = 0;      // watch connections opened
-    uint64_t events = 0;       // events applied (ADDED/MODIFIED/DELETED)
+    uint64_t lists = 0;    // successful lists (1 + re-lists after 410)
+    uint64_t watches = 0;  // watch connections opened
+    uint64_t events = 0;   // events applied (ADDED/MODIFIED/DELETED)
     uint64_t bookmarks = 0;
-    uint64_t failures = 0;     // failed lists or watches (then backoff)
+    uint64_t failures = 0;  // failed lists or watches (then backoff)
   };
   Stats stats() const;
 

@@ -145,14 +145,16 @@ Result<ConfigMap> ConfigMapClient::get(const std::string& namespace_name, const 
   return toConfigMap(rest_.get(configMapPath(namespace_name, name)));
 }
 
-Result<std::optional<ConfigMap>> ConfigMapClient::find(const std::string& namespace_name, const std::string& name) {
+Result<std::optional<ConfigMap>> ConfigMapClient::find(const std::string& namespace_name,
+                                                       const std::string& name) {
   auto r = get(namespace_name, name);
   if (r) return std::optional<ConfigMap>(std::move(*r));
   if (r.error().kind == ErrorKind::kNotFound) return std::optional<ConfigMap>();
   return r.error();
 }
 
-Result<ConfigMapList> ConfigMapClient::list(const std::string& namespace_name, const std::string& field_selector) {
+Result<ConfigMapList> ConfigMapClient::list(const std::string& namespace_name,
+                                            const std::string& field_selector) {
   std::string path = configMapPath(namespace_name);
   if (!field_selector.empty()) path += "?fieldSelector=" + net::urlEncode(field_selector);
   auto r = rest_.get(path);
@@ -182,16 +184,19 @@ Result<ConfigMap> ConfigMapClient::create(const ConfigMap& config_map) {
 }
 
 Result<ConfigMap> ConfigMapClient::update(const ConfigMap& config_map) {
-  return toConfigMap(rest_.put(configMapPath(config_map.namespaceName(), config_map.name()), config_map.object()));
+  return toConfigMap(
+      rest_.put(configMapPath(config_map.namespaceName(), config_map.name()), config_map.object()));
 }
 
 Result<ConfigMap> ConfigMapClient::patch(const std::string& namespace_name, const std::string& name,
                                          const nlohmann::json& merge_patch) {
-  return toConfigMap(rest_.patch(configMapPath(namespace_name, name), merge_patch, "application/merge-patch+json"));
+  return toConfigMap(
+      rest_.patch(configMapPath(namespace_name, name), merge_patch, "application/merge-patch+json"));
 }
 
 Result<ConfigMap> ConfigMapClient::updateWithRetry(const std::string& namespace_name, const std::string& name,
-                                                   const Mutator& mutate, const ConflictRetryOptions& options) {
+                                                   const Mutator& mutate,
+                                                   const ConflictRetryOptions& options) {
   auto backoff = options.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     auto current = get(namespace_name, name);
@@ -204,11 +209,11 @@ Result<ConfigMap> ConfigMapClient::updateWithRetry(const std::string& namespace_
     auto written = update(desired);
     if (written || written.error().kind != ErrorKind::kConflict) return written;
     if (attempt >= std::max(1, options.max_attempts)) {
-      return makeError(ErrorKind::kConflict, written.error().message + " (gave up after " + std::to_string(attempt) +
-                                                 " attempts)");
+      return makeError(ErrorKind::kConflict,
+                       written.error().message + " (gave up after " + std::to_string(attempt) + " attempts)");
     }
-    spdlog::info("ConfigMap {}/{} changed while we updated it; re-reading (attempt {}/{})", namespace_name, name,
-                 attempt + 1, options.max_attempts);
+    spdlog::info("ConfigMap {}/{} changed while we updated it; re-reading (attempt {}/{})", namespace_name,
+                 name, attempt + 1, options.max_attempts);
     if (options.sleep) options.sleep(backoff);
     backoff = std::min(backoff * 2, options.max_backoff);
   }

@@ -1,9 +1,9 @@
 // ConfigMaps over the REST client, keeping every field we do not own.
 //
 // A ConfigMap holds the whole object exactly as the API server returned it (nlohmann::json). Mutators touch
-// only the key they are given, so an update sends back labels, other annotations, binaryData, ownerReferences,
-// managedFields, immutable, ... unchanged. metadata.resourceVersion travels with the object: update() is a
-// PUT that fails with kConflict when someone wrote in between.
+// only the key they are given, so an update sends back labels, other annotations, binaryData,
+// ownerReferences, managedFields, immutable, ... unchanged. metadata.resourceVersion travels with the object:
+// update() is a PUT that fails with kConflict when someone wrote in between.
 //
 // Thread-safety: ConfigMap is a value. ConfigMapClient is safe from several threads (the RestClient is).
 #pragma once
@@ -28,8 +28,8 @@ class ConfigMap {
   // A new, empty ConfigMap (apiVersion v1, kind ConfigMap) to create().
   ConfigMap(const std::string& namespace_name, const std::string& name);
 
-  // Wraps an object received from the server. kParse when it is not an object, lacks metadata.name, or its data
-  // or metadata.annotations are not maps of strings (we never act on what we could not read).
+  // Wraps an object received from the server. kParse when it is not an object, lacks metadata.name, or its
+  // data or metadata.annotations are not maps of strings (we never act on what we could not read).
   static Result<ConfigMap> fromJson(nlohmann::json object);
 
   const nlohmann::json& object() const { return object_; }
@@ -61,10 +61,10 @@ class ConfigMap {
 std::string configMapPath(const std::string& namespace_name, const std::string& name = "");
 
 struct ConflictRetryOptions {
-  int max_attempts = 5;                                   // Default: 5 attempts in all
-  std::chrono::milliseconds initial_backoff{100};         // Default: 100 ms, doubled after each conflict
-  std::chrono::milliseconds max_backoff{2000};            // Default: 2 s
-  SleepFn sleep = realSleep;                              // Default: realSleep
+  int max_attempts = 5;                            // Default: 5 attempts in all
+  std::chrono::milliseconds initial_backoff{100};  // Default: 100 ms, doubled after each conflict
+  std::chrono::milliseconds max_backoff{2000};     // Default: 2 s
+  SleepFn sleep = realSleep;                       // Default: realSleep
 };
 
 struct ConfigMapList {
@@ -86,13 +86,15 @@ class ConfigMapClient {
   Result<ConfigMap> create(const ConfigMap& config_map);
   // PUT carrying the object's resourceVersion. kConflict when it moved on; kNotFound when deleted.
   Result<ConfigMap> update(const ConfigMap& config_map);
-  // PATCH with a JSON merge patch (RFC 7386). Put metadata.resourceVersion in the patch to make it conditional.
+  // PATCH with a JSON merge patch (RFC 7386). Put metadata.resourceVersion in the patch to make it
+  // conditional.
   Result<ConfigMap> patch(const std::string& namespace_name, const std::string& name,
                           const nlohmann::json& merge_patch);
 
   // Read, let `mutate` change the object, write; on kConflict read again and repeat, with backoff, at most
   // options.max_attempts times. `mutate` returns false when no write is needed (then the object as read is
-  // returned and nothing is written) or an error (returned as is). kNotFound when the ConfigMap does not exist.
+  // returned and nothing is written) or an error (returned as is). kNotFound when the ConfigMap does not
+  // exist.
   using Mutator = std::function<Result<bool>(ConfigMap& config_map)>;
   Result<ConfigMap> updateWithRetry(const std::string& namespace_name, const std::string& name,
                                     const Mutator& mutate, const ConflictRetryOptions& options = {});

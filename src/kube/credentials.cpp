@@ -6,7 +6,8 @@ namespace aar::kube {
 namespace {
 
 std::string trimmedToken(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
   return s;
 }
 
@@ -69,7 +70,8 @@ class TokenFileCredentials final : public CredentialSource {
 
 class ExecCredentials final : public CredentialSource {
  public:
-  ExecCredentials(ExecConfig exec, ExecClusterInfo cluster, ClientCredentials base, const CredentialOptions& options)
+  ExecCredentials(ExecConfig exec, ExecClusterInfo cluster, ClientCredentials base,
+                  const CredentialOptions& options)
       : exec_(std::move(exec)), cluster_(std::move(cluster)), base_(std::move(base)), options_(options) {}
 
   Result<ClientCredentials> get() override {

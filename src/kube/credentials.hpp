@@ -3,7 +3,8 @@
 // - StaticCredentials: a kubeconfig token or client certificate; never changes.
 // - TokenFileCredentials: tokenFile / the in-cluster token, re-read when older than the refresh period
 //   (Default: 1 minute) and after a 401.
-// - ExecCredentials (exec plugins): cached until expirationTimestamp (minus a small margin), re-run after a 401.
+// - ExecCredentials (exec plugins): cached until expirationTimestamp (minus a small margin), re-run after a
+// 401.
 //
 // Secrets: tokens and keys are never logged; errors name the file or command only.
 //
@@ -24,8 +25,8 @@
 namespace aar::kube {
 
 struct ClientCredentials {
-  std::string token;                             // empty: no Authorization header
-  std::string client_cert_pem, client_key_pem;   // empty: no client certificate
+  std::string token;                            // empty: no Authorization header
+  std::string client_cert_pem, client_key_pem;  // empty: no client certificate
 
   bool operator==(const ClientCredentials&) const = default;
 };
@@ -42,9 +43,9 @@ class CredentialSource {
 };
 
 struct CredentialOptions {
-  Clock* clock = &systemClock();                       // Default: systemClock()
-  std::chrono::seconds token_file_refresh{60};          // Default: 60 s
-  std::chrono::milliseconds exec_timeout{60000};        // Default: 60 s, like client-go's exec timeout
+  Clock* clock = &systemClock();                  // Default: systemClock()
+  std::chrono::seconds token_file_refresh{60};    // Default: 60 s
+  std::chrono::milliseconds exec_timeout{60000};  // Default: 60 s, like client-go's exec timeout
   // Cached exec credentials are renewed this long before their expirationTimestamp. Default: 10 s.
   std::chrono::seconds exec_expiry_margin{10};
 };

@@ -57,8 +57,8 @@ std::string format(std::chrono::system_clock::time_point t, bool micro) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac));
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   }
   return buf;
 }
@@ -123,7 +123,8 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
       !parseDigits(s, 17, 2, &second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
   // system_clock counts int64 nanoseconds: only years 1678..2261 are representable. Outside that range the
   // conversion below would overflow (undefined behaviour), so such a timestamp is not a timestamp we can use.
   if (year < 1678 || year > 2261) return std::nullopt;
@@ -163,7 +164,7 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(secs) +
-                                                                       std::chrono::nanoseconds(nanos)));
+                                                                      std::chrono::nanoseconds(nanos)));
 }
 
 std::string formatRfc3339(std::chrono::system_clock::time_point t) { return format(t, false); }

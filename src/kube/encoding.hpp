@@ -11,8 +11,8 @@
 
 namespace aar::kube {
 
-// Standard alphabet with padding. Whitespace (newlines in PEM-like pastes) is ignored; anything else that is not
-// base64 yields nullopt.
+// Standard alphabet with padding. Whitespace (newlines in PEM-like pastes) is ignored; anything else that is
+// not base64 yields nullopt.
 std::optional<std::string> base64Decode(std::string_view text);
 std::string base64Encode(std::string_view bytes);
 

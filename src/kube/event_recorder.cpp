@@ -81,25 +81,24 @@ EventRecorder::Outcome EventRecorder::create(const Key& key, bool warning, std::
   const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count();
   char suffix[32];
   std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos) + sequence_++);
-  nlohmann::json regarding_json = {{"apiVersion", "v1"},
-                                   {"kind", "ConfigMap"},
-                                   {"namespace", reg.namespace_name},
-                                   {"name", reg.name}};
+  nlohmann::json regarding_json = {
+      {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"namespace", reg.namespace_name}, {"name", reg.name}};
   if (!reg.uid.empty()) regarding_json["uid"] = reg.uid;
   if (!reg.resource_version.empty()) regarding_json["resourceVersion"] = reg.resource_version;
-  nlohmann::json event = {{"apiVersion", "events.k8s.io/v1"},
-                          {"kind", "Event"},
-                          {"metadata", {{"name", reg.name + "." + suffix}, {"namespace", options_.namespace_name}}},
-                          {"eventTime", formatRfc3339Micro(wall)},
-                          {"reportingController", options_.reporting_controller},
-                          {"reportingInstance", options_.reporting_instance},
-                          {"action", options_.action},
-                          {"type", warning ? "Warning" : "Normal"},
-                          {"reason", std::string(reason)},
-                          {"note", std::string(note)},
-                          {"regarding", std::move(regarding_json)}};
-  auto r = rest_.post("/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/events",
-                      event);
+  nlohmann::json event = {
+      {"apiVersion", "events.k8s.io/v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", reg.name + "." + suffix}, {"namespace", options_.namespace_name}}},
+      {"eventTime", formatRfc3339Micro(wall)},
+      {"reportingController", options_.reporting_controller},
+      {"reportingInstance", options_.reporting_instance},
+      {"action", options_.action},
+      {"type", warning ? "Warning" : "Normal"},
+      {"reason", std::string(reason)},
+      {"note", std::string(note)},
+      {"regarding", std::move(regarding_json)}};
+  auto r = rest_.post(
+      "/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/events", event);
   if (!r) {
     spdlog::warn("could not post Event {} about ConfigMap {}/{}: {}", std::string(reason), reg.namespace_name,
                  reg.name, r.error().message);
@@ -116,8 +115,8 @@ EventRecorder::Outcome EventRecorder::create(const Key& key, bool warning, std::
 bool EventRecorder::writeSeries(Tracked& t) {
   nlohmann::json patch = {
       {"series", {{"count", t.count}, {"lastObservedTime", formatRfc3339Micro(t.last_seen_wall)}}}};
-  auto r = rest_.patch("/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/events/" +
-                           net::urlEncode(t.event_name),
+  auto r = rest_.patch("/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) +
+                           "/events/" + net::urlEncode(t.event_name),
                        patch, "application/merge-patch+json");
   if (!r) {
     spdlog::warn("could not update Event {}: {}", t.event_name, r.error().message);

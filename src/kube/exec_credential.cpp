@@ -83,19 +83,23 @@ Result<ExecCredential> parseExecCredential(std::string_view json, std::string_vi
   auto str = [&](const char* field, std::string* out) -> Status {
     auto it = status->find(field);
     if (it == status->end() || it->is_null()) return Status::Ok();
-    if (!it->is_string()) return makeError(ErrorKind::kParse, std::string("exec plugin output: status.") + field +
-                                                                  " is not a string");
+    if (!it->is_string())
+      return makeError(ErrorKind::kParse,
+                       std::string("exec plugin output: status.") + field + " is not a string");
     *out = it->get<std::string>();
     return Status::Ok();
   };
   std::string expiry;
-  for (auto [field, out] : {std::pair{"token", &cred.token}, {"clientCertificateData", &cred.client_cert_pem},
-                            {"clientKeyData", &cred.client_key_pem}, {"expirationTimestamp", &expiry}}) {
+  for (auto [field, out] : {std::pair{"token", &cred.token},
+                            {"clientCertificateData", &cred.client_cert_pem},
+                            {"clientKeyData", &cred.client_key_pem},
+                            {"expirationTimestamp", &expiry}}) {
     if (Status s = str(field, out); !s) return s.error();
   }
   if (cred.client_cert_pem.empty() != cred.client_key_pem.empty()) {
-    return makeError(ErrorKind::kParse,
-                     "exec plugin output: status.clientCertificateData and status.clientKeyData must come together");
+    return makeError(
+        ErrorKind::kParse,
+        "exec plugin output: status.clientCertificateData and status.clientKeyData must come together");
   }
   if (cred.token.empty() && cred.client_cert_pem.empty()) {
     return makeError(ErrorKind::kParse,
@@ -103,16 +107,18 @@ Result<ExecCredential> parseExecCredential(std::string_view json, std::string_vi
   }
   if (!expiry.empty()) {
     auto t = parseRfc3339(expiry);
-    if (!t) return makeError(ErrorKind::kParse, "exec plugin output: status.expirationTimestamp is not RFC 3339");
+    if (!t)
+      return makeError(ErrorKind::kParse, "exec plugin output: status.expirationTimestamp is not RFC 3339");
     cred.expiration = *t;
   }
   return cred;
 }
 
 std::string execInfoJson(const ExecConfig& config, const ExecClusterInfo* cluster) {
-  nlohmann::json info = {{"apiVersion", config.api_version.empty() ? std::string(kExecApiV1) : config.api_version},
-                         {"kind", "ExecCredential"},
-                         {"spec", {{"interactive", false}}}};
+  nlohmann::json info = {
+      {"apiVersion", config.api_version.empty() ? std::string(kExecApiV1) : config.api_version},
+      {"kind", "ExecCredential"},
+      {"spec", {{"interactive", false}}}};
   if (config.provide_cluster_info && cluster != nullptr) {
     nlohmann::json c = {{"server", cluster->server}};
     if (!cluster->ca_pem.empty()) c["certificate-authority-data"] = base64Encode(cluster->ca_pem);
@@ -151,7 +157,8 @@ Result<ProcessResult> runProcess(const std::string& command, const std::vector<s
     return makeError(ErrorKind::kInternal, "exec plugin " + command + ": pipe: " + std::strerror(errno));
   }
   const pid_t pid = ::fork();
-  if (pid < 0) return makeError(ErrorKind::kInternal, "exec plugin " + command + ": fork: " + std::strerror(errno));
+  if (pid < 0)
+    return makeError(ErrorKind::kInternal, "exec plugin " + command + ": fork: " + std::strerror(errno));
   if (pid == 0) {
     ::setpgid(0, 0);
     int devnull = ::open("/dev/null", O_RDONLY);
@@ -183,7 +190,8 @@ Result<ProcessResult> runProcess(const std::string& command, const std::vector<s
   char buf[8192];
   while (out_r.get() >= 0 || err_r.get() >= 0) {
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (left <= 0) {
       timed_out = true;
       break;
@@ -226,7 +234,8 @@ Result<ExecCredential> runExecPlugin(const ExecConfig& config, const ExecCluster
   auto run = runProcess(config.command, config.args, env, timeout);
   if (!run) {
     Error e = run.error();
-    if (e.kind == ErrorKind::kUnavailable && !config.install_hint.empty()) e.message += "; " + config.install_hint;
+    if (e.kind == ErrorKind::kUnavailable && !config.install_hint.empty())
+      e.message += "; " + config.install_hint;
     return e;
   }
   if (run->exit_code != 0) {

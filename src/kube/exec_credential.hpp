@@ -1,11 +1,11 @@
 // Exec credential plugins (client.authentication.k8s.io/v1 and v1beta1), as kubectl runs them: how
 // `aws eks get-token` logs people in.
 //
-// The plugin is run with the kubeconfig's args and env added to our environment, plus KUBERNETES_EXEC_INFO (an
-// ExecCredential with spec.interactive=false and, with provideClusterInfo, spec.cluster). Its stdout must be an
-// ExecCredential of the same apiVersion whose status holds a token or a client certificate and key (PEM), and
-// optionally expirationTimestamp. Stdin is /dev/null: we never run interactively. A plugin that runs longer than
-// the timeout is killed (SIGKILL to its process group) and reported as kTimeout.
+// The plugin is run with the kubeconfig's args and env added to our environment, plus KUBERNETES_EXEC_INFO
+// (an ExecCredential with spec.interactive=false and, with provideClusterInfo, spec.cluster). Its stdout must
+// be an ExecCredential of the same apiVersion whose status holds a token or a client certificate and key
+// (PEM), and optionally expirationTimestamp. Stdin is /dev/null: we never run interactively. A plugin that
+// runs longer than the timeout is killed (SIGKILL to its process group) and reported as kTimeout.
 //
 // Secrets: the plugin's stdout is never logged or quoted in errors; stderr is quoted (truncated), as kubectl
 // shows it, since plugins print their failure reasons there.
@@ -30,8 +30,8 @@ inline constexpr std::string_view kExecApiV1beta1 = "client.authentication.k8s.i
 // users[].user.exec of a kubeconfig.
 struct ExecConfig {
   std::string api_version;  // kExecApiV1 or kExecApiV1beta1
-  // As written, except that a relative path with a '/' is resolved against the kubeconfig's directory (kubectl
-  // does the same); a bare name is looked up on PATH.
+  // As written, except that a relative path with a '/' is resolved against the kubeconfig's directory
+  // (kubectl does the same); a bare name is looked up on PATH.
   std::string command;
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;
@@ -55,8 +55,8 @@ struct ExecCredential {
 };
 
 // Parses a plugin's stdout. Errors (kParse) say what is wrong without quoting values: not JSON, kind is not
-// ExecCredential, apiVersion differs from `expected_api_version`, no status, neither token nor a certificate and
-// key pair, only one of the pair, a bad expirationTimestamp.
+// ExecCredential, apiVersion differs from `expected_api_version`, no status, neither token nor a certificate
+// and key pair, only one of the pair, a bad expirationTimestamp.
 Result<ExecCredential> parseExecCredential(std::string_view json, std::string_view expected_api_version);
 
 // The KUBERNETES_EXEC_INFO value for this plugin (cluster may be null).
@@ -75,8 +75,8 @@ Result<ProcessResult> runProcess(const std::string& command, const std::vector<s
                                  const std::vector<std::pair<std::string, std::string>>& extra_env,
                                  std::chrono::milliseconds timeout);
 
-// Runs the plugin and parses its output. Errors name the command (not its args or env, which may hold secrets):
-// cannot start (with the install hint), timeout, non-zero exit (with stderr), bad output.
+// Runs the plugin and parses its output. Errors name the command (not its args or env, which may hold
+// secrets): cannot start (with the install hint), timeout, non-zero exit (with stderr), bad output.
 Result<ExecCredential> runExecPlugin(const ExecConfig& config, const ExecClusterInfo* cluster,
                                      std::chrono::milliseconds timeout);
 

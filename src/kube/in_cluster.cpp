@@ -7,7 +7,8 @@ constexpr const char* kHostVar = "KUBERNETES_SERVICE_HOST";
 constexpr const char* kPortVar = "KUBERNETES_SERVICE_PORT";
 
 std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
   size_t i = 0;
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
   return s.substr(i);
@@ -32,17 +33,20 @@ Result<ConnectionConfig> loadInClusterConfig(const Environment& env) {
   auto ca = readFileText(dir + "/ca.crt", "in-cluster CA");
   if (!ca) return ca.error();
   if (ca->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-    return makeError(ErrorKind::kInvalidArgument, "in-cluster CA: " + dir + "/ca.crt holds no PEM certificate");
+    return makeError(ErrorKind::kInvalidArgument,
+                     "in-cluster CA: " + dir + "/ca.crt holds no PEM certificate");
   }
   config.ca_pem = std::move(*ca);
   // The token is read now to fail early, then re-read while running (projected tokens rotate).
   auto token = readFileText(dir + "/token", "in-cluster service-account token");
   if (!token) return token.error();
   if (trimmed(*token).empty()) {
-    return makeError(ErrorKind::kInvalidArgument, "in-cluster service-account token: " + dir + "/token is empty");
+    return makeError(ErrorKind::kInvalidArgument,
+                     "in-cluster service-account token: " + dir + "/token is empty");
   }
   config.auth.token_file = dir + "/token";
-  if (auto ns = readFileText(dir + "/namespace", "in-cluster namespace")) config.namespace_name = trimmed(*ns);
+  if (auto ns = readFileText(dir + "/namespace", "in-cluster namespace"))
+    config.namespace_name = trimmed(*ns);
   config.source = "in-cluster (" + dir + ")";
   return config;
 }

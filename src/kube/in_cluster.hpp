@@ -15,8 +15,8 @@ namespace aar::kube {
 // True when both service variables are set (whether or not the files exist).
 bool inClusterAvailable(const Environment& env);
 
-// kUnavailable when the variables are unset; kNotFound/kInvalidArgument naming the file when one is missing or
-// unreadable.
+// kUnavailable when the variables are unset; kNotFound/kInvalidArgument naming the file when one is missing
+// or unreadable.
 Result<ConnectionConfig> loadInClusterConfig(const Environment& env);
 
 }  // namespace aar::kube

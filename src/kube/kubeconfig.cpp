@@ -110,7 +110,8 @@ Result<ExecConfig> parseExec(const Reader& r, const YAML::Node& exec, const std:
     for (const auto& e : env) {
       const YAML::Node name = e.IsMap() ? e["name"] : YAML::Node();
       const YAML::Node value = e.IsMap() ? e["value"] : YAML::Node();
-      if (!name || !name.IsScalar() || name.Scalar().empty() || (value && !value.IsNull() && !value.IsScalar())) {
+      if (!name || !name.IsScalar() || name.Scalar().empty() ||
+          (value && !value.IsNull() && !value.IsScalar())) {
         return r.error(where + ".env", "each entry needs a name and a string value");
       }
       out.env.emplace_back(name.Scalar(), value && value.IsScalar() ? value.Scalar() : "");
@@ -214,7 +215,8 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
 
 }  // namespace
 
-Result<ConnectionConfig> parseKubeconfig(std::string_view yaml, const std::string& path, const std::string& context) {
+Result<ConnectionConfig> parseKubeconfig(std::string_view yaml, const std::string& path,
+                                         const std::string& context) {
   Reader r(path);
   YAML::Node root;
   try {

@@ -49,13 +49,14 @@ Result<LeaseRecord> leaseRecordFromJson(const nlohmann::json& lease) {
                             std::pair{"leaseTransitions", &r.lease_transitions}}) {
     auto it = spec.find(field);
     if (it == spec.end() || it->is_null()) continue;
-    if (!it->is_number_integer()) return makeError(ErrorKind::kParse, std::string("Lease: spec.") + field +
-                                                                          " is not an integer");
+    if (!it->is_number_integer())
+      return makeError(ErrorKind::kParse, std::string("Lease: spec.") + field + " is not an integer");
     *out = it->get<int>();
   }
   r.acquire_time = parseTime(spec, "acquireTime", &bad);
   r.renew_time = parseTime(spec, "renewTime", &bad);
-  if (bad) return makeError(ErrorKind::kParse, "Lease: spec.acquireTime or spec.renewTime is not a MicroTime");
+  if (bad)
+    return makeError(ErrorKind::kParse, "Lease: spec.acquireTime or spec.renewTime is not a MicroTime");
   return r;
 }
 
@@ -84,7 +85,8 @@ std::string makeHolderIdentity(const std::string& hostname_env) {
 
 LeaseDecision decideLease(const std::optional<LeaseRecord>& current, const std::string& identity,
                           std::chrono::steady_clock::time_point observed_since,
-                          std::chrono::steady_clock::time_point now, std::chrono::system_clock::time_point wall_now,
+                          std::chrono::steady_clock::time_point now,
+                          std::chrono::system_clock::time_point wall_now,
                           std::chrono::seconds lease_duration) {
   LeaseDecision d;
   d.record.holder_identity = identity;
@@ -113,9 +115,10 @@ LeaseDecision decideLease(const std::optional<LeaseRecord>& current, const std::
   return d;
 }
 
-Result<std::unique_ptr<LeaderElector>> LeaderElector::create(RestClient& rest, LeaderElectionOptions options) {
-  if (options.retry_period <= std::chrono::milliseconds::zero() || options.renew_deadline <= options.retry_period ||
-      options.lease_duration <= options.renew_deadline) {
+Result<std::unique_ptr<LeaderElector>> LeaderElector::create(RestClient& rest,
+                                                             LeaderElectionOptions options) {
+  if (options.retry_period <= std::chrono::milliseconds::zero() ||
+      options.renew_deadline <= options.retry_period || options.lease_duration <= options.renew_deadline) {
     return makeError(ErrorKind::kInvalidArgument,
                      "leader election: need 0 < retry period < renew deadline < lease duration");
   }
@@ -198,13 +201,14 @@ bool LeaderElector::tryAcquireOrRenew() {
 
   Result<nlohmann::json> written = makeError(ErrorKind::kInternal, "");
   if (decision.action == LeaseDecision::Action::kCreate) {
-    nlohmann::json lease = {{"apiVersion", "coordination.k8s.io/v1"},
-                            {"kind", "Lease"},
-                            {"metadata", {{"name", options_.lease_name}, {"namespace", options_.namespace_name}}}};
+    nlohmann::json lease = {
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata", {{"name", options_.lease_name}, {"namespace", options_.namespace_name}}}};
     leaseRecordToJson(decision.record, &lease);
-    written = rest_->post("/apis/coordination.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) +
-                              "/leases",
-                          lease);
+    written = rest_->post(
+        "/apis/coordination.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/leases",
+        lease);
   } else {
     leaseRecordToJson(decision.record, &object);  // carries metadata.resourceVersion: a lost race is a 409
     written = rest_->put(path, object);
@@ -307,7 +311,8 @@ void LeaderElector::run() {
         last = last_renew_;
       }
       if (options_.clock->now() - last >= options_.renew_deadline) {
-        spdlog::warn("leader election: could not renew the Lease within {} ms", options_.renew_deadline.count());
+        spdlog::warn("leader election: could not renew the Lease within {} ms",
+                     options_.renew_deadline.count());
         setLeading(false);
         break;
       }

@@ -1,20 +1,23 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics (tools/leaderelection).
 //
-// - A candidate takes the Lease when it does not exist, when its holderIdentity is empty (released), when it is
-//   already ours, or when it has expired: the record has not changed for leaseDurationSeconds as measured by OUR
-//   monotonic clock since we first observed it (client-go's observedTime; clock skew between nodes cannot make
-//   two leaders). A write carries the resourceVersion read, so two candidates cannot both win.
+// - A candidate takes the Lease when it does not exist, when its holderIdentity is empty (released), when it
+// is
+//   already ours, or when it has expired: the record has not changed for leaseDurationSeconds as measured by
+//   OUR monotonic clock since we first observed it (client-go's observedTime; clock skew between nodes cannot
+//   make two leaders). A write carries the resourceVersion read, so two candidates cannot both win.
 // - Taking it from another holder sets acquireTime and increments leaseTransitions.
-// - The leader renews every retry period. If it has not renewed successfully for renew_deadline it stops leading
-//   at once (on_stopped_leading) and becomes a candidate again. isLeader() turns false as soon as the deadline
-//   passes, even before the loop notices, so a leader cut off from the API server does not write.
+// - The leader renews every retry period. If it has not renewed successfully for renew_deadline it stops
+// leading
+//   at once (on_stopped_leading) and becomes a candidate again. isLeader() turns false as soon as the
+//   deadline passes, even before the loop notices, so a leader cut off from the API server does not write.
 // - stop() while leading releases the Lease (holderIdentity "", leaseDurationSeconds 1, like client-go's
 //   ReleaseOnCancel), so a standby takes over at its next retry instead of waiting for expiry.
-// Defaults: lease 15 s, renew deadline 10 s, retry period 2 s (retries jittered by up to +20%). Each Lease request
-// times out after max(retry period, renew deadline / 2), so one hung request cannot outlast the deadline unnoticed.
+// Defaults: lease 15 s, renew deadline 10 s, retry period 2 s (retries jittered by up to +20%). Each Lease
+// request times out after max(retry period, renew deadline / 2), so one hung request cannot outlast the
+// deadline unnoticed.
 //
-// Thread-safety: start()/stop() from the owning thread; isLeader(), leader() from any thread; callbacks run on
-// the elector's thread and must return quickly (they must not call stop()).
+// Thread-safety: start()/stop() from the owning thread; isLeader(), leader() from any thread; callbacks run
+// on the elector's thread and must return quickly (they must not call stop()).
 #pragma once
 
 #include <chrono>
@@ -59,22 +62,23 @@ struct LeaseDecision {
   Action action = Action::kWait;
   LeaseRecord record;  // what to write (kCreate/kUpdate)
 };
-// `current` is the record on the server (nullopt: no Lease); `observed_since` is when this process first saw that
-// exact record (monotonic); `now` monotonic and `wall_now` for the stamps.
+// `current` is the record on the server (nullopt: no Lease); `observed_since` is when this process first saw
+// that exact record (monotonic); `now` monotonic and `wall_now` for the stamps.
 LeaseDecision decideLease(const std::optional<LeaseRecord>& current, const std::string& identity,
                           std::chrono::steady_clock::time_point observed_since,
-                          std::chrono::steady_clock::time_point now, std::chrono::system_clock::time_point wall_now,
+                          std::chrono::steady_clock::time_point now,
+                          std::chrono::system_clock::time_point wall_now,
                           std::chrono::seconds lease_duration);
 
 struct LeaderElectionOptions {
-  std::string namespace_name = "kube-system";              // Default: kube-system
-  std::string lease_name = "aws-auth-refresher";           // Default: aws-auth-refresher
-  std::string identity;                                    // Default: makeHolderIdentity($HOSTNAME)
-  std::chrono::milliseconds lease_duration{15000};         // Default: 15 s (written in whole seconds, at least 1)
-  std::chrono::milliseconds renew_deadline{10000};         // Default: 10 s; must be < lease_duration
-  std::chrono::milliseconds retry_period{2000};            // Default: 2 s; must be < renew_deadline
-  bool release_on_stop = true;                             // Default: true
-  Clock* clock = &systemClock();                           // Default: systemClock()
+  std::string namespace_name = "kube-system";       // Default: kube-system
+  std::string lease_name = "aws-auth-refresher";    // Default: aws-auth-refresher
+  std::string identity;                             // Default: makeHolderIdentity($HOSTNAME)
+  std::chrono::milliseconds lease_duration{15000};  // Default: 15 s (written in whole seconds, at least 1)
+  std::chrono::milliseconds renew_deadline{10000};  // Default: 10 s; must be < lease_duration
+  std::chrono::milliseconds retry_period{2000};     // Default: 2 s; must be < renew_deadline
+  bool release_on_stop = true;                      // Default: true
+  Clock* clock = &systemClock();                    // Default: systemClock()
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;  // a different holder was observed
@@ -90,7 +94,8 @@ class LeaderElector {
 
   // Runs the election loop on a thread. Once only.
   void start();
-  // Ends the loop; when leading: calls on_stopped_leading and releases the Lease (if release_on_stop). Idempotent.
+  // Ends the loop; when leading: calls on_stopped_leading and releases the Lease (if release_on_stop).
+  // Idempotent.
   void stop();
 
   // True while we hold the Lease and our last successful renewal is less than renew_deadline old.

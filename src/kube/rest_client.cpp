@@ -38,7 +38,8 @@ std::string userAgent(std::string_view version) {
   return "aws-auth-refresher/" + std::string(version) + " (" + kOs + "/" + kArch + ")";
 }
 
-Result<std::unique_ptr<RestClient>> RestClient::create(const ConnectionConfig& config, RestClientOptions options,
+Result<std::unique_ptr<RestClient>> RestClient::create(const ConnectionConfig& config,
+                                                       RestClientOptions options,
                                                        const CredentialOptions& credential_options) {
   auto creds = makeCredentialSource(config, credential_options);
   if (!creds) return creds.error();
@@ -67,8 +68,9 @@ Result<std::shared_ptr<net::HttpClient>> RestClient::transportFor(const ClientCr
   o.request_timeout = options_.request_timeout;
   o.user_agent = options_.user_agent;
   if (http_) {
-    retired_.erase(std::remove_if(retired_.begin(), retired_.end(), [](const auto& w) { return w.expired(); }),
-                   retired_.end());
+    retired_.erase(
+        std::remove_if(retired_.begin(), retired_.end(), [](const auto& w) { return w.expired(); }),
+        retired_.end());
     retired_.push_back(http_);
   }
   http_ = std::make_shared<net::HttpClient>(std::move(o));
@@ -140,7 +142,8 @@ Result<nlohmann::json> RestClient::call(const std::string& method, const std::st
   if (!resp) return resp.error();
   const std::string context = method + " " + withoutQuery(path);
   if (!isSuccess(resp->status)) {
-    return decodeApiError(static_cast<int>(resp->status), resp->body, resp->header("retry-after"), context).error;
+    return decodeApiError(static_cast<int>(resp->status), resp->body, resp->header("retry-after"), context)
+        .error;
   }
   if (resp->body.empty()) return nlohmann::json();
   nlohmann::json doc = nlohmann::json::parse(resp->body, nullptr, false);
@@ -183,7 +186,8 @@ Status RestClient::stream(const std::string& path, const net::BodyChunkHandler& 
       continue;
     }
     if (!isSuccess(resp->status)) {
-      return decodeApiError(static_cast<int>(resp->status), resp->body, resp->header("retry-after"), context).error;
+      return decodeApiError(static_cast<int>(resp->status), resp->body, resp->header("retry-after"), context)
+          .error;
     }
     return Status::Ok();
   }
@@ -198,8 +202,9 @@ std::shared_ptr<RestClient> RestClient::fork(std::chrono::milliseconds request_t
   bool cancel_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    children_.erase(std::remove_if(children_.begin(), children_.end(), [](const auto& w) { return w.expired(); }),
-                    children_.end());
+    children_.erase(
+        std::remove_if(children_.begin(), children_.end(), [](const auto& w) { return w.expired(); }),
+        children_.end());
     children_.push_back(child);
     cancel_now = cancelled_;
   }

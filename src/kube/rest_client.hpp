@@ -1,10 +1,12 @@
 // RestClient: JSON requests to the Kubernetes API server over the shared HttpClient.
 //
-// - Authentication from a CredentialSource: "Authorization: Bearer <token>" and/or a client certificate. A 401
-//   invalidates the credentials and, when fresh ones may differ (a rotated token file, an exec plugin), the request
-//   is retried once with them.
+// - Authentication from a CredentialSource: "Authorization: Bearer <token>" and/or a client certificate. A
+// 401
+//   invalidates the credentials and, when fresh ones may differ (a rotated token file, an exec plugin), the
+//   request is retried once with them.
 // - Failures are typed (see api_error.hpp). A 429 is retried after its Retry-After delay (capped), at most
-//   RestClientOptions::max_throttle_retries times, then returned as kTooManyRequests with the delay in the message.
+//   RestClientOptions::max_throttle_retries times, then returned as kTooManyRequests with the delay in the
+//   message.
 // - Every call has a timeout (RestClientOptions::request_timeout; streams: an idle timeout).
 // - User-Agent: userAgent(version) = "aws-auth-refresher/<version> (<os>/<arch>)".
 // - on_request (metrics hook) is called once per HTTP exchange with the method and the HTTP code (0 when no
@@ -40,11 +42,11 @@ namespace aar::kube {
 std::string userAgent(std::string_view version);
 
 struct RestClientOptions {
-  std::string user_agent = userAgent("dev");                   // Default: userAgent("dev"); the app passes its version
-  std::chrono::milliseconds connect_timeout{5000};             // Default: 5 s
-  std::chrono::milliseconds request_timeout{30000};            // Default: 30 s per request
-  int max_throttle_retries = 3;                                 // Default: 3 retries of a 429
-  std::chrono::seconds max_retry_after{30};                     // Default: a Retry-After longer than this is capped
+  std::string user_agent = userAgent("dev");         // Default: userAgent("dev"); the app passes its version
+  std::chrono::milliseconds connect_timeout{5000};   // Default: 5 s
+  std::chrono::milliseconds request_timeout{30000};  // Default: 30 s per request
+  int max_throttle_retries = 3;                      // Default: 3 retries of a 429
+  std::chrono::seconds max_retry_after{30};          // Default: a Retry-After longer than this is capped
   // Metrics hook: HTTP method ("GET", "PUT", ...; "WATCH" for a streaming GET) and code (0: no response).
   // Default: none.
   std::function<void(std::string_view method, int code)> on_request;
@@ -55,16 +57,19 @@ struct RestClientOptions {
 class RestClient {
  public:
   // Builds the credential source from `config` (see credentials.hpp).
-  static Result<std::unique_ptr<RestClient>> create(const ConnectionConfig& config, RestClientOptions options = {},
+  static Result<std::unique_ptr<RestClient>> create(const ConnectionConfig& config,
+                                                    RestClientOptions options = {},
                                                     const CredentialOptions& credential_options = {});
 
-  RestClient(ConnectionConfig config, std::shared_ptr<CredentialSource> credentials, RestClientOptions options);
+  RestClient(ConnectionConfig config, std::shared_ptr<CredentialSource> credentials,
+             RestClientOptions options);
   ~RestClient();
   RestClient(const RestClient&) = delete;
   RestClient& operator=(const RestClient&) = delete;
 
   // `path` is absolute from the server root and already encoded, query included:
-  // "/api/v1/namespaces/kube-system/configmaps/aws-auth". Success: the parsed JSON body (null for an empty body).
+  // "/api/v1/namespaces/kube-system/configmaps/aws-auth". Success: the parsed JSON body (null for an empty
+  // body).
   Result<nlohmann::json> get(const std::string& path);
   Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
   Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body);
@@ -77,12 +82,14 @@ class RestClient {
   // A streaming GET (watch): each chunk of the body goes to on_chunk (return false to stop: then ok). Ok when
   // the server ends the stream; typed errors for a non-2xx status; kTimeout when nothing arrives for
   // idle_timeout; kCancelled after cancel().
-  Status stream(const std::string& path, const net::BodyChunkHandler& on_chunk, std::chrono::milliseconds idle_timeout);
+  Status stream(const std::string& path, const net::BodyChunkHandler& on_chunk,
+                std::chrono::milliseconds idle_timeout);
 
   // A client with the same server, credentials and options but its own connections, so that cancelling it
   // (e.g. to stop one watch within milliseconds) leaves this one working. Cancelling this one cancels it too.
   std::shared_ptr<RestClient> fork();
-  // The same with another per-request timeout (e.g. Lease renewals, which must fail before the renew deadline).
+  // The same with another per-request timeout (e.g. Lease renewals, which must fail before the renew
+  // deadline).
   std::shared_ptr<RestClient> fork(std::chrono::milliseconds request_timeout);
 
   void cancel();
@@ -106,8 +113,8 @@ class RestClient {
   mutable std::mutex mu_;
   std::condition_variable cancel_cv_;
   bool cancelled_ = false;
-  std::shared_ptr<net::HttpClient> http_;   // rebuilt when the client certificate changes
-  ClientCredentials http_creds_;            // the certificate http_ was built with (token unused)
+  std::shared_ptr<net::HttpClient> http_;  // rebuilt when the client certificate changes
+  ClientCredentials http_creds_;           // the certificate http_ was built with (token unused)
   std::vector<std::weak_ptr<net::HttpClient>> retired_;  // replaced transports still serving in-flight calls
   std::vector<std::weak_ptr<RestClient>> children_;
 };

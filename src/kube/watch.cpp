@@ -14,11 +14,16 @@ std::string WatchEvent::resourceVersion() const {
 
 const char* watchEventTypeName(WatchEvent::Type type) {
   switch (type) {
-    case WatchEvent::Type::kAdded: return "ADDED";
-    case WatchEvent::Type::kModified: return "MODIFIED";
-    case WatchEvent::Type::kDeleted: return "DELETED";
-    case WatchEvent::Type::kBookmark: return "BOOKMARK";
-    case WatchEvent::Type::kError: return "ERROR";
+    case WatchEvent::Type::kAdded:
+      return "ADDED";
+    case WatchEvent::Type::kModified:
+      return "MODIFIED";
+    case WatchEvent::Type::kDeleted:
+      return "DELETED";
+    case WatchEvent::Type::kBookmark:
+      return "BOOKMARK";
+    case WatchEvent::Type::kError:
+      return "ERROR";
   }
   return "?";
 }
@@ -28,7 +33,8 @@ Result<WatchEvent> decodeWatchEvent(std::string_view line) {
   nlohmann::json doc = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
   if (!doc.is_object()) return makeError(ErrorKind::kParse, "watch: event is not a JSON object");
   auto type = doc.find("type");
-  if (type == doc.end() || !type->is_string()) return makeError(ErrorKind::kParse, "watch: event without type");
+  if (type == doc.end() || !type->is_string())
+    return makeError(ErrorKind::kParse, "watch: event without type");
   WatchEvent ev;
   const std::string& t = type->get_ref<const std::string&>();
   if (t == "ADDED") {
@@ -59,7 +65,8 @@ Status WatchDecoder::feed(std::string_view chunk, std::vector<WatchEvent>* out) 
     if (nl == std::string_view::npos) {
       buffer_.append(chunk.substr(start));
       if (buffer_.size() > max_line_bytes_) {
-        return makeError(ErrorKind::kParse, "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
+        return makeError(ErrorKind::kParse,
+                         "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
       }
       return Status::Ok();
     }
@@ -73,7 +80,8 @@ Status WatchDecoder::feed(std::string_view chunk, std::vector<WatchEvent>* out) 
     } else {
       buffer_.append(line);
       if (buffer_.size() > max_line_bytes_) {
-        return makeError(ErrorKind::kParse, "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
+        return makeError(ErrorKind::kParse,
+                         "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
       }
       ev = decodeWatchEvent(buffer_);
       buffer_.clear();
@@ -88,7 +96,8 @@ std::string watchPath(const std::string& collection_path, const WatchOptions& op
   std::string path = collection_path + "?watch=1";
   if (!options.field_selector.empty()) path += "&fieldSelector=" + net::urlEncode(options.field_selector);
   if (options.allow_bookmarks) path += "&allowWatchBookmarks=true";
-  if (!options.resource_version.empty()) path += "&resourceVersion=" + net::urlEncode(options.resource_version);
+  if (!options.resource_version.empty())
+    path += "&resourceVersion=" + net::urlEncode(options.resource_version);
   if (options.timeout_seconds > 0) path += "&timeoutSeconds=" + std::to_string(options.timeout_seconds);
   return path;
 }

@@ -16,14 +16,14 @@ TEST(ApiErrorTest, MapsEveryStatusToItsKindWithTheServerMessage) {
     const char* reason;
     ErrorKind kind;
   };
-  for (const Case& c : {Case{404, "NotFound", ErrorKind::kNotFound}, Case{409, "Conflict", ErrorKind::kConflict},
-                        Case{409, "AlreadyExists", ErrorKind::kAlreadyExists},
-                        Case{401, "Unauthorized", ErrorKind::kUnauthorized},
-                        Case{403, "Forbidden", ErrorKind::kForbidden}, Case{422, "Invalid", ErrorKind::kInvalid},
-                        Case{410, "Expired", ErrorKind::kGone}, Case{429, "TooManyRequests", ErrorKind::kTooManyRequests},
-                        Case{500, "InternalError", ErrorKind::kServer},
-                        Case{503, "ServiceUnavailable", ErrorKind::kServer},
-                        Case{400, "BadRequest", ErrorKind::kInvalidArgument}}) {
+  for (const Case& c :
+       {Case{404, "NotFound", ErrorKind::kNotFound}, Case{409, "Conflict", ErrorKind::kConflict},
+        Case{409, "AlreadyExists", ErrorKind::kAlreadyExists},
+        Case{401, "Unauthorized", ErrorKind::kUnauthorized}, Case{403, "Forbidden", ErrorKind::kForbidden},
+        Case{422, "Invalid", ErrorKind::kInvalid}, Case{410, "Expired", ErrorKind::kGone},
+        Case{429, "TooManyRequests", ErrorKind::kTooManyRequests},
+        Case{500, "InternalError", ErrorKind::kServer}, Case{503, "ServiceUnavailable", ErrorKind::kServer},
+        Case{400, "BadRequest", ErrorKind::kInvalidArgument}}) {
     ApiError e = decodeApiError(c.code, status(c.code, c.reason, "the message"), std::nullopt, "GET /x");
     EXPECT_EQ(e.error.kind, c.kind) << c.code << " " << c.reason;
     EXPECT_EQ(e.reason, c.reason);

@@ -1,4 +1,5 @@
-// The watch-fed ConfigMap cache against the fake API server: sync, changes, resume, bookmarks, 410, drops, stop.
+// The watch-fed ConfigMap cache against the fake API server: sync, changes, resume, bookmarks, 410, drops,
+// stop.
 #include "kube/config_map_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -57,7 +58,8 @@ TEST_F(ConfigMapCacheTest, SyncsAndFollowsChangesFromMemory) {
   EXPECT_EQ(changes(), (std::vector<std::string>{"v1", "v2"}));
   server_.clearRequests();
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(cache.get().ok());
-  EXPECT_EQ(server_.countRequests("get") + server_.countRequests("list"), 0u);  // reads are served from memory
+  EXPECT_EQ(server_.countRequests("get") + server_.countRequests("list"),
+            0u);  // reads are served from memory
 }
 
 TEST_F(ConfigMapCacheTest, AMissingConfigMapIsAStateNotAnError) {
@@ -106,7 +108,8 @@ TEST_F(ConfigMapCacheTest, BookmarksAdvanceTheResourceVersion) {
   ASSERT_TRUE(cache.waitForSync(5s));
   const std::string synced_rv = cache.resourceVersion();
   putConfigMap("kube-system", "unrelated", {{"x", "1"}});  // moves the global resourceVersion, not our object
-  ASSERT_TRUE(eventually([&] { return cache.stats().bookmarks > 0 && cache.resourceVersion() != synced_rv; }));
+  ASSERT_TRUE(
+      eventually([&] { return cache.stats().bookmarks > 0 && cache.resourceVersion() != synced_rv; }));
   EXPECT_EQ(cache.resourceVersion(), std::to_string(server_.resourceVersion()));
   EXPECT_EQ(changes().size(), 1u);  // a bookmark is not a change
 }

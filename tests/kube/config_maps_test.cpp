@@ -11,8 +11,8 @@
 namespace aar::kube {
 namespace {
 
-using ::testing::HasSubstr;
 using aar::testing::kube::FaultSpec;
+using ::testing::HasSubstr;
 
 class ConfigMapClientTest : public testing::FakeServerTest {};
 

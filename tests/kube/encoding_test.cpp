@@ -10,7 +10,8 @@ namespace {
 using std::chrono::system_clock;
 
 TEST(Base64Test, RoundTripsEveryPaddingLength) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto decoded = base64Decode(base64Encode(s));
     ASSERT_TRUE(decoded.has_value()) << s;
     EXPECT_EQ(*decoded, s);
@@ -37,8 +38,8 @@ TEST(Rfc3339Test, ParsesUtcOffsetsAndFractions) {
 }
 
 TEST(Rfc3339Test, RejectsMalformedTimestamps) {
-  for (const char* bad : {"", "2024-02-29", "2024-02-29T12:34:56", "2024-13-01T00:00:00Z", "2024-02-29T12:34:56.Z",
-                          "2024-02-29T12:34:56Zjunk", "2024-02-29 12:34:56Z"}) {
+  for (const char* bad : {"", "2024-02-29", "2024-02-29T12:34:56", "2024-13-01T00:00:00Z",
+                          "2024-02-29T12:34:56.Z", "2024-02-29T12:34:56Zjunk", "2024-02-29 12:34:56Z"}) {
     EXPECT_FALSE(parseRfc3339(bad).has_value()) << bad;
   }
 }

@@ -13,14 +13,15 @@ namespace aar::kube {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::ManualClock;
+using ::testing::Not;
 using testing::TempDir;
 
 TEST(ExecCredentialTest, ReadsATokenAndItsExpiry) {
-  auto c = parseExecCredential(R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential",
+  auto c =
+      parseExecCredential(R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential",
       "status":{"token":"k8s-aws-v1.abc","expirationTimestamp":"2030-01-02T03:04:05Z"}})",
-                               kExecApiV1beta1);
+                          kExecApiV1beta1);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->token, "k8s-aws-v1.abc");
   ASSERT_TRUE(c->expiration.has_value());
@@ -72,15 +73,21 @@ TEST(ExecCredentialTest, ExecInfoIsNonInteractiveAndCarriesTheClusterWhenAsked) 
 std::string writePlugin(const TempDir& dir, const std::string& expiry = "") {
   const std::string runs = dir.file("runs");
   const std::string extra = expiry.empty() ? "" : R"(,"expirationTimestamp":")" + expiry + "\"";
-  return dir.write("bin/plugin.sh",
-                   "#!/bin/sh\n"
-                   "echo x >> " + runs + "\n"
-                   "test -n \"$KUBERNETES_EXEC_INFO\" || exit 3\n"
-                   "test \"$PLUGIN_ARG\" = \"$1\" || exit 4\n"
-                   "n=$(wc -l < " + runs + " | tr -d ' ')\n"
-                   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-                   "\"status\":{\"token\":\"tok-%s\"" + extra + "}}\\n' \"$n\"\n",
-                   true);
+  return dir.write(
+      "bin/plugin.sh",
+      "#!/bin/sh\n"
+      "echo x >> " +
+          runs +
+          "\n"
+          "test -n \"$KUBERNETES_EXEC_INFO\" || exit 3\n"
+          "test \"$PLUGIN_ARG\" = \"$1\" || exit 4\n"
+          "n=$(wc -l < " +
+          runs +
+          " | tr -d ' ')\n"
+          "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+          "\"status\":{\"token\":\"tok-%s\"" +
+          extra + "}}\\n' \"$n\"\n",
+      true);
 }
 
 ConnectionConfig execConfig(const std::string& command) {

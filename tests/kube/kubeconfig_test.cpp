@@ -56,11 +56,12 @@ TEST(KubeconfigTest, ResolvesRelativeFilesAgainstTheKubeconfigDirectory) {
   dir.write("pki/client.key", "KEY");
   dir.write("token", "file-token\n");
   const std::string path = dir.write(
-      "config", kubeconfig("    client-certificate: pki/client.crt\n    client-key: pki/client.key\n"
-                           "    tokenFile: token\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
-                           "      command: ./bin/get-token\n      args: [a, b]\n"
-                           "      env:\n      - name: AWS_PROFILE\n        value: prod\n",
-                           "    certificate-authority: pki/ca.crt\n"));
+      "config",
+      kubeconfig("    client-certificate: pki/client.crt\n    client-key: pki/client.key\n"
+                 "    tokenFile: token\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                 "      command: ./bin/get-token\n      args: [a, b]\n"
+                 "      env:\n      - name: AWS_PROFILE\n        value: prod\n",
+                 "    certificate-authority: pki/ca.crt\n"));
   auto c = loadKubeconfig(path, "");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->ca_pem, kCaPem);
@@ -100,7 +101,8 @@ TEST(KubeconfigTest, ErrorsNameTheFileAndTheFieldButNeverTheSecret) {
        "client-certificate given without client-key"},
       {kubeconfig("    token: s3cret\n", "    certificate-authority: /nonexistent/ca.crt\n"),
        "certificate-authority"},
-      {kubeconfig("    token: s3cret\n    auth-provider:\n      name: gcp\n"), "auth-provider: not supported"},
+      {kubeconfig("    token: s3cret\n    auth-provider:\n      name: gcp\n"),
+       "auth-provider: not supported"},
       {kubeconfig("    exec:\n      apiVersion: client.authentication.k8s.io/v1alpha1\n      command: x\n"),
        "users[\"u1\"].user.exec.apiVersion"},
       {kubeconfig("    token: s3cret\n", "    insecure-skip-tls-verify: maybe\n"),

@@ -165,7 +165,8 @@ TEST_F(LeaderElectionTest, ALeaderThatCannotRenewStopsLeadingWithinTheRenewDeadl
   ASSERT_TRUE(eventually([&] { return !(*a)->isLeader(); }, 3s));
   ASSERT_TRUE(eventually([&] { return stopped.load() == 1; }, 5s));
   server_.start();
-  ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }, 5s));  // a candidate again, it re-acquires its own lease
+  ASSERT_TRUE(
+      eventually([&] { return (*a)->isLeader(); }, 5s));  // a candidate again, it re-acquires its own lease
 }
 
 }  // namespace

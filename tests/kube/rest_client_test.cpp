@@ -18,11 +18,11 @@
 namespace aar::kube {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using aar::testing::kube::FakeApiServer;
 using aar::testing::kube::FaultSpec;
 using aar::testing::kube::KubeconfigOptions;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 
 class RestClientTest : public ::testing::Test {
@@ -143,7 +143,8 @@ TEST_F(RestClientTest, WaitsOutRetryAfterOnTooManyRequests) {
   server_.failNext(fault);
   auto got = rest->get(configMapPath("kube-system", "a"));
   ASSERT_TRUE(got.ok()) << got.error().message;
-  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{std::chrono::seconds(3), std::chrono::seconds(3)}));
+  EXPECT_EQ(waits,
+            (std::vector<std::chrono::milliseconds>{std::chrono::seconds(3), std::chrono::seconds(3)}));
 }
 
 TEST_F(RestClientTest, GivesUpOnPersistentThrottlingWithTheDelayInTheError) {
@@ -174,7 +175,8 @@ TEST_F(RestClientTest, SendsTheUserAgentAndReportsEveryRequestToTheMetricsHook) 
   auto rest = tokenClient(o);
   ASSERT_TRUE(rest->get(configMapPath("kube-system", "a")).ok());
   ASSERT_FALSE(rest->get(configMapPath("kube-system", "b")).ok());
-  EXPECT_THAT(server_.requests().back().user_agent, ::testing::MatchesRegex(R"(aws-auth-refresher/1\.2\.3 \(\w+/\w+\))"));
+  EXPECT_THAT(server_.requests().back().user_agent,
+              ::testing::MatchesRegex(R"(aws-auth-refresher/1\.2\.3 \(\w+/\w+\))"));
   EXPECT_EQ(seen, (std::vector<std::pair<std::string, int>>{{"GET", 200}, {"GET", 404}}));
 }
 
@@ -201,8 +203,9 @@ TEST_F(RestClientTest, ExecPluginTokenIsUsedAndThePluginRunsAgainAfterA401) {
           dir_.file("current-token") + ")\"\n",
       true);
   server_.setTokens({"exec-token-1"});
-  auto rest = clientFor(withUser("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
-                                 "      command: ./bin/get-token\n"));
+  auto rest =
+      clientFor(withUser("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                         "      command: ./bin/get-token\n"));
   ASSERT_TRUE(rest->get(configMapPath("kube-system", "a")).ok());
   ASSERT_TRUE(rest->get(configMapPath("kube-system", "a")).ok());  // cached: no second run
   // The server rotates: the old token is refused, the plugin now hands out a new one.
@@ -257,11 +260,15 @@ TEST_F(RestClientTest, ExecPluginClientCertificateIsPresentedToTheServer) {
   dir_.write("bin/cert-plugin",
              "#!/bin/sh\n/usr/bin/python3 - <<'PY'\nimport json\n"
              "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1', 'kind': 'ExecCredential',"
-             " 'status': {'clientCertificateData': open('" + dir_.file("client.crt") + "').read(),"
-             " 'clientKeyData': open('" + dir_.file("client.key") + "').read()}}))\nPY\n",
+             " 'status': {'clientCertificateData': open('" +
+                 dir_.file("client.crt") +
+                 "').read(),"
+                 " 'clientKeyData': open('" +
+                 dir_.file("client.key") + "').read()}}))\nPY\n",
              true);
-  auto rest = clientFor(withUser("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-                                 "      command: bin/cert-plugin\n"));
+  auto rest =
+      clientFor(withUser("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+                         "      command: bin/cert-plugin\n"));
   auto got = rest->get(configMapPath("kube-system", "a"));
   ASSERT_TRUE(got.ok()) << got.error().message;
   EXPECT_EQ(server_.requests().back().user, "test-admin");

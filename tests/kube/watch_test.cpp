@@ -6,15 +6,16 @@ namespace aar::kube {
 namespace {
 
 std::string event(const std::string& type, const std::string& rv) {
-  return R"({"type":")" + type + R"(","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":")" +
-         rv + R"("}}})";
+  return R"({"type":")" + type +
+         R"(","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":")" + rv + R"("}}})";
 }
 
 TEST(WatchDecoderTest, DecodesSeveralEventsInOneChunk) {
   WatchDecoder d;
   std::vector<WatchEvent> out;
-  ASSERT_TRUE(d.feed(event("ADDED", "1") + "\n" + event("MODIFIED", "2") + "\n" + event("BOOKMARK", "3") + "\n", &out)
-                  .ok());
+  ASSERT_TRUE(
+      d.feed(event("ADDED", "1") + "\n" + event("MODIFIED", "2") + "\n" + event("BOOKMARK", "3") + "\n", &out)
+          .ok());
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].type, WatchEvent::Type::kAdded);
   EXPECT_EQ(out[1].type, WatchEvent::Type::kModified);
@@ -66,8 +67,9 @@ TEST(WatchDecoderTest, DecodesAnErrorEventCarryingAGoneStatus) {
 }
 
 TEST(WatchDecoderTest, RejectsGarbageUnknownTypesAndOverlongLines) {
-  for (const char* bad : {"not json\n", R"({"type":"SURPRISE","object":{}})"
-                                        "\n",
+  for (const char* bad : {"not json\n",
+                          R"({"type":"SURPRISE","object":{}})"
+                          "\n",
                           R"({"type":"ADDED"})"
                           "\n"}) {
     WatchDecoder d;
