@@ -35,9 +35,11 @@ struct EventGuard {
   }
 };
 
-class Builder {
+}  // namespace
+
+class EventReader::Impl {
  public:
-  explicit Builder(std::string_view text) : parser_(new yaml_parser_t) {
+  explicit Impl(std::string_view text) : parser_(new yaml_parser_t) {
     yaml_parser_initialize(parser_.get());
     // libyaml asserts on a null buffer, which an empty string_view may have.
     static constexpr unsigned char kEmpty[1] = {0};
@@ -45,47 +47,14 @@ class Builder {
     yaml_parser_set_input_string(parser_.get(), data, text.size());
   }
 
-  Result<TreeNode> run() {
-    TreeNode root;
-    int documents = 0;
-    for (;;) {
-      if (!next()) return error();
-      const yaml_event_type_t type = ev_.event.type;
-      if (type == YAML_STREAM_END_EVENT) break;
-      if (type == YAML_STREAM_START_EVENT || type == YAML_DOCUMENT_END_EVENT) continue;
-      if (type == YAML_DOCUMENT_START_EVENT) {
-        if (++documents > 1) return makeError(ErrorKind::kParse, "more than one YAML document");
-        if (!next()) return error();
-        auto node = build(0);
-        if (!node.ok()) return node;
-        root = std::move(node.value());
-        continue;
-      }
-      return makeError(ErrorKind::kParse, "unexpected YAML event");
-    }
-    return root;
-  }
-
- private:
-  bool next() {
+  Status next() {
     ev_.reset();
-    if (!yaml_parser_parse(parser_.get(), &ev_.event)) return false;
+    if (!yaml_parser_parse(parser_.get(), &ev_.event)) return error();
     ev_.live = true;
-    return true;
+    return {};
   }
 
-  Error error() const {
-    const yaml_parser_t& p = *parser_;
-    std::string msg = "YAML syntax error at line " + std::to_string(p.problem_mark.line + 1) + ", column " +
-                      std::to_string(p.problem_mark.column + 1) + ": " +
-                      (p.problem ? p.problem : "unknown error");
-    if (p.context) msg += std::string(" ") + p.context;
-    return makeError(ErrorKind::kParse, msg);
-  }
-
-  void remember(const yaml_char_t* anchor, const TreeNode& node) {
-    if (anchor) anchors_[reinterpret_cast<const char*>(anchor)] = node;
-  }
+  const yaml_event_t& event() const { return ev_.event; }
 
   // Builds the node whose first event is the current one.
   Result<TreeNode> build(size_t depth) {
@@ -120,7 +89,7 @@ class Builder {
         const std::string anchor = anchor_raw ? reinterpret_cast<const char*>(anchor_raw) : "";
         const yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
         for (;;) {
-          if (!next()) return error();
+          if (Status s = next(); !s.ok()) return s.error();
           if (ev_.event.type == end) break;
           auto child = build(depth + 1);
           if (!child.ok()) return child;
@@ -134,10 +103,98 @@ class Builder {
     }
   }
 
+ private:
+  Error error() const {
+    const yaml_parser_t& p = *parser_;
+    std::string msg = "YAML syntax error at line " + std::to_string(p.problem_mark.line + 1) + ", column " +
+                      std::to_string(p.problem_mark.column + 1) + ": " +
+                      (p.problem ? p.problem : "unknown error");
+    if (p.context) msg += std::string(" ") + p.context;
+    return makeError(ErrorKind::kParse, msg);
+  }
+
+  void remember(const yaml_char_t* anchor, const TreeNode& node) {
+    if (anchor) anchors_[reinterpret_cast<const char*>(anchor)] = node;
+  }
+
   std::unique_ptr<yaml_parser_t, ParserDeleter> parser_;
   EventGuard ev_;
   std::map<std::string, TreeNode> anchors_;
 };
+
+EventReader::EventReader(std::string_view text) : impl_(std::make_unique<Impl>(text)) {}
+EventReader::~EventReader() = default;
+
+Status EventReader::next() { return impl_->next(); }
+
+EventReader::Kind EventReader::kind() const {
+  switch (impl_->event().type) {
+    case YAML_STREAM_START_EVENT:
+      return Kind::kStreamStart;
+    case YAML_STREAM_END_EVENT:
+      return Kind::kStreamEnd;
+    case YAML_DOCUMENT_START_EVENT:
+      return Kind::kDocumentStart;
+    case YAML_DOCUMENT_END_EVENT:
+      return Kind::kDocumentEnd;
+    case YAML_ALIAS_EVENT:
+      return Kind::kAlias;
+    case YAML_SCALAR_EVENT:
+      return Kind::kScalar;
+    case YAML_SEQUENCE_START_EVENT:
+      return Kind::kSequenceStart;
+    case YAML_SEQUENCE_END_EVENT:
+      return Kind::kSequenceEnd;
+    case YAML_MAPPING_START_EVENT:
+      return Kind::kMapStart;
+    case YAML_MAPPING_END_EVENT:
+      return Kind::kMapEnd;
+    case YAML_NO_EVENT:
+      break;
+  }
+  return Kind::kNone;
+}
+
+int EventReader::line() const { return static_cast<int>(impl_->event().start_mark.line) + 1; }
+
+std::string_view EventReader::scalar() const {
+  const yaml_event_t& e = impl_->event();
+  if (e.type != YAML_SCALAR_EVENT) return {};
+  return {reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length};
+}
+
+bool EventReader::scalarIsString() const {
+  const yaml_event_t& e = impl_->event();
+  if (e.type != YAML_SCALAR_EVENT) return false;
+  if (e.data.scalar.tag) return reinterpret_cast<const char*>(e.data.scalar.tag) == std::string_view(kStrTag);
+  if (e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return true;
+  return !plainLooksNonString(scalar());
+}
+
+Result<TreeNode> EventReader::readNode() { return impl_->build(0); }
+
+namespace {
+
+Result<TreeNode> readDocument(EventReader& reader) {
+  TreeNode root;
+  int documents = 0;
+  for (;;) {
+    if (Status s = reader.next(); !s.ok()) return s.error();
+    const EventReader::Kind kind = reader.kind();
+    if (kind == EventReader::Kind::kStreamEnd) break;
+    if (kind == EventReader::Kind::kStreamStart || kind == EventReader::Kind::kDocumentEnd) continue;
+    if (kind == EventReader::Kind::kDocumentStart) {
+      if (++documents > 1) return makeError(ErrorKind::kParse, "more than one YAML document");
+      if (Status s = reader.next(); !s.ok()) return s.error();
+      auto node = reader.readNode();
+      if (!node.ok()) return node;
+      root = std::move(node.value());
+      continue;
+    }
+    return makeError(ErrorKind::kParse, "unexpected YAML event");
+  }
+  return root;
+}
 
 }  // namespace
 
@@ -149,7 +206,10 @@ const TreeNode* TreeNode::find(std::string_view key) const {
   return nullptr;
 }
 
-Result<TreeNode> parseTree(std::string_view text) { return Builder(text).run(); }
+Result<TreeNode> parseTree(std::string_view text) {
+  EventReader reader(text);
+  return readDocument(reader);
+}
 
 bool isStringScalar(const TreeNode& node) {
   if (node.kind != TreeNode::Kind::kScalar) return false;

@@ -9,6 +9,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,45 @@ struct TreeNode {
   size_t mapSize() const { return children.size() / 2; }
   // First value whose key is the plain or quoted scalar `key`, or null.
   const TreeNode* find(std::string_view key) const;
+};
+
+// Reads a YAML stream event by event, for checks that compare a large document with what it should hold
+// without building its tree (the emitters' parse-back check). Not copyable; one thread.
+class EventReader {
+ public:
+  enum class Kind {
+    kNone,
+    kStreamStart,
+    kStreamEnd,
+    kDocumentStart,
+    kDocumentEnd,
+    kAlias,
+    kScalar,
+    kSequenceStart,
+    kSequenceEnd,
+    kMapStart,
+    kMapEnd
+  };
+
+  explicit EventReader(std::string_view text);  // `text` must outlive the reader.
+  ~EventReader();
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+
+  // Moves to the next event. kParse (with line and column) on a syntax error; the reader is then done.
+  Status next();
+  Kind kind() const;
+  int line() const;  // 1-based line where the current event starts.
+  // The current scalar's text (empty if the event is not a scalar); valid until next().
+  std::string_view scalar() const;
+  // True if the current event is a scalar that reads as a string (see isStringScalar).
+  bool scalarIsString() const;
+  // Builds the node whose first event is the current one; afterwards the current event is its last one.
+  Result<TreeNode> readNode();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Parses one YAML document. An empty stream gives a kNull root. More than one document, or any libyaml error,

@@ -162,14 +162,19 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
           Change{Change::Kind::kRemoved, m.user_arn, m.username, m.groups, std::nullopt, {}, {}});
     }
   }
-  // Then ARNs the rules want that have no managed entry yet.
-  for (const auto& [arn, want] : desired) {
-    if (managed_by_arn.count(arn) > 0) continue;
-    const Rule& rule = rule_list[want.rule_index];
-    result.changes.push_back(
-        Change{Change::Kind::kAdded, std::string(arn), rule.username, rule.groups, want.rule_index, {}, {}});
-  }
   std::sort(result.changes.begin(), result.changes.end(), changeLess);
+  // Then ARNs the rules want that have no managed entry yet, already in ARN order (arns is sorted), merged
+  // in.
+  const auto first_added = static_cast<std::ptrdiff_t>(result.changes.size());
+  for (const std::string& arn : arns) {
+    auto want = desired.find(arn);
+    if (want == desired.end() || managed_by_arn.count(arn) > 0) continue;
+    const Rule& rule = rule_list[want->second.rule_index];
+    result.changes.push_back(
+        Change{Change::Kind::kAdded, arn, rule.username, rule.groups, want->second.rule_index, {}, {}});
+  }
+  std::inplace_merge(result.changes.begin(), result.changes.begin() + first_added, result.changes.end(),
+                     changeLess);
 
   // 5. The new ownership record. No record and nothing to own: leave the annotation out (no write).
   std::vector<std::string> fingerprints;
@@ -207,18 +212,26 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
             MapUsersItem{UserMapping{e.mapping.user_arn, e.mapping.username, e.mapping.groups, {}}, {}});
       }
     }
-    for (const auto& [arn, want] : desired) {
+    const auto by_arn = [](const MapUsersItem& a, const MapUsersItem& b) {
+      return a.mapping.user_arn < b.mapping.user_arn;
+    };
+    // Entries carried over are usually in ARN order already (we wrote them); sort them only if not.
+    if (!std::is_sorted(items.begin(), items.end(), by_arn))
+      std::stable_sort(items.begin(), items.end(), by_arn);
+    // New entries in ARN order (arns is sorted), merged in after carried-over entries with the same ARN.
+    const auto first_new = static_cast<std::ptrdiff_t>(items.size());
+    for (const std::string& arn : arns) {
+      auto want = desired.find(arn);
+      if (want == desired.end()) continue;
       auto managed = managed_by_arn.find(arn);
       const bool kept =
           managed != managed_by_arn.end() &&
           std::any_of(managed->second.begin(), managed->second.end(), [&](size_t i) { return keep[i]; });
       if (kept) continue;
-      const Rule& rule = rule_list[want.rule_index];
-      items.push_back(MapUsersItem{UserMapping{std::string(arn), rule.username, rule.groups, {}}, {}});
+      const Rule& rule = rule_list[want->second.rule_index];
+      items.push_back(MapUsersItem{UserMapping{arn, rule.username, rule.groups, {}}, {}});
     }
-    std::stable_sort(items.begin(), items.end(), [](const MapUsersItem& a, const MapUsersItem& b) {
-      return a.mapping.user_arn < b.mapping.user_arn;
-    });
+    std::inplace_merge(items.begin(), items.begin() + first_new, items.end(), by_arn);
     auto text = emitMapUsers(items);
     if (!text.ok()) return text.error();
     result.desired.data[kMapUsersKey] = std::move(text.value());

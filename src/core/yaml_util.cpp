@@ -27,11 +27,11 @@ std::string lower(std::string_view text) {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+}  // namespace
+
 bool isExplicitTag(const std::string& tag) {
   return !tag.empty() && tag != "?" && tag != "!" && tag != kStrTag;
 }
-
-}  // namespace
 
 bool plainLooksNonString(std::string_view text) {
   if (text.empty()) return true;

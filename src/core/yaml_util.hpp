@@ -23,6 +23,9 @@ namespace aar::core::yaml {
 // Errs on the side of true (a username starting with a digit is quoted; that is harmless).
 bool plainLooksNonString(std::string_view text);
 
+// True if a yaml-cpp tag is an explicit one to keep: not "" or "?" (plain), "!" (quoted) or !!str.
+bool isExplicitTag(const std::string& tag);
+
 // True if `node` is a scalar that YAML readers take as a string: quoted, tagged !!str, or plain text that
 // plainLooksNonString() says is a string.
 bool isStringScalar(const YAML::Node& node);

@@ -78,5 +78,41 @@ TEST(LibyamlTreeTest, KeepsRepeatedMapKeysAndGivesLines) {
   EXPECT_EQ(entry.children[2].line, 2);
 }
 
+TEST(EventReaderTest, StepsThroughEventsAndBuildsASubtreeFromTheCurrentOne) {
+  using Kind = EventReader::Kind;
+  EventReader reader("- 'yes'\n- yes\n- {a: [1, b]}\n- !!str 5\n");
+  std::vector<Kind> kinds;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(reader.next().ok());
+    kinds.push_back(reader.kind());
+  }
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::kStreamStart, Kind::kDocumentStart, Kind::kSequenceStart,
+                                      Kind::kScalar, Kind::kScalar}));
+  EXPECT_EQ(reader.scalar(), "yes");
+  EXPECT_FALSE(reader.scalarIsString());  // plain yes: a YAML 1.1 boolean.
+  ASSERT_TRUE(reader.next().ok());
+  EXPECT_EQ(reader.kind(), Kind::kMapStart);
+  EXPECT_EQ(reader.line(), 3);
+  auto map = reader.readNode();
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  ASSERT_TRUE(map->isMap());
+  EXPECT_EQ(map->find("a")->children.size(), 2u);
+  EXPECT_EQ(reader.kind(), Kind::kMapEnd);  // readNode leaves the reader on the subtree's last event.
+  ASSERT_TRUE(reader.next().ok());
+  EXPECT_EQ(reader.scalar(), "5");
+  EXPECT_TRUE(reader.scalarIsString());  // tagged !!str.
+  ASSERT_TRUE(reader.next().ok());
+  EXPECT_EQ(reader.kind(), Kind::kSequenceEnd);
+}
+
+TEST(EventReaderTest, ReportsASyntaxErrorWithItsLine) {
+  EventReader reader("- a\n- [b\n");
+  Status last;
+  for (int i = 0; i < 20 && last.ok(); ++i) last = reader.next();
+  ASSERT_FALSE(last.ok());
+  EXPECT_EQ(last.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(last.error().message, HasSubstr("line 3"));
+}
+
 }  // namespace
 }  // namespace aar::core::yaml

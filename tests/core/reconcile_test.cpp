@@ -102,7 +102,7 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
               HasSubstr("- userarn: arn:aws:iam::1234567890:user/tmp-foo-one\n"
                         "  username: foo\n"
                         "  groups:\n"
-                        "    - system:masters\n"));
+                        "  - system:masters\n"));
 
   // Step 2: tmp-bar-one and tmp-bar-two appear.
   ReconcileResult two = mustReconcile(seed, {kFooOne, kBarOne, kBarTwo, kAdminArn}, one.desired);
@@ -340,7 +340,7 @@ constexpr char kVaultRule[] =
     "- {arnRegex: '^arn:aws:iam::123456789012:user/vault-', username: v, groups: [dev]}\n";
 
 TEST(ReconcileTest, HoldsTenThousandManagedUsersWithinTheAnnotationAndDataLimits) {
-  // 53-character ARNs (vault-ci-<8 hex>-<4 digits>): 99 bytes per entry, 990,008 bytes of data.
+  // 53-character ARNs (vault-ci-<8 hex>-<4 digits>): 97 bytes per entry, 970,008 bytes of data.
   const auto arns = manyArns(10000, "arn:aws:iam::123456789012:user/vault-ci-%08zx-%04zu");
   ASSERT_EQ(arns[0].size(), 53u);
   ReconcileResult result = mustReconcile(rules(kVaultRule), arns, ConfigMapContent{});
@@ -349,7 +349,7 @@ TEST(ReconcileTest, HoldsTenThousandManagedUsersWithinTheAnnotationAndDataLimits
   // The ownership record: 13 bytes per user, 130,002 bytes for 10,000, half the 262,144-byte budget.
   EXPECT_EQ(result.desired.annotations.at(kManagedUsersAnnotation).size(), 3u + 10000u * 13u - 1u);
   EXPECT_LE(annotationsSize(result.desired.annotations), kMaxAnnotationsBytes);
-  EXPECT_EQ(dataSize(result.desired.data), 8u + 10000u * (53u + 46u));
+  EXPECT_EQ(dataSize(result.desired.data), 8u + 10000u * (53u + 44u));
   EXPECT_LE(dataSize(result.desired.data), kMaxConfigMapDataBytes);
   ReconcileResult again = mustReconcile(rules(kVaultRule), arns, result.desired);
   EXPECT_FALSE(again.changed);
@@ -357,14 +357,14 @@ TEST(ReconcileTest, HoldsTenThousandManagedUsersWithinTheAnnotationAndDataLimits
 
 TEST(ReconcileTest, ReportsTooLargeForTenThousandLongArnsInsteadOfWritingThem) {
   // The Vault form, vault-token-<role>-<10 digits>-<8 random>: 69 characters with a 6-letter role,
-  // 115 bytes per entry, 1,150,008 bytes for 10,000 - over 1 MiB in any YAML layout (flow style saves 4 bytes
+  // 113 bytes per entry, 1,130,008 bytes for 10,000 - over 1 MiB in any YAML layout (flow style saves 2 bytes
   // an entry). The record would fit; the data cannot, and reconcile says so instead of writing.
   const auto arns = manyArns(10000, "arn:aws:iam::123456789012:user/vault-token-deploy-%3$010zu-%1$08zx");
   ASSERT_EQ(arns[0].size(), 69u);
   auto result = reconcile(rules(kVaultRule), arns, ConfigMapContent{});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::kTooLarge);
-  EXPECT_THAT(result.error().message, HasSubstr("1150008 bytes (10000 managed users)"));
+  EXPECT_THAT(result.error().message, HasSubstr("1130008 bytes (10000 managed users)"));
 }
 
 }  // namespace
