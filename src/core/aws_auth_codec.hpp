@@ -1,15 +1,16 @@
 // The aws-auth codec: the mapUsers, mapRoles and mapAccounts values of kube-system/aws-auth, read the way
 // aws-iam-authenticator reads them (its structs: userarn / rolearn, username, groups, optional userid;
-// unknown fields ignored) and written with yaml-cpp's emitter, never by string concatenation.
+// unknown fields ignored) and written with a real emitter, never by string concatenation: libyaml's for
+// mapUsers (the hot path), yaml-cpp's for mapRoles and mapAccounts.
 //
 // Reading keeps each mapUsers entry's original YAML node, so an entry we did not write can be re-emitted with
 // every field it had (including ones aws-iam-authenticator ignores) and every value typed as it was.
 // Comments and layout are not kept.
 //
-// Writing: block style, keys in the order userarn, username, groups; strings that a YAML 1.1 reader could
-// take for a number, a boolean or a null are double-quoted; every output is parsed back and compared with
-// what was meant to be written (kInternal if it differs), so a caller never gets YAML that reads as something
-// else.
+// Writing: block style (lists inside maps not indented), keys in the order userarn, username, groups; strings
+// that a YAML 1.1 reader could take for a number, a boolean or a null are double-quoted; every output is
+// parsed back and compared with what was meant to be written (kInternal if it differs), so a caller never
+// gets YAML that reads as something else.
 //
 // Thread-safety: pure functions; MapUsersEntry values share immutable nodes and may be copied across threads.
 #pragma once
