@@ -183,6 +183,7 @@ int runController(const RunOptions& o) {
   copts.refresh_interval = o.refresh_interval;
   copts.dry_run = o.dry_run;
   copts.create_aws_auth = o.create_aws_auth;
+  copts.adopt_matching_entries = o.adopt_matching_entries;
   copts.dry_run_out = &std::cout;
   if (elect) {
     copts.may_write = [&elector] { return elector && elector->isLeader(); };

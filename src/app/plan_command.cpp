@@ -26,6 +26,7 @@ struct PlanOptions {
   std::string aws_auth_file;
   std::string arns_file;
   std::string output = "yaml";
+  bool adopt_matching_entries = false;
 };
 
 Result<std::string> readFile(const std::string& path, const char* flag) {
@@ -93,6 +94,8 @@ std::string changesText(const core::ReconcileResult& r) {
     for (size_t i = 0; i < s.shadowed_rules.size(); ++i) out << (i ? ", " : " ") << s.shadowed_rules[i];
     out << "\n";
   }
+  for (const auto& arn : r.adopted)
+    out << "adopted  " << arn << "  (exactly what its rule writes; ours from now on)\n";
   for (const auto& arn : r.skipped_unmanaged)
     out << "skipped  " << arn << "  (has an entry not written by us)\n";
   out << "managed entries: " << r.managed_count
@@ -121,6 +124,7 @@ nlohmann::json toJson(const core::ReconcileResult& r) {
         {{"arn", s.arn}, {"rule_index", s.rule_index}, {"shadowed_rules", s.shadowed_rules}});
   }
   j["skipped_unmanaged"] = r.skipped_unmanaged;
+  j["adopted"] = r.adopted;
   j["desired"] = {{"data", r.desired.data}, {"annotations", r.desired.annotations}};
   return j;
 }
@@ -156,7 +160,9 @@ int runPlan(const PlanOptions& o) {
   auto arns = parseArns(*arns_text, o.arns_file);
   if (!arns.ok()) return fail(arns.error());
 
-  auto result = core::reconcile(*rules, *arns, manifest->content);
+  core::ReconcileOptions reconcile_options;
+  reconcile_options.adopt_matching_entries = o.adopt_matching_entries;
+  auto result = core::reconcile(*rules, *arns, manifest->content, reconcile_options);
   if (!result.ok()) {
     Error e = result.error();
     e.message = o.aws_auth_file + ": " + e.message;
@@ -247,6 +253,9 @@ void addPlanCommand(CLI::App& root, int* exit_code) {
                   "yaml: the new manifest; diff: a readable diff; json: the plan")
       ->check(CLI::IsMember({"yaml", "diff", "json"}))
       ->capture_default_str();
+  cmd->add_flag("--adopt-matching-entries", options->adopt_matching_entries,
+                "Take over mapUsers entries without an ownership record that are exactly what their rule "
+                "writes (entries the 2019 tool wrote); see docs/deployment.md");
   cmd->callback([options, exit_code] { *exit_code = runPlan(*options); });
 }
 

@@ -41,6 +41,9 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
   cmd.add_flag("--create-aws-auth", o.create_aws_auth,
                "Create the aws-auth ConfigMap when it is missing (--create-aws-auth=false to refuse)")
       ->capture_default_str();
+  cmd.add_flag("--adopt-matching-entries", o.adopt_matching_entries,
+               "Take over mapUsers entries without an ownership record that are exactly what their rule "
+               "writes (entries the 2019 tool wrote): removed when their IAM user is gone");
   cmd.add_flag("--leader-elect", o.leader_elect, "Elect a leader through a Lease; only the leader writes");
   cmd.add_option("--leader-election-id", o.leader_election_id, "Name of the Lease")->capture_default_str();
   cmd.add_option("--leader-election-namespace", o.leader_election_namespace,

@@ -8,6 +8,8 @@
 //   --once                               one cycle, then exit 0 on success, 1 on failure
 //   --dry-run                            everything but writes; prints the changes it would make
 //   --create-aws-auth[=false]            Default: true (create aws-auth when missing, as eksctl does)
+//   --adopt-matching-entries             Default: false (take over entries exactly as a rule writes them that
+//                                        carry no ownership record: the 2019 tool's; see reconcile.hpp)
 //   --leader-elect                       Default: false
 //   --leader-election-id NAME            Default: aws-auth-refresher (the Lease's name)
 //   --leader-election-namespace NS       Default: the value of --namespace
@@ -42,6 +44,7 @@ struct RunOptions {
   bool once = false;
   bool dry_run = false;
   bool create_aws_auth = true;
+  bool adopt_matching_entries = false;
   bool leader_elect = false;
   std::string leader_election_id = "aws-auth-refresher";
   std::string leader_election_namespace;  // empty: namespace_name

@@ -242,13 +242,19 @@ CycleReport Controller::cycle() {
                   "AwsAuthMissing");
     }
     core::ConfigMapContent base = obj ? obj->content : core::ConfigMapContent{};
-    auto rec = core::reconcile(*rules, *arns, base);
+    core::ReconcileOptions reconcile_options;
+    reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
+    auto rec = core::reconcile(*rules, *arns, base, reconcile_options);
     if (!rec.ok()) {
       return fail(makeError(rec.error().kind, where + ": " + rec.error().message), "ReconcileFailed");
     }
     for (const auto& s : rec->shadowed) {
       spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
                     fmt::join(s.shadowed_rules, ", "));
+    }
+    for (const auto& arn : rec->adopted) {
+      spdlog::info("{}: adopting the entry for {} (exactly what its rule writes, no ownership record)", where,
+                   arn);
     }
     for (const auto& arn : rec->skipped_unmanaged) {
       spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,

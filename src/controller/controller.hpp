@@ -42,8 +42,10 @@ struct ControllerOptions {
   std::chrono::nanoseconds refresh_interval = std::chrono::seconds(15);  // Default: 15s. Must be > 0.
   std::chrono::nanoseconds backoff_initial = std::chrono::seconds(1);    // Default: 1s
   std::chrono::nanoseconds backoff_max = std::chrono::minutes(5);        // Default: 5m
-  bool dry_run = false;          // Default: false. Everything but writes; changes are printed instead.
-  bool create_aws_auth = true;   // Default: true. Create aws-auth when it does not exist.
+  bool dry_run = false;         // Default: false. Everything but writes; changes are printed instead.
+  bool create_aws_auth = true;  // Default: true. Create aws-auth when it does not exist.
+  // Default: false. Take over unmanaged entries exactly as their rule writes them (core::ReconcileOptions).
+  bool adopt_matching_entries = false;
   int max_conflict_retries = 5;  // Default: 5. Re-reads after a 409 before the cycle gives up.
   // Leadership. Default: null, meaning this process always may write (no leader election).
   std::function<bool()> may_write;

@@ -47,7 +47,7 @@ const char* changeKindName(Change::Kind kind) {
 }
 
 Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::string>& iam_user_arns,
-                                  const ConfigMapContent& current) {
+                                  const ConfigMapContent& current, const ReconcileOptions& options) {
   // 1. Read everything we might carry over; refuse to go on if any of it does not parse.
   bool has_users = false, has_roles = false, has_accounts = false, has_record = false;
   const std::string_view users_text = valueOr(current.data, kMapUsersKey, &has_users);
@@ -75,7 +75,9 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     owned = std::move(parsed.value());
   }
 
-  // 2. Classify current entries: managed (canonical shape and fingerprint in the record) or not.
+  // 2. Classify current entries: managed (canonical shape and fingerprint in the record, or adopted) or not.
+  ReconcileResult result;
+  const std::vector<Rule>& rule_list = rules.rules();
   std::vector<std::string> fingerprint_of(entries->size());
   std::unordered_map<std::string_view, std::vector<size_t>> managed_by_arn;
   std::unordered_set<std::string_view> unmanaged_arns;
@@ -86,6 +88,17 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       fingerprint_of[i] = entryFingerprint(e.mapping.user_arn, e.mapping.username, e.mapping.groups);
       is_managed[i] = std::binary_search(owned.begin(), owned.end(), fingerprint_of[i]);
     }
+    if (!is_managed[i] && e.canonical && options.adopt_matching_entries) {
+      const std::optional<size_t> rule = rules.firstMatch(e.mapping.user_arn);
+      if (rule && rule_list[*rule].username == e.mapping.username &&
+          rule_list[*rule].groups == e.mapping.groups) {
+        if (fingerprint_of[i].empty()) {
+          fingerprint_of[i] = entryFingerprint(e.mapping.user_arn, e.mapping.username, e.mapping.groups);
+        }
+        is_managed[i] = true;
+        result.adopted.push_back(e.mapping.user_arn);
+      }
+    }
     if (is_managed[i]) {
       managed_by_arn[e.mapping.user_arn].push_back(i);
     } else if (e.has_user_arn) {
@@ -93,8 +106,9 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     }
   }
 
+  std::sort(result.adopted.begin(), result.adopted.end());
+
   // 3. What the rules want: first matching rule per existing IAM user, unless a human owns that ARN.
-  ReconcileResult result;
   std::vector<std::string> arns = iam_user_arns;
   std::sort(arns.begin(), arns.end());
   arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
@@ -123,7 +137,6 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   }
 
   // 4. Changes. Managed entries first: kept, updated or removed.
-  const std::vector<Rule>& rule_list = rules.rules();
   std::vector<bool> keep(entries->size(), false);
   bool dropped_duplicate = false;
   for (auto& [arn, indexes] : managed_by_arn) {

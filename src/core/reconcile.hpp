@@ -7,25 +7,26 @@
 //   - Every data key other than mapUsers is carried over byte-identical; every annotation other than
 //     kManagedUsersAnnotation too.
 //   - mapUsers holds two kinds of entries. Managed entries are the ones aws-auth-refresher wrote, as recorded
-//   in
-//     the ownership annotation (below). Every other entry is unmanaged: it is never changed or removed, by a
-//     rule change or a restart; it is re-emitted with all its fields (unknown ones too).
+//     in the ownership annotation (below). Every other entry is unmanaged: it is never changed or removed, by
+//     a rule change or a restart; it is re-emitted with all its fields (unknown ones too).
 //   - A managed entry exists iff its IAM user is in `iam_user_arns` and matches a rule; the first matching
-//   rule
-//     (lowest index) gives username and groups; one entry per ARN; the other rules that match are reported in
-//     `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry (it is listed
-//     in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
+//     rule (lowest index) gives username and groups; one entry per ARN; the other rules that match are
+//     reported in `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry
+//     (it is listed in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
 //   - Removing a rule removes the entries it produced, and only those.
 //   - If mapUsers, mapRoles or mapAccounts does not parse, or the ownership annotation does not parse: an
-//   Error
-//     (kParse), never a guess.
+//     Error (kParse), never a guess.
 //   - changed == false means: write nothing. Then desired == current (byte-identical data and annotations).
 //   - When changed, mapUsers is re-emitted in block style, all entries sorted by ARN, keys in the order
-//   userarn,
-//     username, groups; unmanaged entries keep their fields and values but not their comments or layout.
+//     userarn, username, groups; unmanaged entries keep their fields and values but not their comments or
+//     layout.
 //   - New data over kMaxConfigMapDataBytes, or annotations over kMaxAnnotationsBytes: kTooLarge, nothing to
-//   write.
+//     write.
 //   - The new mapUsers is parsed back and compared with what was intended; kInternal if it differs.
+//   - Adoption (options.adopt_matching_entries, off by default; for upgrades from the 2019 tool, which kept
+//     no record): an unmanaged entry with exactly the keys we write, whose username and groups are what the
+//     first rule matching its ARN gives, is taken as managed from now on (listed in `adopted`): kept while
+//     its IAM user exists, removed when the user is gone. Entries that differ in any way stay unmanaged.
 //
 // Ownership record: annotation kManagedUsersAnnotation on aws-auth. Its value is "v1:" followed by the
 // sorted, comma-separated fingerprints of the managed entries; a fingerprint is base64url(first 9 bytes of
@@ -84,10 +85,16 @@ struct ReconcileResult {
   std::vector<ShadowedMatch> shadowed;         // sorted by ARN.
   std::vector<std::string> skipped_unmanaged;  // matched ARNs that keep their unmanaged entry; sorted.
   size_t managed_count = 0;                    // managed entries in desired.
+  std::vector<std::string> adopted;            // ARNs of unmanaged entries taken over (adoption); sorted.
+};
+
+struct ReconcileOptions {
+  // Take over unmanaged entries that are exactly what a rule would write (see the contract). Default: false.
+  bool adopt_matching_entries = false;
 };
 
 // See the contract above. `iam_user_arns` may hold duplicates and any order.
 Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::string>& iam_user_arns,
-                                  const ConfigMapContent& current);
+                                  const ConfigMapContent& current, const ReconcileOptions& options = {});
 
 }  // namespace aar::core

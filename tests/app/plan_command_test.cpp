@@ -190,6 +190,46 @@ TEST_F(PlanCommandTest, ReportsNoChangeWhenAwsAuthIsAlreadyRight) {
   EXPECT_TRUE(j["changes"].empty());
 }
 
+TEST_F(PlanCommandTest, AdoptsTheGoToolsEntriesOnlyWhenAsked) {
+  // aws-auth as the 2019 tool left it: its entries in our exact shape, no ownership record. tmp-foo-gone's
+  // IAM user no longer exists.
+  const std::string aws_auth = write("aws-auth.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth
+  namespace: kube-system
+data:
+  mapUsers: |
+    - userarn: arn:aws:iam::1234567890:user/tmp-foo-gone
+      username: foo
+      groups:
+      - system:masters
+    - userarn: arn:aws:iam::1234567890:user/tmp-foo-one
+      username: foo
+      groups:
+      - system:masters
+)");
+  const std::vector<std::string> base = {
+      "plan",   "--rules", kExamples + "/aws-auth-refresher.yaml", "--aws-auth",
+      aws_auth, "--arns",  kExamples + "/iam-users.txt",           "--output",
+      "json"};
+  const ProcessResult plain = run(base);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(nlohmann::json::parse(plain.out)["changed"].get<bool>());
+
+  auto args = base;
+  args.push_back("--adopt-matching-entries");
+  const ProcessResult adopt = run(args);
+  ASSERT_EQ(adopt.exit_code, 0) << adopt.err;
+  const auto j = nlohmann::json::parse(adopt.out);
+  EXPECT_EQ(j["adopted"], nlohmann::json::array({"arn:aws:iam::1234567890:user/tmp-foo-gone",
+                                                 "arn:aws:iam::1234567890:user/tmp-foo-one"}));
+  ASSERT_EQ(j["changes"].size(), 1u);
+  EXPECT_EQ(j["changes"][0]["kind"], "removed");
+  EXPECT_EQ(j["changes"][0]["arn"], "arn:aws:iam::1234567890:user/tmp-foo-gone");
+  EXPECT_EQ(j["managed_count"], 1);
+}
+
 TEST_F(PlanCommandTest, AcceptsJustTheMapUsersListAsRules) {
   const std::string rules = write("rules.yaml", "- arnRegex: tmp-foo\n  username: foo\n");
   const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",

@@ -367,5 +367,78 @@ TEST(ReconcileTest, ReportsTooLargeForTenThousandLongArnsInsteadOfWritingThem) {
   EXPECT_THAT(result.error().message, HasSubstr("1130008 bytes (10000 managed users)"));
 }
 
+// What the 2019 Go tool left behind: entries in our exact shape, but no ownership record.
+ConfigMapContent goToolAwsAuth() {
+  ConfigMapContent c = seedAwsAuth();
+  c.data[kMapUsersKey] = std::string(kAdmin) + R"(- userarn: arn:aws:iam::1234567890:user/tmp-foo-one
+  username: foo
+  groups:
+  - system:masters
+- userarn: arn:aws:iam::1234567890:user/tmp-foo-gone
+  username: foo
+  groups:
+  - system:masters
+- userarn: arn:aws:iam::1234567890:user/tmp-bar-edited
+  username: bar
+  groups:
+  - developers
+  - extra-by-hand
+)";
+  return c;
+}
+
+TEST(ReconcileTest, LeavesEntriesWithoutARecordAloneUnlessAskedToAdoptThem) {
+  const RuleSet seed = rules(kSeedRules);
+  const std::vector<std::string> arns = {kFooOne, kAdminArn, "arn:aws:iam::1234567890:user/tmp-bar-edited"};
+  ReconcileResult plain = mustReconcile(seed, arns, goToolAwsAuth());
+  EXPECT_FALSE(plain.changed);  // every entry is unmanaged: nothing to add, nothing of ours to remove.
+  EXPECT_THAT(plain.adopted, IsEmpty());
+}
+
+TEST(ReconcileTest, AdoptsEntriesExactlyAsARuleWritesThemAndRemovesThoseOfDeletedUsers) {
+  const RuleSet seed = rules(kSeedRules);
+  const std::string edited = "arn:aws:iam::1234567890:user/tmp-bar-edited";
+  const std::vector<std::string> arns = {kFooOne, kAdminArn, edited};
+  auto adopted = reconcile(seed, arns, goToolAwsAuth(), ReconcileOptions{.adopt_matching_entries = true});
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  // tmp-foo-one and tmp-foo-gone are exactly what rule 0 writes; the admin matches no rule; tmp-bar-edited
+  // has a group no rule gives, so a human changed it and it stays theirs.
+  EXPECT_THAT(adopted->adopted, ElementsAre("arn:aws:iam::1234567890:user/tmp-foo-gone", kFooOne));
+  EXPECT_THAT(describe(adopted->changes),
+              ElementsAre("removed arn:aws:iam::1234567890:user/tmp-foo-gone foo"));
+  EXPECT_THAT(adopted->skipped_unmanaged, ElementsAre(edited));
+  EXPECT_THAT(users(adopted->desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                                   user(edited, "bar", {"developers", "extra-by-hand"}),
+                                                   user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_EQ(adopted->managed_count, 1u);
+  EXPECT_EQ(adopted->desired.data.at(kMapRolesKey), kNodeRole);
+
+  // From now on tmp-foo-one is ours: it goes when the user does, even without adoption.
+  ReconcileResult gone = mustReconcile(seed, {kAdminArn, edited}, adopted->desired);
+  EXPECT_THAT(describe(gone.changes), ElementsAre(std::string("removed ") + kFooOne + " foo"));
+  EXPECT_THAT(users(gone.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
+                                               user(edited, "bar", {"developers", "extra-by-hand"})));
+}
+
+TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
+  const RuleSet seed = rules(kSeedRules);
+  ConfigMapContent current = seedAwsAuth();
+  current.data[kMapUsersKey] =
+      std::string(kAdmin) + "- userarn: " + kFooOne + "\n  username: foo\n  groups:\n  - system:masters\n";
+  auto adopted =
+      reconcile(seed, {kFooOne, kAdminArn}, current, ReconcileOptions{.adopt_matching_entries = true});
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  EXPECT_TRUE(adopted->changed);
+  EXPECT_THAT(adopted->changes, IsEmpty());
+  EXPECT_EQ(adopted->desired.data, current.data);  // byte for byte: only the record is new.
+  EXPECT_EQ(adopted->desired.annotations.at(kManagedUsersAnnotation),
+            formatOwnership({entryFingerprint(kFooOne, "foo", {"system:masters"})}));
+  auto again = reconcile(seed, {kFooOne, kAdminArn}, adopted->desired,
+                         ReconcileOptions{.adopt_matching_entries = true});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+  EXPECT_THAT(again->adopted, IsEmpty());
+}
+
 }  // namespace
 }  // namespace aar::core

@@ -76,6 +76,31 @@ TEST_F(ControllerE2eTest, PreservesMapRolesMapAccountsAndUnmanagedEntries) {
   EXPECT_EQ(awsAuthData("mapAccounts"), kAccounts);
 }
 
+TEST_F(ControllerE2eTest, TakesOverTheGoToolsEntriesOnlyWithAdoptMatchingEntries) {
+  // aws-auth as the 2019 tool left it: entries exactly as the rules write them, no ownership record.
+  putRules(kSeedRules);
+  const std::string go_tool_users = kAdminUsers + "- userarn: " + userArn("tmp-foo-gone") +
+                                    "\n  username: foo\n  groups:\n  - system:masters\n"
+                                    "- userarn: " +
+                                    userArn("tmp-foo-one") +
+                                    "\n  username: foo\n  groups:\n  - system:masters\n";
+  putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", go_tool_users}});
+  iam_->addUser("admin");
+  iam_->addUser("tmp-foo-one");  // tmp-foo-gone's IAM user no longer exists.
+  ASSERT_EQ(runToExit({"--once"}), 0);
+  EXPECT_EQ(configMapWrites(), 0u);  // without the flag, all three entries are someone else's.
+
+  ChildProcess* c = nullptr;
+  ASSERT_EQ(runToExit({"--once", "--adopt-matching-entries"}, {}, 20s, &c), 0);
+  EXPECT_EQ(mapUsers(), (std::vector<Entry>{admin(), foo("tmp-foo-one")}));
+  EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
+  EXPECT_NE(c->err().find("adopting the entry for " + userArn("tmp-foo-one")), std::string::npos) << c->err();
+  // From now on tmp-foo-one is ours, with or without the flag.
+  iam_->removeUser("tmp-foo-one");
+  ASSERT_EQ(runToExit({"--once"}), 0);
+  EXPECT_EQ(mapUsers(), std::vector<Entry>{admin()});
+}
+
 TEST_F(ControllerE2eTest, DoesNotWriteOverFiveUnchangedCycles) {
   putRules(kSeedRules);
   putAwsAuth({{"mapRoles", kNodeRoles}});
