@@ -1,6 +1,6 @@
 #include "fakes/kube/validation.hpp"
 
-#include <regex>
+#include <re2/re2.h>
 
 #include "fakes/kube/object_store.hpp"
 
@@ -15,14 +15,16 @@ const char kConfigKeyMessage[] =
     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
     "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 
+// RE2, as the product uses: std::regex recurses per character, and GCC 12 warns maybe-uninitialized inside
+// it under -fsanitize=address with -Werror.
 bool isSubdomain(const std::string& name) {
-  static const std::regex kPattern("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  return name.size() <= 253 && std::regex_match(name, kPattern);
+  static const RE2 kPattern("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  return name.size() <= 253 && RE2::FullMatch(name, kPattern);
 }
 
 bool isConfigKey(const std::string& key) {
-  static const std::regex kPattern("[-._a-zA-Z0-9]+");
-  return key.size() <= 253 && std::regex_match(key, kPattern);
+  static const RE2 kPattern("[-._a-zA-Z0-9]+");
+  return key.size() <= 253 && RE2::FullMatch(key, kPattern);
 }
 
 StatusCause invalid(const std::string& field, const std::string& value, const std::string& why) {
