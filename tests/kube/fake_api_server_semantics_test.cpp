@@ -408,6 +408,10 @@ TEST_F(FakeApiServerSemanticsTest, TimeoutSecondsEndsTheWatchCleanly) {
   EXPECT_FALSE(result.transport_error);
   EXPECT_EQ(result.status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  // The server's handler thread unregisters the watch just after the client saw the stream end: poll.
+  for (int i = 0; i < 200 && server_->openWatches() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(server_->openWatches(), 0u);
 }
 
