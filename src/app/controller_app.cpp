@@ -73,13 +73,17 @@ class Shutdown {
   std::vector<std::function<void()>> actions_;
 };
 
-// Waits until both caches have listed, the shutdown is requested, or (when limit > 0) the limit passes.
+// Waits until both caches have listed, the shutdown is requested, or (when limit > 0) the limit passes. With
+// give_up_on_failure (--once), the first failed list ends the wait: a one-shot run whose read fails (a TLS
+// certificate the CA did not sign, 401, 403, an unreachable server) exits 1 at once instead of retrying.
 bool waitForCaches(kube::ConfigMapCache& a, kube::ConfigMapCache& b, Shutdown& shutdown,
-                   std::chrono::milliseconds limit) {
+                   std::chrono::milliseconds limit, bool give_up_on_failure) {
   auto start = std::chrono::steady_clock::now();
   auto next_warning = start + 10s;
+  auto failed = [](const kube::ConfigMapCache& c) { return !c.hasSynced() && c.stats().failures > 0; };
   while (!(a.hasSynced() && b.hasSynced())) {
     if (shutdown.waitFor(20ms)) return false;
+    if (give_up_on_failure && (failed(a) || failed(b))) return false;
     auto now = std::chrono::steady_clock::now();
     if (limit.count() > 0 && now - start >= limit) return false;
     if (now >= next_warning) {
@@ -265,10 +269,10 @@ int runController(const RunOptions& o) {
   rules_cache.start();
   aws_auth_cache.start();
   int exit_code = 0;
-  bool synced = waitForCaches(rules_cache, aws_auth_cache, shutdown, o.once ? 30s : 0ms);
+  bool synced = waitForCaches(rules_cache, aws_auth_cache, shutdown, o.once ? 30s : 0ms, o.once);
   if (!synced && !shutdown.requested()) {
-    spdlog::error("could not read ConfigMaps {} and {} within 30s", rules_cache.describe(),
-                  aws_auth_cache.describe());
+    spdlog::error("could not read ConfigMaps {} and {} (see above); nothing was written",
+                  rules_cache.describe(), aws_auth_cache.describe());
     exit_code = 1;
   } else if (synced && o.once) {
     auto report = controller.runCycle();
