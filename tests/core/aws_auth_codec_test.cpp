@@ -176,10 +176,19 @@ TEST(AwsAuthCodecTest, RefusesValuesAwsIamAuthenticatorCouldNotRead) {
   auto map_arn = parseMapUsers("- userarn: {a: b}\n");
   ASSERT_FALSE(map_arn.ok());
   EXPECT_THAT(map_arn.error().message, HasSubstr("userarn must be a string"));
+  auto two_documents = parseMapUsers("- userarn: a\n---\n- userarn: b\n");
+  ASSERT_FALSE(two_documents.ok());
+  EXPECT_THAT(two_documents.error().message, HasSubstr("more than one YAML document"));
+  auto late_syntax_error = parseMapUsers("- userarn: a\n  username: a\n- userarn: b\n  username: [\n");
+  ASSERT_FALSE(late_syntax_error.ok());  // after a good entry: still an error, never a partial list.
+  EXPECT_THAT(late_syntax_error.error().message, HasSubstr("YAML syntax error at line"));
+  auto scalar_root = parseMapUsers("just text\n");
+  ASSERT_FALSE(scalar_root.ok());
+  EXPECT_THAT(scalar_root.error().message, HasSubstr("must be a YAML list"));
 }
 
 TEST(AwsAuthCodecTest, ReadsEmptyOrNullValuesAsNoEntries) {
-  for (const char* text : {"", "\n", "~", "[]"}) {
+  for (const char* text : {"", "\n", "~", "null", "[]", "# only a comment\n", "---\n"}) {
     auto entries = parseMapUsers(text);
     ASSERT_TRUE(entries.ok()) << text;
     EXPECT_TRUE(entries->empty()) << text;
