@@ -91,7 +91,7 @@ Result<std::vector<std::string>> parseOwnership(std::string_view value) {
     rest = rest.substr(comma + 1);
     if (rest.empty()) return makeError(ErrorKind::kParse, "ownership annotation: trailing comma");
   }
-  std::sort(out.begin(), out.end());
+  if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());  // we write it sorted
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }

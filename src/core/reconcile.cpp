@@ -110,7 +110,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
 
   // 3. What the rules want: first matching rule per existing IAM user, unless a human owns that ARN.
   std::vector<std::string> arns = iam_user_arns;
-  std::sort(arns.begin(), arns.end());
+  if (!std::is_sorted(arns.begin(), arns.end())) std::sort(arns.begin(), arns.end());  // often sorted already
   arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
   std::unordered_map<std::string_view, DesiredEntry> desired;
   desired.reserve(arns.size());
