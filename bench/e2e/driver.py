@@ -1,0 +1,418 @@
+#!/usr/bin/python3
+"""End-to-end benchmark driver: the real aws-auth-refresher binary against fake-aws and fake-kube-apiserver.
+
+Started by bench/e2e/run.sh (which builds what it needs). Standard library only. Every server binds
+127.0.0.1; every process started here is ended here, by pid.
+
+Cases, for each USERS x RULES:
+  first   `run --once` against an aws-auth holding only the node role: every managed entry is written.
+  steady  `run --once` against an aws-auth already in step: read, list, reconcile, no write.
+  floor   bench/iam-floor: the same IAM listing through the same client code, nothing else.
+Each is run REPS times; the table shows medians. Per run (bench/measure, a small launcher, so that the peak
+RSS is the process's own and not the Python driver's inherited before exec): wall time, CPU (user + sys),
+peak RSS, bytes over loopback (requests and responses, both ways), IAM requests (the fake's log),
+Kubernetes requests (the fake's log).
+
+Users: every IAM user matches exactly one rule, up to 10,000 (the most that fit in aws-auth's 1 MiB with
+these names); users beyond that are service users no rule matches (so 20k users = 10k managed + 10k not).
+
+Idle: the daemon with --refresh-interval 1s, everything in step, for IDLE_CYCLES cycles after 5 warm-up
+cycles: CPU seconds, RSS after the warm-up and at the end, writes, Kubernetes GETs, requests per cycle.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ACCOUNT = "123456789012"
+ACCESS_KEY = "AKIAE2EBENCH00000001"
+SECRET_KEY = "e2eBenchSecretKey000000000000000000000001"
+MAX_MANAGED = 10000
+NODE_ROLES = (
+    "- rolearn: arn:aws:iam::%s:role/eks-node\n"
+    "  username: system:node:{{EC2PrivateDNSName}}\n"
+    "  groups:\n  - system:bootstrappers\n  - system:nodes\n" % ACCOUNT
+)
+
+
+def http(method, url, body=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        raw = resp.read()
+        return json.loads(raw) if raw else None
+
+
+def wait_json_line(proc, what, limit=20.0):
+    """Reads the first stdout line of a fake (its JSON 'ready' line), bounded."""
+    deadline = time.monotonic() + limit
+    line = b""
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.monotonic() < deadline:
+        chunk = proc.stdout.read()
+        if chunk:
+            line += chunk
+            if b"\n" in line:
+                return json.loads(line.split(b"\n", 1)[0])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.01)
+    raise RuntimeError("%s did not report ready" % what)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+class Fakes:
+    def __init__(self, build, workdir):
+        self.kube = subprocess.Popen(
+            [os.path.join(build, "fake-kube-apiserver"), "--state-dir", workdir, "--admin-port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.aws = subprocess.Popen(
+            [os.path.join(build, "tests/fakes/aws/fake-aws"), "--access-key-id", ACCESS_KEY,
+             "--secret-access-key", SECRET_KEY, "--account-id", ACCOUNT],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            self.kube_info = wait_json_line(self.kube, "fake-kube-apiserver")
+            self.aws_info = wait_json_line(self.aws, "fake-aws")
+        except Exception:
+            self.close()
+            raise
+        self.kubeconfig = self.kube_info["kubeconfig"]
+        self.kube_admin = self.kube_info["adminUrl"]
+        self.aws_admin = self.aws_info["admin_url"]
+
+    def close(self):
+        stop(self.kube)
+        stop(self.aws)
+
+    def add_users(self, prefix, count):
+        if count > 0:
+            http("POST", self.aws_admin + "/admin/users", {"prefix": prefix, "count": count, "path": "/"})
+
+    def put_config_map(self, name, data):
+        http("PUT", self.kube_admin + "/admin/objects", {
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "kube-system"}, "data": data})
+
+    def get_config_map(self, name):
+        return http("GET", self.kube_admin +
+                    "/admin/objects?apiVersion=v1&kind=ConfigMap&namespace=kube-system&name=" + name)
+
+    def clear_logs(self):
+        http("DELETE", self.aws_admin + "/admin/log")
+        http("DELETE", self.kube_admin + "/admin/requests")
+
+    def iam_requests(self):
+        return len(http("GET", self.aws_admin + "/admin/log")["iam"])
+
+    def kube_requests(self):
+        return http("GET", self.kube_admin + "/admin/requests")
+
+
+def kube_summary(requests):
+    """Counts of the Kubernetes requests by verb, and the ConfigMap writes and GETs among them."""
+    by_verb = {}
+    for r in requests:
+        by_verb[r.get("verb", "?")] = by_verb.get(r.get("verb", "?"), 0) + 1
+    writes = sum(1 for r in requests if r.get("resource") == "configmaps" and
+                 r.get("verb") in ("create", "update", "patch", "delete"))
+    gets = sum(1 for r in requests if r.get("resource") == "configmaps" and r.get("verb") in ("get", "list"))
+    return {"total": len(requests), "by_verb": by_verb, "configmap_writes": writes, "configmap_gets": gets}
+
+
+def env_for(fakes, workdir):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": workdir,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_IAM": fakes.aws_info["iam_url"],
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    return env
+
+
+MEASURE = None  # path of bench/measure, set in main()
+
+
+def loopback_bytes():
+    """Bytes received on the loopback interface so far (every byte sent over 127.0.0.1, headers included)."""
+    with open("/proc/net/dev") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name.strip() == "lo":
+                return int(rest.split()[0])
+    return 0
+
+
+def measure(argv, env, workdir, limit=120.0):
+    """Runs argv to completion through bench/measure: wall, CPU, peak RSS (KiB), exit code, and the bytes that
+    crossed loopback meanwhile (requests and responses, TCP/IP headers included; nothing else talks then)."""
+    err_path = os.path.join(workdir, "stderr.log")
+    before = loopback_bytes()
+    out = subprocess.run([MEASURE, "--stderr", err_path, "--"] + argv, env=env, cwd=workdir,
+                         capture_output=True, timeout=limit, check=True)
+    m = json.loads(out.stdout)
+    m["loopback_bytes"] = loopback_bytes() - before
+    with open(err_path, "rb") as f:
+        m["stderr"] = f.read().decode(errors="replace")
+    return m
+
+
+def rules_yaml(rules):
+    out = []
+    for k in range(rules):
+        out.append("- arnRegex: ^arn:aws:iam::%s:user/vault-r%03d-.*$\n  username: t%03d\n  groups:\n  - t%03d\n"
+                   % (ACCOUNT, k, k, k))
+    return "".join(out)
+
+
+def seed(fakes, users, rules):
+    managed = min(users, MAX_MANAGED)
+    per_rule, extra = divmod(managed, rules)
+    for k in range(rules):
+        fakes.add_users("vault-r%03d-" % k, per_rule + (1 if k < extra else 0))
+    fakes.add_users("svc-", users - managed)
+    fakes.put_config_map("aws-auth-refresher", {"mapUsers": rules_yaml(rules)})
+    fakes.put_config_map("aws-auth", {"mapRoles": NODE_ROLES})
+    return managed
+
+
+def binary_args(build, fakes, extra):
+    return [os.path.join(build, "aws-auth-refresher"), "run", "--kubeconfig", fakes.kubeconfig,
+            "--metrics-bind-address", "0", "--health-probe-bind-address", "0", "--log-level", "warn"] + extra
+
+
+def run_case(build, users, rules, reps, workdir):
+    fakes = Fakes(build, workdir)
+    try:
+        managed = seed(fakes, users, rules)
+        env = env_for(fakes, workdir)
+        out = {"users": users, "rules": rules, "managed": managed, "first": [], "steady": [], "floor": []}
+        for _ in range(reps):
+            fakes.put_config_map("aws-auth", {"mapRoles": NODE_ROLES})  # back to no managed entries
+            fakes.clear_logs()
+            m = measure(binary_args(build, fakes, ["--once"]), env, workdir)
+            if m["exit_code"] != 0:
+                raise RuntimeError("--once (first) failed at %d x %d: %s" % (users, rules, m["stderr"][-2000:]))
+            m["iam_requests"] = fakes.iam_requests()
+            m["kube"] = kube_summary(fakes.kube_requests())
+            del m["stderr"]
+            out["first"].append(m)
+        cm = fakes.get_config_map("aws-auth")
+        out["aws_auth_bytes"] = sum(len(v) for v in cm.get("data", {}).values())
+        for _ in range(reps):
+            fakes.clear_logs()
+            m = measure(binary_args(build, fakes, ["--once"]), env, workdir)
+            if m["exit_code"] != 0:
+                raise RuntimeError("--once (steady) failed: " + m["stderr"][-2000:])
+            m["iam_requests"] = fakes.iam_requests()
+            m["kube"] = kube_summary(fakes.kube_requests())
+            if m["kube"]["configmap_writes"] != 0:
+                raise RuntimeError("steady --once wrote aws-auth")
+            del m["stderr"]
+            out["steady"].append(m)
+        for _ in range(reps):
+            fakes.clear_logs()
+            m = measure([os.path.join(build, "bench/iam-floor")], env, workdir)
+            if m["exit_code"] != 0:
+                raise RuntimeError("iam-floor failed: " + m["stderr"][-2000:])
+            m["iam_requests"] = fakes.iam_requests()
+            del m["stderr"]
+            out["floor"].append(m)
+        return out
+    finally:
+        fakes.close()
+
+
+def proc_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def proc_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def metrics(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as resp:
+        return resp.read().decode()
+
+
+def cycles(text):
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("aws_auth_refresher_reconcile_total"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def run_idle(build, users, rules, idle_cycles, workdir):
+    fakes = Fakes(build, workdir)
+    proc = None
+    try:
+        managed = seed(fakes, users, rules)
+        env = env_for(fakes, workdir)
+        first = measure(binary_args(build, fakes, ["--once"]), env, workdir)
+        if first["exit_code"] != 0:
+            raise RuntimeError("--once before the idle run failed: " + first["stderr"][-2000:])
+        err_path = os.path.join(workdir, "daemon.log")
+        err = open(err_path, "wb")
+        argv = [os.path.join(build, "aws-auth-refresher"), "run", "--kubeconfig", fakes.kubeconfig,
+                "--refresh-interval", "1s", "--metrics-bind-address", "127.0.0.1:0",
+                "--health-probe-bind-address", "0", "--log-level", "info"]
+        proc = subprocess.Popen(argv, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=err)
+        port = 0
+        deadline = time.monotonic() + 20
+        while port == 0 and time.monotonic() < deadline:
+            with open(err_path, "rb") as f:
+                m = re.search(rb"serving /metrics on [^ \n]*:([0-9]+)", f.read())
+            if m:
+                port = int(m.group(1))
+            else:
+                time.sleep(0.05)
+        if port == 0:
+            raise RuntimeError("the daemon did not start serving /metrics")
+
+        def wait_cycles(n, limit):
+            end = time.monotonic() + limit
+            while time.monotonic() < end:
+                c = cycles(metrics(port))
+                if c >= n:
+                    return c
+                time.sleep(0.05)
+            raise RuntimeError("fewer than %d cycles" % n)
+
+        warm = 5
+        wait_cycles(warm, 30)
+        fakes.clear_logs()
+        cpu0, rss0, t0 = proc_cpu_seconds(proc.pid), proc_rss_kib(proc.pid), time.monotonic()
+        c0 = cycles(metrics(port))
+        c1 = wait_cycles(c0 + idle_cycles, idle_cycles * 3 + 30)
+        cpu1, rss1, t1 = proc_cpu_seconds(proc.pid), proc_rss_kib(proc.pid), time.monotonic()
+        kube = kube_summary(fakes.kube_requests())
+        iam = fakes.iam_requests()
+        n = c1 - c0
+        return {
+            "users": users, "rules": rules, "managed": managed, "cycles": n, "seconds": t1 - t0,
+            "cpu_seconds": cpu1 - cpu0, "cpu_ms_per_cycle": (cpu1 - cpu0) * 1000.0 / n,
+            "rss_kib_after_warmup": rss0, "rss_kib_at_end": rss1,
+            "configmap_writes": kube["configmap_writes"], "configmap_gets": kube["configmap_gets"],
+            "kube_requests": kube["total"], "kube_by_verb": kube["by_verb"], "iam_requests": iam,
+            "requests_per_cycle": (kube["total"] + iam) / n,
+        }
+    finally:
+        if proc is not None:
+            stop(proc)
+        fakes.close()
+
+
+def med(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def table(results, idle):
+    lines = [
+        "| users × rules | managed | first run: wall / CPU / peak RSS | steady run: wall / CPU / peak RSS "
+        "| floor (IAM only): wall / CPU / peak RSS | CPU ÷ floor (first / steady) | IAM req | kube req "
+        "(first / steady) | loopback MB (first / steady / floor) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        f, s, fl = r["first"], r["steady"], r["floor"]
+        lines.append(
+            "| %dk × %d | %d | %.0f ms / %.0f ms / %.1f MiB | %.0f ms / %.0f ms / %.1f MiB | %.0f ms / %.0f ms / "
+            "%.1f MiB | %.1f× / %.1f× | %d | %d / %d | %.2f / %.2f / %.2f |" % (
+                r["users"] // 1000, r["rules"], r["managed"],
+                med(f, "wall_ms"), med(f, "cpu_ms"), med(f, "peak_rss_kib") / 1024.0,
+                med(s, "wall_ms"), med(s, "cpu_ms"), med(s, "peak_rss_kib") / 1024.0,
+                med(fl, "wall_ms"), med(fl, "cpu_ms"), med(fl, "peak_rss_kib") / 1024.0,
+                med(f, "cpu_ms") / med(fl, "cpu_ms"), med(s, "cpu_ms") / med(fl, "cpu_ms"), s[0]["iam_requests"],
+                f[0]["kube"]["total"], s[0]["kube"]["total"], med(f, "loopback_bytes") / 1e6,
+                med(s, "loopback_bytes") / 1e6, med(fl, "loopback_bytes") / 1e6))
+    if idle:
+        lines += [
+            "",
+            "| idle daemon (%dk × %d, --refresh-interval 1s) | cycles | CPU | CPU per cycle | RSS after warm-up → end "
+            "| aws-auth writes | ConfigMap GETs | requests per cycle (IAM + kube) |" % (idle["users"] // 1000,
+                                                                                     idle["rules"]),
+            "|---|---|---|---|---|---|---|---|",
+            "| | %d | %.2f s | %.1f ms | %.1f → %.1f MiB | %d | %d | %.1f |" % (
+                idle["cycles"], idle["cpu_seconds"], idle["cpu_ms_per_cycle"],
+                idle["rss_kib_after_warmup"] / 1024.0, idle["rss_kib_at_end"] / 1024.0,
+                idle["configmap_writes"], idle["configmap_gets"], idle["requests_per_cycle"]),
+        ]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--out", default="bench/e2e/results.json")
+    ap.add_argument("--users", default="1000,5000,10000,20000")
+    ap.add_argument("--rules", default="10,200")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--idle-cycles", type=int, default=60, help="0 skips the idle run")
+    ap.add_argument("--idle-users", type=int, default=10000)
+    ap.add_argument("--idle-rules", type=int, default=200)
+    a = ap.parse_args()
+    a.build = os.path.abspath(a.build)
+    global MEASURE
+    MEASURE = os.path.join(a.build, "bench/measure")
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="aar-bench-") as tmp:
+        for users in [int(x) for x in a.users.split(",") if x]:
+            for rules in [int(x) for x in a.rules.split(",") if x]:
+                work = os.path.join(tmp, "%d-%d" % (users, rules))
+                os.makedirs(work)
+                print("running %d users x %d rules ..." % (users, rules), file=sys.stderr, flush=True)
+                results.append(run_case(a.build, users, rules, a.reps, work))
+        idle = None
+        if a.idle_cycles > 0:
+            work = os.path.join(tmp, "idle")
+            os.makedirs(work)
+            print("running the idle daemon for %d cycles ..." % a.idle_cycles, file=sys.stderr, flush=True)
+            idle = run_idle(a.build, a.idle_users, a.idle_rules, a.idle_cycles, work)
+
+    load = os.getloadavg()
+    doc = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "loadavg_at_end": load},
+        "reps": a.reps,
+        "cases": results,
+        "idle": idle,
+    }
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(table(results, idle))
+    print("\n(load average at the end: %.2f %.2f %.2f; medians of %d runs; JSON: %s)" % (
+        load[0], load[1], load[2], a.reps, a.out))
+
+
+if __name__ == "__main__":
+    main()
