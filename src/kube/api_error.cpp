@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "kube/encoding.hpp"
+
 namespace aar::kube {
 namespace {
 
@@ -62,7 +64,7 @@ ApiError decodeApiError(int http_code, std::string_view body,
   std::string message;
   std::optional<std::chrono::seconds> details_retry;
   nlohmann::json status = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
+  if (status.is_object() && jsonString(status, "kind") == "Status") {
     if (auto it = status.find("reason"); it != status.end() && it->is_string())
       out.reason = it->get<std::string>();
     if (auto it = status.find("message"); it != status.end() && it->is_string())

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kube/encoding.hpp"
 #include "kube/watch.hpp"
 
 namespace aar::kube {
@@ -174,8 +175,8 @@ void ConfigMapCache::run() {
           return true;
         }
         case WatchEvent::Type::kError: {
-          const int code = ev.object.value("code", 0);
-          const std::string message = ev.object.value("message", "");
+          const int64_t code = jsonInt(ev.object, "code").value_or(0);
+          const std::string message = jsonString(ev.object, "message");
           event_error = makeError(code == 410 ? ErrorKind::kGone : ErrorKind::kServer,
                                   "watch ERROR event " + std::to_string(code) + ": " + message);
           return false;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace aar::kube {
 namespace {
@@ -169,5 +170,24 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
 
 std::string formatRfc3339(std::chrono::system_clock::time_point t) { return format(t, false); }
 std::string formatRfc3339Micro(std::chrono::system_clock::time_point t) { return format(t, true); }
+
+std::string jsonString(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<int64_t> jsonInt(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<uint64_t>();
+    if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(v);
+  }
+  if (it->is_number_integer()) return it->get<int64_t>();
+  return std::nullopt;
+}
 
 }  // namespace aar::kube

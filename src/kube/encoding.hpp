@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +24,12 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
 std::string formatRfc3339(std::chrono::system_clock::time_point t);
 // "2006-01-02T15:04:05.000000Z" (metav1.MicroTime, as Lease and events.k8s.io/v1 Event fields need).
 std::string formatRfc3339Micro(std::chrono::system_clock::time_point t);
+
+// Members of JSON from servers and plugins, read without exceptions: nlohmann's value() throws type_error
+// when the member exists with another type (found by fuzzing: {"kind": 429}). jsonString: the member when
+// `object` is an object and the member is a string, else "". jsonInt: the member when it is an integer that
+// fits.
+std::string jsonString(const nlohmann::json& object, const char* key);
+std::optional<int64_t> jsonInt(const nlohmann::json& object, const char* key);
 
 }  // namespace aar::kube

@@ -105,7 +105,8 @@ EventRecorder::Outcome EventRecorder::create(const Key& key, bool warning, std::
     return Outcome::kFailed;
   }
   Tracked t;
-  t.event_name = r->value("metadata", nlohmann::json::object()).value("name", reg.name + "." + suffix);
+  t.event_name = r->is_object() && r->contains("metadata") ? jsonString((*r)["metadata"], "name") : "";
+  if (t.event_name.empty()) t.event_name = reg.name + "." + suffix;
   t.first_seen = t.last_seen = t.last_written = options_.clock->now();
   t.last_seen_wall = wall;
   tracked_[key] = std::move(t);

@@ -66,10 +66,10 @@ std::string tail(const std::string& s) {
 Result<ExecCredential> parseExecCredential(std::string_view json, std::string_view expected_api_version) {
   nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (!doc.is_object()) return makeError(ErrorKind::kParse, "exec plugin output is not a JSON object");
-  if (doc.value("kind", "") != "ExecCredential") {
+  if (jsonString(doc, "kind") != "ExecCredential") {
     return makeError(ErrorKind::kParse, "exec plugin output: kind is not ExecCredential");
   }
-  const std::string api_version = doc.value("apiVersion", "");
+  const std::string api_version = jsonString(doc, "apiVersion");
   if (api_version != expected_api_version) {
     return makeError(ErrorKind::kParse, "exec plugin output: apiVersion \"" + api_version +
                                             "\" does not match the kubeconfig's \"" +

@@ -49,5 +49,14 @@ TEST(ApiErrorTest, NamesTheHttpCodeWhenTheBodyIsNotAStatus) {
   EXPECT_EQ(e.error.message.find("html"), std::string::npos);
 }
 
+TEST(ApiErrorTest, DecodesAStatusWithFieldsOfTheWrongTypeWithoutThrowing) {
+  // Found by fuzzing: nlohmann's value("kind", "") threw type_error on {"kind": 429}.
+  ApiError e = decodeApiError(
+      429, R"({"kind":429,"reason":["x"],"message":{"m":1},"details":{"retryAfterSeconds":"6"}})",
+      std::nullopt, "GET /x");
+  EXPECT_EQ(e.error.kind, ErrorKind::kTooManyRequests);
+  EXPECT_NE(e.error.message.find("HTTP 429"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aar::kube

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace aar::kube {
@@ -57,6 +58,18 @@ TEST(Rfc3339Test, RejectsYearsTheClockCannotRepresent) {
   EXPECT_FALSE(parseRfc3339("9999-12-31T23:59:59Z").has_value());
   EXPECT_TRUE(parseRfc3339("1678-01-01T00:00:00Z").has_value());
   EXPECT_TRUE(parseRfc3339("2261-01-01T00:00:00Z").has_value());
+}
+
+TEST(JsonFieldTest, ReadsStringsAndIntegersAndNeverThrowsOnOtherTypes) {
+  const auto j = nlohmann::json::parse(
+      R"({"s":"x","n":42,"big":18446744073709551615,"neg":-3,"f":1.5,"o":{},"a":[],"null":null})");
+  EXPECT_EQ(jsonString(j, "s"), "x");
+  EXPECT_EQ(jsonInt(j, "n"), 42);
+  EXPECT_EQ(jsonInt(j, "neg"), -3);
+  for (const char* key : {"n", "f", "o", "a", "null", "missing"}) EXPECT_EQ(jsonString(j, key), "") << key;
+  for (const char* key : {"s", "big", "f", "o", "a", "null", "missing"}) EXPECT_FALSE(jsonInt(j, key)) << key;
+  EXPECT_EQ(jsonString(nlohmann::json::array(), "s"), "");
+  EXPECT_FALSE(jsonInt(nlohmann::json("text"), "n"));
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ TEST(ExecCredentialTest, RejectsOutputThatCannotBeTrustedWithoutQuotingIt) {
       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{}})",
       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientKeyData":"secret-1"}})",
       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"secret-1","expirationTimestamp":"soon"}})",
+      // Found by fuzzing: a kind or apiVersion that is not a string made nlohmann's value() throw.
+      R"({"apiVersion":"client.authentication.k8s.io/v1","kind":{"expir":"b"},"status":{"token":"secret-1"}})",
+      R"({"apiVersion":7,"kind":"ExecCredential","status":{"token":"secret-1"}})",
   };
   for (const char* text : cases) {
     auto c = parseExecCredential(text, kExecApiV1);
