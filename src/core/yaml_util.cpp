@@ -27,6 +27,22 @@ std::string lower(std::string_view text) {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+// True if no YAML 1.1 or 1.2 number or timestamp is written like this: it holds a character none of them has
+// (only letters, digits, + - . _ : and spaces occur in them), ends with ':' or holds ": " or " #" (a plain
+// scalar cannot end that way). Such text is a string to every reader, and libyaml quotes it when writing, so
+// it must count as one when we compare what we wrote with what we meant (found by fuzzing: a key "2an:").
+bool cannotBeANumberOrTimestamp(std::string_view text) {
+  if (text.back() == ':' || text.find(": ") != std::string_view::npos ||
+      text.find(" #") != std::string_view::npos) {
+    return true;
+  }
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const bool allowed = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         c == '+' || c == '-' || c == '.' || c == '_' || c == ':' || c == ' ' || c == '\t';
+    return !allowed;
+  });
+}
+
 }  // namespace
 
 bool isExplicitTag(const std::string& tag) {
@@ -41,12 +57,9 @@ bool plainLooksNonString(std::string_view text) {
   }
   // Integers (decimal, 0x, 0o, 0b, sexagesimal), floats and timestamps all start with a digit, or with a sign
   // or a dot followed by a digit or a dot.
-  if (isDigit(text[0])) return true;
-  if ((text[0] == '+' || text[0] == '-' || text[0] == '.') && text.size() > 1 &&
-      (isDigit(text[1]) || text[1] == '.')) {
-    return true;
-  }
-  return false;
+  const bool number_like = isDigit(text[0]) || ((text[0] == '+' || text[0] == '-' || text[0] == '.') &&
+                                                text.size() > 1 && (isDigit(text[1]) || text[1] == '.'));
+  return number_like && !cannotBeANumberOrTimestamp(text);
 }
 
 bool isStringScalar(const YAML::Node& node) {

@@ -159,6 +159,17 @@ TEST(AwsAuthCodecTest, CarriesAnUnmanagedEntryWithExtraFieldsAndOddFormattingInt
   EXPECT_EQ(reparsed->front().mapping, entry.mapping);
 }
 
+TEST(AwsAuthCodecTest, WritesBackAPlainKeyThatLibyamlMustQuote) {
+  // Found by fuzzing: "2an:" starts with a digit but can be no number; libyaml quotes it when writing, and
+  // the parse-back check must see the same string, not a changed type.
+  auto parsed = parseMapUsers("- 2an::\n  userarn: arn:aws:iam::1:user/x\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_TRUE(parsed->front().node);
+  auto text = emitMapUsers({MapUsersItem{parsed->front().mapping, parsed->front().node}});
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("'2an:':"));
+}
+
 TEST(AwsAuthCodecTest, RefusesValuesAwsIamAuthenticatorCouldNotRead) {
   auto syntax = parseMapUsers("- userarn: [unterminated\n");
   ASSERT_FALSE(syntax.ok());
