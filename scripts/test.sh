@@ -23,6 +23,20 @@ stage test
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
 done_stage test
 
+if [ "${AAR_SKIP_SANITIZE:-0}" != 1 ]; then
+  stage sanitize
+  # The whole suite again, end-to-end tests included (they run the instrumented binary and fakes from this
+  # build), under AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer. Any report fails the test
+  # that triggered it: UBSan aborts, ASan/LSan exit non-zero.
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAAR_SANITIZE=ON -DAAR_BENCH=OFF \
+    -DAAR_WERROR=ON >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+  done_stage sanitize
+fi
+
 if [ "${AAR_SKIP_LINT:-0}" != 1 ]; then
   stage lint
   # Uses build/compile_commands.json from the build stage.

@@ -311,7 +311,11 @@ def run_idle(build, users, rules, idle_cycles, workdir):
         fakes.clear_logs()
         cpu0, rss0, t0 = proc_cpu_seconds(proc.pid), proc_rss_kib(proc.pid), time.monotonic()
         c0 = cycles(metrics(port))
-        c1 = wait_cycles(c0 + idle_cycles, idle_cycles * 3 + 30)
+        samples = [(0, rss0)]  # (cycles since warm-up, RSS KiB) every 10 cycles: growth or a plateau?
+        c1 = c0
+        while c1 < c0 + idle_cycles:
+            c1 = wait_cycles(min(c1 + 10, c0 + idle_cycles), 60)
+            samples.append((c1 - c0, proc_rss_kib(proc.pid)))
         cpu1, rss1, t1 = proc_cpu_seconds(proc.pid), proc_rss_kib(proc.pid), time.monotonic()
         kube = kube_summary(fakes.kube_requests())
         iam = fakes.iam_requests()
@@ -319,7 +323,7 @@ def run_idle(build, users, rules, idle_cycles, workdir):
         return {
             "users": users, "rules": rules, "managed": managed, "cycles": n, "seconds": t1 - t0,
             "cpu_seconds": cpu1 - cpu0, "cpu_ms_per_cycle": (cpu1 - cpu0) * 1000.0 / n,
-            "rss_kib_after_warmup": rss0, "rss_kib_at_end": rss1,
+            "rss_kib_after_warmup": rss0, "rss_kib_at_end": rss1, "rss_kib_samples": samples,
             "configmap_writes": kube["configmap_writes"], "configmap_gets": kube["configmap_gets"],
             "kube_requests": kube["total"], "kube_by_verb": kube["by_verb"], "iam_requests": iam,
             "requests_per_cycle": (kube["total"] + iam) / n,
