@@ -241,7 +241,9 @@ CycleReport Controller::cycle() {
       return fail(makeError(ErrorKind::kNotFound, where + " does not exist and --create-aws-auth=false"),
                   "AwsAuthMissing");
     }
-    core::ConfigMapContent base = obj ? obj->content : core::ConfigMapContent{};
+    static const core::ConfigMapContent kNoContent;
+    // A reference, not a copy: aws-auth can be 1 MiB, and this is the cycle's peak of memory.
+    const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
     core::ReconcileOptions reconcile_options;
     reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
     auto rec = core::reconcile(*rules, *arns, base, reconcile_options);
@@ -266,7 +268,11 @@ CycleReport Controller::cycle() {
       if (options_.dry_run && options_.dry_run_out != nullptr) {
         *options_.dry_run_out << "no changes: " << where << " is up to date\n" << std::flush;
       }
-      expect(obj ? std::optional(obj->content) : std::nullopt);
+      if (obj) {
+        expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
+      } else {
+        expect(std::nullopt);
+      }
       if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
       report.success = true;
       return report;
