@@ -3,7 +3,8 @@
 // The constructor blocks both signals in the calling thread — call it in main's thread before any other
 // thread starts, so every thread inherits the mask — and starts a thread that waits for them with
 // sigtimedwait. On the first signal it runs on_signal (from that thread, where taking locks and cancelling
-// requests is safe, unlike in a signal handler). The destructor ends the thread and restores the mask.
+// requests is safe, unlike in a signal handler). The destructor ends the thread at once (a SIGTERM sent to
+// that thread alone, which it ignores) and restores the mask; a signal arriving during that is ignored.
 //
 // Thread-safety: construct and destroy on one thread; received() from any.
 #pragma once
