@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -131,6 +132,10 @@ void Controller::run() {
 CycleReport Controller::runCycle() {
   auto start = ports_.clock.now();
   CycleReport report = cycle();
+  // A cycle at 10k users allocates and frees ~15 MB (aws-auth parsed, the ARNs, the desired mapUsers). Hand
+  // the freed pages back, so that an idle daemon's RSS is its live data and not the allocator's high-water
+  // mark.
+  malloc_trim(0);
   double seconds = std::chrono::duration<double>(ports_.clock.now() - start).count();
   {
     std::lock_guard lock(mu_);
