@@ -1,8 +1,13 @@
 #include "app/shutdown_signals.hpp"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
-#include <ctime>
+#include <cerrno>
+#include <cstdint>
 
 namespace aar::app {
 
@@ -11,24 +16,48 @@ ShutdownSignals::ShutdownSignals(std::function<void(int)> on_signal) : on_signal
   sigaddset(&set_, SIGTERM);
   sigaddset(&set_, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  thread_ = std::thread([this] {
-    while (!done_.load()) {
-      timespec timeout{0, 50 * 1000 * 1000};
-      int sig = sigtimedwait(&set_, nullptr, &timeout);
-      if (sig > 0 && !done_.load() && !received_.exchange(true)) on_signal_(sig);
+  signal_fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (signal_fd_ < 0 || wake_fd_ < 0) {
+    // Out of file descriptors: leave the signals to their default action (the process ends) rather than
+    // block them with nothing to read them.
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    return;
+  }
+  thread_ = std::thread([this] { waitForSignals(); });
+}
+
+void ShutdownSignals::waitForSignals() {
+  pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  for (;;) {
+    int ready = poll(fds, 2, -1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0 || (fds[1].revents & POLLIN) != 0) return;  // destroyed (or poll broke: nothing to wait on)
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    signalfd_siginfo info{};
+    while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      if (!received_.exchange(true)) on_signal_(static_cast<int>(info.ssi_signo));
     }
-  });
+  }
 }
 
 ShutdownSignals::~ShutdownSignals() {
-  done_ = true;
   if (thread_.joinable()) {
-    // Wakes sigtimedwait now (the signal goes to that thread only and is ignored once done_ is set), rather
-    // than at the end of its 50 ms timeout: that wait was the last 0-50 ms of every `run --once`.
-    pthread_kill(thread_.native_handle(), SIGTERM);
+    // Wakes the poll at once: waiting out a timeout here was the last 0-50 ms of every `run --once`.
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = write(wake_fd_, &one, sizeof one);  // fails only on overflow
     thread_.join();
   }
-  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  if (signal_fd_ >= 0) {
+    // Takes signals still pending, so that restoring the mask does not deliver them with their default action
+    // (termination) while the program is already shutting down.
+    signalfd_siginfo info{};
+    while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    }
+    close(signal_fd_);
+  }
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (signal_fd_ >= 0 && wake_fd_ >= 0) pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 
 }  // namespace aar::app
