@@ -81,7 +81,7 @@ bool containerFullUriAllowed(std::string_view url) {
 
 ContainerCredentialsProvider::ContainerCredentialsProvider(EnvLookup env, net::HttpClient& http,
                                                            ContainerOptions options)
-    : env_(std::move(env)), http_(http), options_(options) {}
+    : env_(std::move(env)), http_(http), options_(std::move(options)) {}
 
 Result<Credentials> ContainerCredentialsProvider::get() {
   const std::string relative = envOr(env_, kRelativeUriVar);

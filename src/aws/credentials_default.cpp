@@ -9,7 +9,7 @@
 
 namespace aar::aws {
 
-std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLookup env,
+std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(const EnvLookup& env,
                                                                           net::HttpClient& http,
                                                                           WallClock clock) {
   std::vector<std::unique_ptr<CredentialsProvider>> chain;

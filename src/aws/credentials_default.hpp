@@ -16,7 +16,7 @@
 namespace aar::aws {
 
 // env: processEnv() in the app. http must outlive the provider. clock: empty for the system clock.
-std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(EnvLookup env,
+std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(const EnvLookup& env,
                                                                           net::HttpClient& http,
                                                                           WallClock clock = {});
 

@@ -20,12 +20,12 @@ bool readInt(std::string_view text, size_t pos, size_t len, int& out) {
   return true;
 }
 
-std::string trim(std::string s) {
+std::string trim(std::string_view s) {
   const char* ws = " \t\r\n\f\v";
   const auto b = s.find_first_not_of(ws);
   if (b == std::string::npos) return "";
   const auto e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
+  return std::string(s.substr(b, e - b + 1));
 }
 
 }  // namespace

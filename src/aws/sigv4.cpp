@@ -301,7 +301,7 @@ std::vector<Header> sign(const Request& request, const Credentials& credentials,
 }
 
 Result<Authorization> parseAuthorization(std::string_view header) {
-  auto bad = [](std::string why) {
+  auto bad = [](const std::string& why) {
     return makeError(ErrorKind::kInvalidArgument, "malformed SigV4 Authorization header: " + why);
   };
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm || header.size() == kAlgorithm.size() ||
