@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds, and runs every test. This is the README's test command and what CI runs.
-# Stages print how long they took. Set AAR_SKIP_SANITIZE=1 to skip the ASan/UBSan pass locally,
-# AAR_SKIP_FUZZ=1 to skip fuzzing (AAR_FUZZ_SECONDS per target, default 20), AAR_SKIP_LINT=1 to skip the
-# format, clang-tidy and cppcheck checks.
+# Stages print how long they took; the quick checks (test, lint) run before the long sanitizer build.
+# Set AAR_SKIP_SANITIZE=1 to skip the ASan/UBSan pass locally, AAR_SKIP_FUZZ=1 to skip fuzzing
+# (AAR_FUZZ_SECONDS per target, default 20), AAR_SKIP_LINT=1 to skip the format, clang-tidy and cppcheck
+# checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,13 @@ stage test
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
 done_stage test
 
+if [ "${AAR_SKIP_LINT:-0}" != 1 ]; then
+  stage lint
+  # Uses build/compile_commands.json from the build stage.
+  AAR_LINT_BUILD_DIR=build bash scripts/lint.sh format cppcheck tidy
+  done_stage lint
+fi
+
 if [ "${AAR_SKIP_SANITIZE:-0}" != 1 ]; then
   stage sanitize
   # The whole suite again, end-to-end tests included (they run the instrumented binary and fakes from this
@@ -35,13 +43,6 @@ if [ "${AAR_SKIP_SANITIZE:-0}" != 1 ]; then
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
   done_stage sanitize
-fi
-
-if [ "${AAR_SKIP_LINT:-0}" != 1 ]; then
-  stage lint
-  # Uses build/compile_commands.json from the build stage.
-  AAR_LINT_BUILD_DIR=build bash scripts/lint.sh format cppcheck tidy
-  done_stage lint
 fi
 
 if [ "${AAR_SKIP_FUZZ:-0}" != 1 ]; then
