@@ -6,6 +6,11 @@
 // and recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created
 // holding only our entries, unless create_aws_auth is false.
 //
+// Idle cycles: a cycle that finds nothing to change remembers what it read (the rules in effect, the ARN
+// list, aws-auth's resourceVersion). The next cycle that reads exactly the same skips the core — reconcile is
+// a pure function of those inputs, so its answer would again be "no change" — and costs little more than the
+// IAM listing. Any difference (one ARN, a rules edit, any write to aws-auth) runs the core as usual.
+//
 // Rules: parsed only when their text changes. Invalid rules are reported (log, Event, config_valid=0) and the
 // last valid rules since start stay in effect; with none, the cycle fails and nothing is written. A missing
 // rules ConfigMap or mapUsers key changes nothing (the cycle fails with a warning). `[]` manages nothing.
@@ -22,6 +27,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -65,6 +71,7 @@ struct CycleReport {
   bool success = false;
   bool skipped = false;               // not the leader: nothing read, nothing written
   bool wrote = false;                 // aws-auth was created or updated
+  bool inputs_unchanged = false;      // read what the last up-to-date cycle read: the core was not asked
   std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
   std::optional<Error> error;
 };
@@ -117,10 +124,21 @@ class Controller {
   ControllerOptions options_;
   ControllerMetrics* metrics_;
 
+  // What the last cycle that found nothing to change read (see "Idle cycles" above).
+  struct QuietInputs {
+    std::uint64_t rules_generation = 0;
+    std::vector<std::string> arns;
+    std::string aws_auth_resource_version;
+  };
+  bool matchesQuietInputs(const std::vector<std::string>& arns,
+                          const std::optional<AwsAuthObject>& obj) const;
+
   // Rules cache, touched by the cycle thread only.
   std::optional<std::string> parsed_text_;
   std::optional<Error> parse_error_;
   std::optional<core::RuleSet> last_valid_;
+  std::uint64_t rules_generation_ = 0;  // counts the assignments of last_valid_
+  std::optional<QuietInputs> quiet_;    // cycle thread only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -121,6 +121,84 @@ TEST_F(ControllerTest, WritesNothingWhenNothingChanged) {
   EXPECT_EQ(aws_auth.update_attempts, 1);
 }
 
+TEST_F(ControllerTest, AnIdleCycleSkipsTheCoreButEveryChangedInputIsActedOn) {
+  seedAwsAuth();
+  identities.set({kFooOne, kBarOne});
+  auto c = make();
+  auto first = c->runCycle();  // writes our two entries
+  ASSERT_TRUE(first.wrote);
+  EXPECT_FALSE(first.inputs_unchanged);
+  auto confirm = c->runCycle();  // finds aws-auth up to date and remembers what it read
+  ASSERT_TRUE(confirm.success);
+  EXPECT_FALSE(confirm.wrote);
+  EXPECT_FALSE(confirm.inputs_unchanged);
+  auto idle = c->runCycle();
+  EXPECT_TRUE(idle.success);
+  EXPECT_TRUE(idle.inputs_unchanged);
+  EXPECT_FALSE(idle.wrote);
+  EXPECT_EQ(aws_auth.updates, 1);
+
+  // An IAM user goes: the next cycle runs the core and removes its entry.
+  identities.set({kFooOne});
+  auto removed = c->runCycle();
+  EXPECT_FALSE(removed.inputs_unchanged);
+  EXPECT_TRUE(removed.wrote);
+  EXPECT_EQ(entries(aws_auth.mapUsers()),
+            (std::vector<std::tuple<std::string, std::string, std::string>>{
+                {kAdmin, "admin", "system:masters"}, {kFooOne, "foo", "system:masters"}}));
+  ASSERT_FALSE(c->runCycle().inputs_unchanged);  // confirms
+  ASSERT_TRUE(c->runCycle().inputs_unchanged);
+
+  // The same number of users, one different: still a change.
+  identities.set({kBarTwo});
+  auto swapped = c->runCycle();
+  EXPECT_FALSE(swapped.inputs_unchanged);
+  EXPECT_TRUE(swapped.wrote);
+  EXPECT_EQ(entries(aws_auth.mapUsers()),
+            (std::vector<std::tuple<std::string, std::string, std::string>>{
+                {kAdmin, "admin", "system:masters"}, {kBarTwo, "bar", "developers"}}));
+  ASSERT_FALSE(c->runCycle().inputs_unchanged);
+  ASSERT_TRUE(c->runCycle().inputs_unchanged);
+
+  // The rules change: the entry follows its new username.
+  rules.setText("- arnRegex: ^arn:aws:iam::1234567890:user/tmp-bar-.*$\n  username: bar2\n");
+  auto edited = c->runCycle();
+  EXPECT_FALSE(edited.inputs_unchanged);
+  EXPECT_TRUE(edited.wrote);
+  EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
+                                              {kAdmin, "admin", "system:masters"}, {kBarTwo, "bar2", ""}}));
+  ASSERT_FALSE(c->runCycle().inputs_unchanged);
+  ASSERT_TRUE(c->runCycle().inputs_unchanged);
+
+  // Someone else writes aws-auth (here: removes our entry): the next cycle restores it.
+  aws_auth.outsideWrite([](core::ConfigMapContent& content) {
+    content.data["mapUsers"] =
+        std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
+  });
+  auto restored = c->runCycle();
+  EXPECT_FALSE(restored.inputs_unchanged);
+  EXPECT_TRUE(restored.wrote);
+  EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
+                                              {kAdmin, "admin", "system:masters"}, {kBarTwo, "bar2", ""}}));
+  EXPECT_EQ(aws_auth.updates, 5);
+}
+
+TEST_F(ControllerTest, AnIdleCycleStillFailsWhenIamListingFails) {
+  seedAwsAuth();
+  identities.set({kFooOne});
+  auto c = make();
+  ASSERT_TRUE(c->runCycle().wrote);
+  ASSERT_TRUE(c->runCycle().success);
+  ASSERT_TRUE(c->runCycle().inputs_unchanged);
+  identities.error = makeError(ErrorKind::kUnavailable, "ListUsers page 2: throttled");
+  auto failed = c->runCycle();
+  EXPECT_FALSE(failed.success);
+  EXPECT_FALSE(failed.inputs_unchanged);
+  identities.error.reset();
+  EXPECT_TRUE(c->runCycle().inputs_unchanged);  // the same inputs as the last up-to-date cycle
+  EXPECT_EQ(aws_auth.updates, 1);
+}
+
 TEST_F(ControllerTest, CreatesAwsAuthHoldingOnlyOurEntriesWhenItIsMissing) {
   identities.set({kFooOne, kAdmin});
   auto c = make();
