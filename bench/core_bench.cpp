@@ -125,6 +125,28 @@ void BM_Parse10kEntryMapUsers(benchmark::State& state) {
 }
 BENCHMARK(BM_Parse10kEntryMapUsers)->Unit(benchmark::kMillisecond);
 
+// The part of a first run that the rules make mandatory: emit 10,000 entries with a YAML emitter
+// (libyaml) and parse the text back to check it. The floor under
+// BM_ReconcileAndEmit10kUsers200RulesFromEmpty.
+void BM_EmitAndCheck10kEntryMapUsers(benchmark::State& state) {
+  auto first = aar::core::reconcile(parsedRules(), userArns(kUsers, kRules), baseAwsAuth());
+  if (!first.ok()) std::abort();
+  auto entries = aar::core::parseMapUsers(first->desired.data.at("mapUsers"));
+  if (!entries.ok()) std::abort();
+  std::vector<aar::core::MapUsersItem> items;
+  items.reserve(entries->size());
+  for (auto& e : *entries) items.push_back({std::move(e.mapping), std::move(e.node)});
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto text = aar::core::emitMapUsers(items);
+    if (!text.ok()) state.SkipWithError("emit failed");
+    bytes = text.ok() ? text->size() : 0;
+    benchmark::DoNotOptimize(text);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+}
+BENCHMARK(BM_EmitAndCheck10kEntryMapUsers)->Unit(benchmark::kMillisecond);
+
 void BM_Parse200Rules(benchmark::State& state) {
   const std::string yaml = rulesYaml(kRules);
   for (auto _ : state) {
