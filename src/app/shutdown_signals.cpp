@@ -10,6 +10,16 @@
 #include <cstdint>
 
 namespace aar::app {
+namespace {
+
+// The next pending signal from a non-blocking signalfd; 0 when none is pending.
+int takeSignal(int signal_fd) {
+  signalfd_siginfo info{};
+  if (read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
+  return static_cast<int>(info.ssi_signo);
+}
+
+}  // namespace
 
 ShutdownSignals::ShutdownSignals(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
   sigemptyset(&set_);
@@ -34,9 +44,8 @@ void ShutdownSignals::waitForSignals() {
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0 || (fds[1].revents & POLLIN) != 0) return;  // destroyed (or poll broke: nothing to wait on)
     if ((fds[0].revents & POLLIN) == 0) continue;
-    signalfd_siginfo info{};
-    while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-      if (!received_.exchange(true)) on_signal_(static_cast<int>(info.ssi_signo));
+    while (int sig = takeSignal(signal_fd_)) {
+      if (!received_.exchange(true)) on_signal_(sig);
     }
   }
 }
@@ -51,8 +60,7 @@ ShutdownSignals::~ShutdownSignals() {
   if (signal_fd_ >= 0) {
     // Takes signals still pending, so that restoring the mask does not deliver them with their default action
     // (termination) while the program is already shutting down.
-    signalfd_siginfo info{};
-    while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    while (takeSignal(signal_fd_) != 0) {
     }
     close(signal_fd_);
   }

@@ -245,9 +245,7 @@ CycleReport Controller::cycle() {
         "rules, IAM users and {} (resourceVersion {}) are what the last cycle found up to date; "
         "nothing to change",
         where, obj->resource_version);
-    if (options_.dry_run && options_.dry_run_out != nullptr) {
-      *options_.dry_run_out << "no changes: " << where << " is up to date\n" << std::flush;
-    }
+    printUpToDate();
     CycleReport report;
     report.success = true;
     report.inputs_unchanged = true;
@@ -285,9 +283,7 @@ CycleReport Controller::cycle() {
     CycleReport report;
     report.changes = rec->changes;
     if (!rec->changed) {
-      if (options_.dry_run && options_.dry_run_out != nullptr) {
-        *options_.dry_run_out << "no changes: " << where << " is up to date\n" << std::flush;
-      }
+      printUpToDate();
       if (obj) {
         expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
         if (!obj->resource_version.empty()) {
@@ -368,6 +364,12 @@ void Controller::reportApplied(const std::vector<core::Change>& changes) {
   }
   ports_.events.normal("Updated", fmt::format("{}: mapUsers entries added {}, removed {}, updated {}",
                                               ports_.aws_auth.describe(), added, removed, updated));
+}
+
+void Controller::printUpToDate() {
+  if (options_.dry_run && options_.dry_run_out != nullptr) {
+    *options_.dry_run_out << "no changes: " << ports_.aws_auth.describe() << " is up to date\n" << std::flush;
+  }
 }
 
 void Controller::printDryRun(const std::vector<core::Change>& changes) {

@@ -119,6 +119,7 @@ class Controller {
   void expect(const std::optional<core::ConfigMapContent>& content);
   void reportApplied(const std::vector<core::Change>& changes);
   void printDryRun(const std::vector<core::Change>& changes);
+  void printUpToDate();  // --dry-run's line for a cycle that changes nothing
 
   ControllerPorts ports_;
   ControllerOptions options_;
