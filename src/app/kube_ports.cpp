@@ -31,7 +31,7 @@ std::optional<controller::AwsAuthObject> KubeAwsAuthStore::remember(
     const std::optional<kube::ConfigMap>& cm) {
   last_read_ = cm;
   if (!cm) return std::nullopt;
-  return controller::AwsAuthObject{cm->content(), cm->resourceVersion()};
+  return controller::AwsAuthObject{cm->content(), cm->resourceVersion(), cm->uid()};
 }
 
 Result<std::optional<controller::AwsAuthObject>> KubeAwsAuthStore::read() {
@@ -60,7 +60,7 @@ Result<controller::AwsAuthObject> KubeAwsAuthStore::create(const core::ConfigMap
   std::lock_guard lock(mu_);
   last_written_ = created.value();
   written_over_rv_.clear();
-  return controller::AwsAuthObject{created->content(), created->resourceVersion()};
+  return controller::AwsAuthObject{created->content(), created->resourceVersion(), created->uid()};
 }
 
 Result<controller::AwsAuthObject> KubeAwsAuthStore::update(const core::ConfigMapContent& content,
@@ -80,7 +80,7 @@ Result<controller::AwsAuthObject> KubeAwsAuthStore::update(const core::ConfigMap
   std::lock_guard lock(mu_);
   last_written_ = updated.value();
   written_over_rv_ = resource_version;
-  return controller::AwsAuthObject{updated->content(), updated->resourceVersion()};
+  return controller::AwsAuthObject{updated->content(), updated->resourceVersion(), updated->uid()};
 }
 
 }  // namespace aar::app

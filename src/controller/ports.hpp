@@ -56,6 +56,7 @@ class RulesSource {
 struct AwsAuthObject {
   core::ConfigMapContent content;
   std::string resource_version;
+  std::string uid;  // metadata.uid; the ownership record is bound to it. Empty when unknown.
 };
 
 class AwsAuthStore {

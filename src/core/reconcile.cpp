@@ -74,9 +74,14 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     }
     owned = std::move(parsed.value());
   }
+  // Until the record carries the object's uid, every record read is unbound.
+  const RecordState record_state = has_record ? RecordState::kUnbound : RecordState::kAbsent;
+  const size_t recorded_count = owned.size();
 
   // 2. Classify current entries: managed (canonical shape and fingerprint in the record, or adopted) or not.
   ReconcileResult result;
+  result.record_state = record_state;
+  result.recorded_count = recorded_count;
   const std::vector<Rule>& rule_list = rules.rules();
   std::vector<std::string> fingerprint_of(entries->size());
   std::unordered_map<std::string_view, std::vector<size_t>> managed_by_arn;

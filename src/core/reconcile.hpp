@@ -78,6 +78,14 @@ struct ShadowedMatch {
   std::vector<size_t> shadowed_rules;
 };
 
+// The ownership record as read from aws-auth.
+enum class RecordState {
+  kAbsent,       // no annotation: nothing is ours.
+  kBound,        // a record bound to this object's metadata.uid.
+  kUnbound,      // a record that names no object (written by an earlier version, or before the uid was known).
+  kOtherObject,  // a record bound to another object (copied from another cluster or object): counts as none.
+};
+
 struct ReconcileResult {
   bool changed = false;                        // false: write nothing (desired == current).
   ConfigMapContent desired;                    // the whole new data and annotations.
@@ -86,11 +94,16 @@ struct ReconcileResult {
   std::vector<std::string> skipped_unmanaged;  // matched ARNs that keep their unmanaged entry; sorted.
   size_t managed_count = 0;                    // managed entries in desired.
   std::vector<std::string> adopted;            // ARNs of unmanaged entries taken over (adoption); sorted.
+  RecordState record_state = RecordState::kAbsent;  // the record in `current`.
+  size_t recorded_count = 0;  // entries the record in `current` lists (0 when kAbsent or kOtherObject).
 };
 
 struct ReconcileOptions {
   // Take over unmanaged entries that are exactly what a rule would write (see the contract). Default: false.
   bool adopt_matching_entries = false;
+  // metadata.uid of the aws-auth object `current` was read from; the ownership record is bound to it. Empty
+  // when unknown (e.g. `plan` on a manifest without a uid). Default: empty.
+  std::string object_uid;
 };
 
 // See the contract above. `iam_user_arns` may hold duplicates and any order.

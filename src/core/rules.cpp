@@ -175,6 +175,48 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
 
 const std::vector<Rule>& RuleSet::rules() const { return compiled_->rules; }
 
+namespace {
+
+// True if `pattern` can only match from the start of the text: it opens with ^ or \A, after any flag groups
+// such as (?i).
+bool anchoredAtStart(std::string_view pattern) {
+  while (pattern.starts_with("(?")) {
+    const size_t close = pattern.find(')');
+    if (close == std::string_view::npos || pattern.find(':') < close) break;  // (?i:...) is a group, not flags.
+    pattern.remove_prefix(close + 1);
+  }
+  return pattern.starts_with('^') || pattern.starts_with("\\A");
+}
+
+// True if `pattern` can only match up to the end of the text: it closes with an unescaped $ or with \z.
+bool anchoredAtEnd(std::string_view pattern) {
+  if (pattern.ends_with("\\z")) {
+    size_t slashes = 0;
+    for (size_t i = pattern.size() - 1; i-- > 0 && pattern[i] == '\\';) ++slashes;
+    return slashes % 2 == 1;  // the backslash of \z is itself not escaped.
+  }
+  if (!pattern.ends_with('$')) return false;
+  size_t slashes = 0;
+  for (size_t i = pattern.size() - 1; i-- > 0 && pattern[i] == '\\';) ++slashes;
+  return slashes % 2 == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> ruleWarnings(const RuleSet& rules) {
+  std::vector<std::string> out;
+  const std::vector<Rule>& list = rules.rules();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Rule& r = list[i];
+    const bool masters = std::find(r.groups.begin(), r.groups.end(), "system:masters") != r.groups.end();
+    if (!masters || (anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) continue;
+    out.push_back("rule " + std::to_string(i) + (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "") +
+                  " grants system:masters but its arnRegex " + r.arn_regex +
+                  " is not anchored with ^...$: any IAM user whose ARN merely contains a match gets cluster-admin");
+  }
+  return out;
+}
+
 std::vector<size_t> RuleSet::matches(std::string_view arn) const {
   std::vector<size_t> out;
   const Compiled& c = *compiled_;

@@ -230,3 +230,28 @@ TEST(RulesTest, MatchesCorrectlyWithManyRules) {
 
 }  // namespace
 }  // namespace aar::core
+
+TEST(RulesTest, WarnsAboutAnUnanchoredRuleThatGrantsSystemMasters) {
+  auto rules = RuleSet::parse(R"(- arnRegex: user/admin-
+  username: a
+  groups: [system:masters]
+- arnRegex: ^arn:aws:iam::1234567890:user/ops-.*$
+  username: b
+  groups: [system:masters]
+- arnRegex: (?i)^arn:aws:iam::1234567890:user/x-.*\z
+  username: c
+  groups: [system:masters]
+- arnRegex: ^arn:aws:iam::1234567890:user/y-.*\$
+  username: d
+  groups: [system:masters]
+- arnRegex: tmp-
+  username: e
+  groups: [developers]
+)");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  const std::vector<std::string> warnings = ruleWarnings(*rules);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_THAT(warnings[0], HasSubstr("rule 0 (line 1) grants system:masters"));
+  EXPECT_THAT(warnings[1], HasSubstr("rule 3 (line 10)"));  // an escaped \$ is a literal dollar, no anchor
+  EXPECT_TRUE(ruleWarnings(RuleSet()).empty());
+}
