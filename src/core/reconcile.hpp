@@ -80,9 +80,9 @@ struct ShadowedMatch {
 
 // The ownership record as read from aws-auth.
 enum class RecordState {
-  kAbsent,       // no annotation: nothing is ours.
-  kBound,        // a record bound to this object's metadata.uid.
-  kUnbound,      // a record that names no object (written by an earlier version, or before the uid was known).
+  kAbsent,   // no annotation: nothing is ours.
+  kBound,    // a record bound to this object's metadata.uid.
+  kUnbound,  // a record that names no object (written by an earlier version, or before the uid was known).
   kOtherObject,  // a record bound to another object (copied from another cluster or object): counts as none.
 };
 

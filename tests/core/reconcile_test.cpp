@@ -399,7 +399,8 @@ TEST(ReconcileTest, AdoptsEntriesExactlyAsARuleWritesThemAndRemovesThoseOfDelete
   const RuleSet seed = rules(kSeedRules);
   const std::string edited = "arn:aws:iam::1234567890:user/tmp-bar-edited";
   const std::vector<std::string> arns = {kFooOne, kAdminArn, edited};
-  auto adopted = reconcile(seed, arns, goToolAwsAuth(), ReconcileOptions{.adopt_matching_entries = true});
+  auto adopted = reconcile(seed, arns, goToolAwsAuth(),
+                           ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(adopted.ok()) << adopted.error().message;
   // tmp-foo-one and tmp-foo-gone are exactly what rule 0 writes; the admin matches no rule; tmp-bar-edited
   // has a group no rule gives, so a human changed it and it stays theirs.
@@ -425,8 +426,8 @@ TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
   ConfigMapContent current = seedAwsAuth();
   current.data[kMapUsersKey] =
       std::string(kAdmin) + "- userarn: " + kFooOne + "\n  username: foo\n  groups:\n  - system:masters\n";
-  auto adopted =
-      reconcile(seed, {kFooOne, kAdminArn}, current, ReconcileOptions{.adopt_matching_entries = true});
+  auto adopted = reconcile(seed, {kFooOne, kAdminArn}, current,
+                           ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(adopted.ok()) << adopted.error().message;
   EXPECT_TRUE(adopted->changed);
   EXPECT_THAT(adopted->changes, IsEmpty());
@@ -434,7 +435,7 @@ TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
   EXPECT_EQ(adopted->desired.annotations.at(kManagedUsersAnnotation),
             formatOwnership({entryFingerprint(kFooOne, "foo", {"system:masters"})}));
   auto again = reconcile(seed, {kFooOne, kAdminArn}, adopted->desired,
-                         ReconcileOptions{.adopt_matching_entries = true});
+                         ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->changed);
   EXPECT_THAT(again->adopted, IsEmpty());
