@@ -69,7 +69,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
   Result<AwsAuthObject> create(const core::ConfigMapContent& content) override {
     std::lock_guard lock(mu);
     if (object) return makeError(ErrorKind::kAlreadyExists, "configmaps \"aws-auth\" already exists");
-    object = AwsAuthObject{content, std::to_string(++rv)};
+    object = AwsAuthObject{content, std::to_string(++rv), kUid};
     ++creates;
     return *object;
   }
@@ -90,7 +90,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
                        "the object has been modified; please apply your changes to the "
                        "latest version and try again");
     }
-    object = AwsAuthObject{content, std::to_string(++rv)};
+    object = AwsAuthObject{content, std::to_string(++rv), kUid};
     ++updates;
     return *object;
   }
@@ -117,6 +117,8 @@ class InMemoryAwsAuth : public AwsAuthStore {
   std::mutex mu;
   std::optional<AwsAuthObject> object;
   int rv = 100;
+  // metadata.uid of the in-memory aws-auth (kept across updates, as the API server keeps it).
+  inline static const std::string kUid = "6f1c2a3e-0000-4000-8000-00000000a0a0";
   int reads = 0, fresh_reads = 0, creates = 0, updates = 0, update_attempts = 0;
   std::optional<Error> read_error, write_error;
   std::function<void()> before_update;  // runs without the lock held, so it may call outsideWrite()
