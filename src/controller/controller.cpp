@@ -153,7 +153,7 @@ void Controller::run() {
     cycle_started_.reset();
     // A held mass removal is not a failure to retry soon: the point is to wait for the next listings.
     scheduler_.cycleFinished(ports_.clock.now(), report.success || report.skipped || report.held);
-    if (!report.success && !report.skipped && !stopping_) {
+    if (!report.success && !report.skipped && !report.held && !stopping_) {
       auto delay = scheduler_.backoffFor(scheduler_.consecutiveFailures());
       spdlog::info("next attempt in {} ms (failure {} in a row)",
                    std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
