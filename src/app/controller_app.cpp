@@ -174,10 +174,24 @@ int runController(const RunOptions& o) {
     return r;
   };
   kube::EventRecorder recorder(*rest, event_options);
+  // Events about aws-auth itself (its ownership record), so `kubectl describe configmap aws-auth` shows them.
+  kube::EventRecorderOptions aws_auth_event_options = event_options;
+  aws_auth_event_options.regarding = [&aws_auth_cache, &o] {
+    kube::EventRegarding r;
+    r.namespace_name = o.namespace_name;
+    r.name = o.aws_auth_config_map;
+    if (auto cm = aws_auth_cache.get(); cm.ok() && cm->has_value()) {
+      r.uid = (*cm)->uid();
+      r.resource_version = (*cm)->resourceVersion();
+    }
+    return r;
+  };
+  kube::EventRecorder aws_auth_recorder(*rest, aws_auth_event_options);
 
   CacheRulesSource rules(rules_cache);
   KubeAwsAuthStore store(config_maps, aws_auth_cache, o.namespace_name, o.aws_auth_config_map);
   RecorderEventSink events(recorder);
+  RecorderEventSink aws_auth_events(aws_auth_recorder);
   controller::SystemClock clock;
 
   std::unique_ptr<kube::LeaderElector> elector;
@@ -188,12 +202,13 @@ int runController(const RunOptions& o) {
   copts.dry_run = o.dry_run;
   copts.create_aws_auth = o.create_aws_auth;
   copts.adopt_matching_entries = o.adopt_matching_entries;
+  copts.allow_mass_removal = o.allow_mass_removal;
   copts.dry_run_out = &std::cout;
   if (elect) {
     copts.may_write = [&elector] { return elector && elector->isLeader(); };
   }
-  controller::Controller controller(controller::ControllerPorts{identities, rules, store, events, clock},
-                                    copts, &metrics);
+  controller::Controller controller(
+      controller::ControllerPorts{identities, rules, store, events, aws_auth_events, clock}, copts, &metrics);
   ctl = &controller;
 
   if (elect) {
@@ -206,9 +221,11 @@ int runController(const RunOptions& o) {
       metrics.isLeader().set(1);
       controller.trigger("became the leader");
     };
-    le.on_stopped_leading = [&metrics] {
+    le.on_stopped_leading = [&metrics, &controller] {
       spdlog::warn("no longer the leader; not writing");
       metrics.isLeader().set(0);
+      // A (skipped) cycle soon makes the controller forget what it remembers of aws-auth's ownership record.
+      controller.trigger("lost leadership");
     };
     le.on_new_leader = [](const std::string& id) { spdlog::info("the leader is {}", id); };
     auto e = kube::LeaderElector::create(*rest, le);
@@ -231,6 +248,12 @@ int runController(const RunOptions& o) {
     }
     return {503, "text/plain; charset=utf-8", "not synced yet\n"};
   };
+  // Liveness: a loop stuck in or before a cycle for longer than Controller::livenessWindow() is restarted.
+  auto live = [&controller]() -> net::ServerResponse {
+    auto l = controller.liveness();
+    if (l.ok) return {200, "text/plain; charset=utf-8", "ok\n"};
+    return {500, "text/plain; charset=utf-8", "stuck: " + l.reason + "\n"};
+  };
   std::unique_ptr<net::HttpServer> metrics_server, health_server;
   if (!o.metrics_bind.disabled) {
     auto s = net::HttpServer::start(
@@ -246,12 +269,7 @@ int runController(const RunOptions& o) {
     spdlog::info("serving /metrics on {}:{}", o.metrics_bind.host, metrics_server->port());
   }
   if (!o.health_bind.disabled) {
-    auto s = net::HttpServer::start(o.health_bind,
-                                    {{"/healthz",
-                                      [] {
-                                        return net::ServerResponse{200, "text/plain; charset=utf-8", "ok\n"};
-                                      }},
-                                     {"/readyz", ready}});
+    auto s = net::HttpServer::start(o.health_bind, {{"/healthz", live}, {"/readyz", ready}});
     if (!s.ok()) {
       spdlog::error("--health-probe-bind-address: {}", s.error().toString());
       return 1;

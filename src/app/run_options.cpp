@@ -44,6 +44,10 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
   cmd.add_flag("--adopt-matching-entries", o.adopt_matching_entries,
                "Take over mapUsers entries without an ownership record that are exactly what their rule "
                "writes (entries the 2019 tool wrote): removed when their IAM user is gone");
+  cmd.add_flag("--allow-mass-removal", o.allow_mass_removal,
+               "Write at once a cycle that removes more than half of more than 10 managed entries (without "
+               "it, such a cycle is held until the same removals are computed 3 cycles in a row; --once "
+               "exits 1)");
   cmd.add_flag("--leader-elect", o.leader_elect, "Elect a leader through a Lease; only the leader writes");
   cmd.add_option("--leader-election-id", o.leader_election_id, "Name of the Lease")->capture_default_str();
   cmd.add_option("--leader-election-namespace", o.leader_election_namespace,

@@ -10,6 +10,8 @@
 //   --create-aws-auth[=false]            Default: true (create aws-auth when missing, as eksctl does)
 //   --adopt-matching-entries             Default: false (take over entries exactly as a rule writes them that
 //                                        carry no ownership record: the 2019 tool's; see reconcile.hpp)
+//   --allow-mass-removal                 Default: false (write at once a cycle that removes more than half of
+//                                        more than 10 managed entries; see controller.hpp "Mass removals")
 //   --leader-elect                       Default: false
 //   --leader-election-id NAME            Default: aws-auth-refresher (the Lease's name)
 //   --leader-election-namespace NS       Default: the value of --namespace
@@ -45,6 +47,7 @@ struct RunOptions {
   bool dry_run = false;
   bool create_aws_auth = true;
   bool adopt_matching_entries = false;
+  bool allow_mass_removal = false;
   bool leader_elect = false;
   std::string leader_election_id = "aws-auth-refresher";
   std::string leader_election_namespace;  // empty: namespace_name

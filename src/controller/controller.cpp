@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -41,6 +42,7 @@ Controller::Controller(ControllerPorts ports, ControllerOptions options, Control
     : ports_(ports),
       options_(std::move(options)),
       metrics_(metrics),
+      mass_removal_(MassRemovalGuard::Options{.allow = options_.allow_mass_removal}),
       scheduler_(schedulerOptions(options_), ports.clock.now()) {}
 
 bool Controller::stopping() const {
@@ -106,8 +108,36 @@ int Controller::cyclesRun() const {
   return cycles_;
 }
 
+std::chrono::nanoseconds Controller::livenessWindow() const {
+  return std::max<std::chrono::nanoseconds>(kLivenessIntervals * options_.refresh_interval, kLivenessMinimum);
+}
+
+Controller::Liveness Controller::liveness() const {
+  const auto now = ports_.clock.now();
+  const auto window = livenessWindow();
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  std::lock_guard lock(mu_);
+  if (!loop_started_ || stopping_) return {};
+  if (cycle_started_) {
+    if (now - *cycle_started_ > window) {
+      return {false, true,
+              fmt::format("a cycle has been running for {} ms (limit {} ms)", ms(now - *cycle_started_),
+                          ms(window))};
+    }
+    return {true, true, {}};
+  }
+  const auto due = scheduler_.nextCycleAt();
+  if (now > due && now - due > window) {
+    return {false, false,
+            fmt::format("a cycle has been due for {} ms without starting (limit {} ms)", ms(now - due),
+                        ms(window))};
+  }
+  return {};
+}
+
 void Controller::run() {
   std::unique_lock lock(mu_);
+  loop_started_ = true;
   while (!stopping_) {
     auto next = scheduler_.nextCycleAt();
     auto now = ports_.clock.now();
@@ -116,11 +146,14 @@ void Controller::run() {
       continue;
     }
     scheduler_.cycleStarted();
+    cycle_started_ = now;
     lock.unlock();
     CycleReport report = runCycle();
     lock.lock();
-    scheduler_.cycleFinished(ports_.clock.now(), report.success || report.skipped);
-    if (!report.success && !report.skipped && !stopping_) {
+    cycle_started_.reset();
+    // A held mass removal is not a failure to retry soon: the point is to wait for the next listings.
+    scheduler_.cycleFinished(ports_.clock.now(), report.success || report.skipped || report.held);
+    if (!report.success && !report.skipped && !report.held && !stopping_) {
       auto delay = scheduler_.backoffFor(scheduler_.consecutiveFailures());
       spdlog::info("next attempt in {} ms (failure {} in a row)",
                    std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(),
@@ -189,6 +222,7 @@ Result<core::RuleSet> Controller::resolveRules() {
                      "rules ConfigMap " + where + " has no mapUsers key; changing nothing");
   }
   if (!parsed_text_ || *parsed_text_ != snap->map_users) {
+    // Parsed only when the text changes, so the warnings below come once per rules version.
     core::RuleSet::ParseOptions po;
     po.source = "rules ConfigMap " + where + " mapUsers";
     auto parsed = core::RuleSet::parse(snap->map_users, po);
@@ -199,6 +233,10 @@ Result<core::RuleSet> Controller::resolveRules() {
       ++rules_generation_;
       spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where,
                    last_valid_->rules().size(), snap->resource_version);
+      for (const auto& warning : core::ruleWarnings(*last_valid_)) {
+        spdlog::warn("rules in {}: {}", where, warning);
+        ports_.events.warning("UnanchoredRule", warning);
+      }
     } else {
       parse_error_ = parsed.error();
       spdlog::error("invalid rules: {}", parse_error_->message);
@@ -220,6 +258,10 @@ Result<core::RuleSet> Controller::resolveRules() {
 
 CycleReport Controller::cycle() {
   if (options_.may_write && !options_.may_write()) {
+    // Another replica may write meanwhile: what we remember of the record is no longer ours to compare.
+    remembered_record_.reset();
+    mass_removal_.applied();
+    if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
     CycleReport r;
     r.skipped = true;
     return r;
@@ -264,10 +306,12 @@ CycleReport Controller::cycle() {
     const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
     core::ReconcileOptions reconcile_options;
     reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
+    if (obj) reconcile_options.object_uid = obj->uid;
     auto rec = core::reconcile(*rules, *arns, base, reconcile_options);
     if (!rec.ok()) {
       return fail(makeError(rec.error().kind, where + ": " + rec.error().message), "ReconcileFailed");
     }
+    checkOwnership(obj.has_value(), *rec);
     for (const auto& s : rec->shadowed) {
       spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
                     fmt::join(s.shadowed_rules, ", "));
@@ -292,8 +336,22 @@ CycleReport Controller::cycle() {
       } else {
         expect(std::nullopt);
       }
-      if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+      if (metrics_ != nullptr) {
+        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+        metrics_->massRemovalHolding().set(0);
+      }
+      mass_removal_.applied();
       report.success = true;
+      return report;
+    }
+    if (holdMassRemoval(*rec)) {
+      if (options_.dry_run && options_.dry_run_out != nullptr) {
+        for (const auto& c : rec->changes) *options_.dry_run_out << "held: " << describeChange(c) << "\n";
+        options_.dry_run_out->flush();
+      }
+      report.held = true;
+      report.changes.clear();  // nothing applied
+      report.error = makeError(ErrorKind::kUnavailable, where + ": mass removal held; nothing written");
       return report;
     }
     if (options_.dry_run) {
@@ -315,7 +373,12 @@ CycleReport Controller::cycle() {
       spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where,
                    written->resource_version);
       reportApplied(rec->changes);
-      if (metrics_ != nullptr) metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+      remembered_record_ = rec->managed_count;  // the record we wrote lists exactly our entries
+      mass_removal_.applied();
+      if (metrics_ != nullptr) {
+        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
+        metrics_->massRemovalHolding().set(0);
+      }
       report.success = true;
       report.wrote = true;
       return report;
@@ -336,6 +399,73 @@ CycleReport Controller::cycle() {
     }
     obj = std::move(fresh.value());
   }
+}
+
+void Controller::checkOwnership(bool exists, const core::ReconcileResult& rec) {
+  const std::optional<size_t> remembered = remembered_record_;
+  // From now on compare with what this read showed, so one loss is reported once.
+  remembered_record_ = rec.recorded_count;
+  if (!remembered || *remembered == 0) return;
+  const char* reason = nullptr;
+  std::string what;
+  const std::string where = ports_.aws_auth.describe();
+  if (!exists || rec.record_state == core::RecordState::kAbsent) {
+    reason = "absent";
+    what = exists ? fmt::format("the ownership annotation {} was removed", core::kManagedUsersAnnotation)
+                  : std::string("the ConfigMap was deleted");
+  } else if (rec.record_state == core::RecordState::kOtherObject) {
+    reason = "other_object";
+    what =
+        fmt::format("the ownership annotation {} is bound to another object", core::kManagedUsersAnnotation);
+  } else if (rec.recorded_count < *remembered) {
+    reason = "shrunk";
+    what = fmt::format("the ownership annotation {} now lists {} entries", core::kManagedUsersAnnotation,
+                       rec.recorded_count);
+  } else {
+    return;
+  }
+  const std::string message = fmt::format(
+      "{}: {} by someone else; the last cycle left {} managed mapUsers entries. Entries no longer in the "
+      "record are treated as hand-written: never changed or removed by aws-auth-refresher, even when their "
+      "IAM user is deleted",
+      where, what, *remembered);
+  spdlog::warn("{}", message);
+  ports_.aws_auth_events.warning("OwnershipRecordLost", message);
+  if (metrics_ != nullptr) metrics_->ownershipRecordLost(reason);
+}
+
+bool Controller::holdMassRemoval(const core::ReconcileResult& rec) {
+  std::vector<std::string> removed;
+  size_t added = 0;
+  for (const auto& c : rec.changes) {
+    if (c.kind == core::Change::Kind::kRemoved) removed.push_back(c.arn);
+    if (c.kind == core::Change::Kind::kAdded) ++added;
+  }
+  // Managed before the plan: after it, minus what it adds, plus what it removes (updates stay managed).
+  const size_t managed_before = rec.managed_count + removed.size() - added;
+  const MassRemovalGuard::Decision d = mass_removal_.evaluate(managed_before, std::move(removed));
+  if (!d.mass) return false;
+  const std::string where = ports_.aws_auth.describe();
+  if (!d.hold) {
+    spdlog::warn("{}: writing a mass removal of {} of {} managed entries ({})", where, d.removed, d.managed,
+                 options_.allow_mass_removal
+                     ? "--allow-mass-removal"
+                     : fmt::format("the same removals computed {} cycles in a row", d.seen));
+    return false;
+  }
+  const std::string message = fmt::format(
+      "{}: held a mass removal of {} of {} managed mapUsers entries; nothing written this cycle (computed "
+      "{} of {} times in a row). It is written when the same removals are computed {} cycles in a row, or "
+      "at once with --allow-mass-removal. Check the IAM listing (account, AWS_ENDPOINT_URL_IAM, "
+      "credentials)",
+      where, d.removed, d.managed, d.seen, d.required, d.required);
+  spdlog::warn("{}", message);
+  ports_.events.warning("MassRemovalHeld", message);
+  if (metrics_ != nullptr) {
+    metrics_->massRemovalHeld();
+    metrics_->massRemovalHolding().set(1);
+  }
+  return true;
 }
 
 bool Controller::matchesQuietInputs(const std::vector<std::string>& arns,

@@ -18,6 +18,23 @@
 // Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
 // Scheduler describes. One cycle at a time.
 //
+// Mass removals: a plan that removes more than half of more than 10 managed entries is held, not written
+// (additions and updates of that cycle too), until the same removals have been computed in 3 consecutive
+// cycles, or at once with allow_mass_removal; see MassRemovalGuard. A held cycle is logged, counted
+// (aws_auth_refresher_mass_removal_held, ..._held_cycles_total), reported as a Warning Event
+// "MassRemovalHeld" and is not a success (runCycle() for --once fails), but it waits one refresh interval,
+// not a backoff, before the next cycle.
+//
+// Ownership: the controller remembers how many entries the ownership record listed after its last cycle.
+// When a later read finds the record gone, bound to another object, or listing fewer entries without our
+// having written that, it logs, counts (aws_auth_refresher_ownership_record_lost_total{reason}) and posts a
+// Warning Event "OwnershipRecordLost" through ControllerPorts::aws_auth_events. The core already treats the
+// entries it can no longer prove ours as hand-written. A cycle skipped for want of leadership forgets the
+// count (another replica may write meanwhile).
+//
+// Liveness: healthy() is false when a cycle has been running, or has been due without starting, for longer
+// than livenessWindow() = max(3 x refresh interval, 60 s) since run() began, so a stuck loop is restarted.
+//
 // Leadership: when ControllerOptions::may_write is set, a cycle runs only while it returns true, and it is
 // asked again just before writing, so a leader that lost its lease does not write.
 //
@@ -27,6 +44,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -37,6 +55,7 @@
 #include <vector>
 
 #include "controller/controller_metrics.hpp"
+#include "controller/mass_removal_guard.hpp"
 #include "controller/ports.hpp"
 #include "controller/scheduler.hpp"
 #include "core/reconcile.hpp"
@@ -53,6 +72,8 @@ struct ControllerOptions {
   // Default: false. Take over unmanaged entries exactly as their rule writes them (core::ReconcileOptions).
   bool adopt_matching_entries = false;
   int max_conflict_retries = 5;  // Default: 5. Re-reads after a 409 before the cycle gives up.
+  // Default: false. Write a mass removal at once instead of holding it (--allow-mass-removal).
+  bool allow_mass_removal = false;
   // Leadership. Default: null, meaning this process always may write (no leader election).
   std::function<bool()> may_write;
   // Where --dry-run prints the changes it would make. Default: null (logged only).
@@ -63,7 +84,8 @@ struct ControllerPorts {
   IdentitySource& identities;
   RulesSource& rules;
   AwsAuthStore& aws_auth;
-  EventSink& events;
+  EventSink& events;           // Events about the rules ConfigMap
+  EventSink& aws_auth_events;  // Events about aws-auth (ownership record lost)
   Clock& clock;
 };
 
@@ -72,6 +94,7 @@ struct CycleReport {
   bool skipped = false;               // not the leader: nothing read, nothing written
   bool wrote = false;                 // aws-auth was created or updated
   bool inputs_unchanged = false;      // read what the last up-to-date cycle read: the core was not asked
+  bool held = false;                  // a mass removal was computed and held: nothing written (not success)
   std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
   std::optional<Error> error;
 };
@@ -104,6 +127,19 @@ class Controller {
   // Cycles run so far (including skipped ones).
   int cyclesRun() const;
 
+  // Liveness (/healthz): false, with the reason, when since run() began a cycle has been running, or has been
+  // due without starting, for longer than livenessWindow(). True before run() (waiting for the caches).
+  struct Liveness {
+    bool ok = true;
+    bool cycle_running = false;  // a cycle of run() is in progress
+    std::string reason;          // why not ok
+  };
+  Liveness liveness() const;
+  // max(kLivenessIntervals x refresh interval, kLivenessMinimum).
+  std::chrono::nanoseconds livenessWindow() const;
+  static constexpr int kLivenessIntervals = 3;
+  static constexpr std::chrono::seconds kLivenessMinimum{60};
+
  private:
   struct Fingerprint {
     bool exists = false;
@@ -120,6 +156,10 @@ class Controller {
   void reportApplied(const std::vector<core::Change>& changes);
   void printDryRun(const std::vector<core::Change>& changes);
   void printUpToDate();  // --dry-run's line for a cycle that changes nothing
+  // Compares the record `rec` read with what the last cycle left (see "Ownership" above).
+  void checkOwnership(bool exists, const core::ReconcileResult& rec);
+  // Asks the mass-removal guard about `rec`; reports and returns true when the plan must be held.
+  bool holdMassRemoval(const core::ReconcileResult& rec);
 
   ControllerPorts ports_;
   ControllerOptions options_;
@@ -140,6 +180,9 @@ class Controller {
   std::optional<core::RuleSet> last_valid_;
   std::uint64_t rules_generation_ = 0;  // counts the assignments of last_valid_
   std::optional<QuietInputs> quiet_;    // cycle thread only
+  MassRemovalGuard mass_removal_;       // cycle thread only
+  // Entries the record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
+  std::optional<size_t> remembered_record_;  // cycle thread only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -148,6 +191,8 @@ class Controller {
   bool synced_ = false;
   int cycles_ = 0;
   std::optional<Fingerprint> expected_;
+  bool loop_started_ = false;                                           // run() began
+  std::optional<std::chrono::steady_clock::time_point> cycle_started_;  // a cycle of run() is in progress
 };
 
 // "added arn=... username=... groups=[a, b]" — the one-line form used in logs and dry-run output.

@@ -7,6 +7,10 @@ constexpr char kReconcileHelp[] = "Reconcile cycles by result (success or error)
 constexpr char kChangesTotal[] = "aws_auth_refresher_changes_total";
 constexpr char kIamRequests[] = "aws_auth_refresher_iam_requests_total";
 constexpr char kKubeRequests[] = "aws_auth_refresher_kube_requests_total";
+constexpr char kOwnershipLost[] = "aws_auth_refresher_ownership_record_lost_total";
+constexpr char kOwnershipLostHelp[] =
+    "Times the ownership record on aws-auth was found removed, bound to another object, or shrunk by "
+    "someone else, by reason.";
 }  // namespace
 
 ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view version)
@@ -23,13 +27,20 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view
       config_valid_(registry.gauge("aws_auth_refresher_config_valid",
                                    "1 if the rules ConfigMap holds valid rules, 0 otherwise.")),
       is_leader_(registry.gauge("aws_auth_refresher_is_leader",
-                                "1 while this process is the leader and may write.")) {
+                                "1 while this process is the leader and may write.")),
+      mass_removal_held_(registry.gauge("aws_auth_refresher_mass_removal_held",
+                                        "1 while a mass removal of managed entries is held, not written.")),
+      mass_removal_held_cycles_(registry.counter("aws_auth_refresher_mass_removal_held_cycles_total",
+                                                 "Cycles that held a mass removal instead of writing it.")) {
   registry
       .gauge("aws_auth_refresher_build_info", "Build information; always 1.",
              {{"version", std::string(version)}})
       .set(1);
   for (const char* kind : {"added", "removed", "updated"}) {
     registry.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", kind}});
+  }
+  for (const char* reason : {"absent", "other_object", "shrunk"}) {
+    registry.counter(kOwnershipLost, kOwnershipLostHelp, {{"reason", reason}});
   }
 }
 
@@ -56,6 +67,10 @@ void ControllerMetrics::kubeRequest(std::string_view verb, std::string_view code
       .counter(kKubeRequests, "Kubernetes API requests by verb and HTTP status code.",
                {{"verb", std::string(verb)}, {"code", std::string(code)}})
       .inc();
+}
+
+void ControllerMetrics::ownershipRecordLost(std::string_view reason) {
+  registry_.counter(kOwnershipLost, kOwnershipLostHelp, {{"reason", std::string(reason)}}).inc();
 }
 
 }  // namespace aar::controller

@@ -30,12 +30,16 @@ class ControllerMetrics {
   void changeApplied(std::string_view kind);
   void iamRequest(std::string_view operation, std::string_view code);
   void kubeRequest(std::string_view verb, std::string_view code);
+  void massRemovalHeld() { mass_removal_held_cycles_.inc(); }
+  // reason: "absent", "other_object" or "shrunk".
+  void ownershipRecordLost(std::string_view reason);
 
   Gauge& managedEntries() { return managed_entries_; }
   Gauge& rules() { return rules_; }
   Gauge& lastSuccessTimestamp() { return last_success_; }
   Gauge& configValid() { return config_valid_; }
   Gauge& isLeader() { return is_leader_; }
+  Gauge& massRemovalHolding() { return mass_removal_held_; }
 
   MetricsRegistry& registry() { return registry_; }
 
@@ -49,6 +53,8 @@ class ControllerMetrics {
   Gauge& last_success_;
   Gauge& config_valid_;
   Gauge& is_leader_;
+  Gauge& mass_removal_held_;
+  Counter& mass_removal_held_cycles_;
 };
 
 }  // namespace aar::controller

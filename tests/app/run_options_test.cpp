@@ -114,6 +114,15 @@ TEST(RunOptionsTest, CreateAwsAuthIsABooleanFlagThatDefaultsToTrue) {
   }
 }
 
+TEST(RunOptionsTest, AllowMassRemovalIsOffUnlessGiven) {
+  RunOptions off;
+  ASSERT_EQ(parse({}, off), "");
+  EXPECT_FALSE(off.allow_mass_removal);
+  RunOptions on;
+  ASSERT_EQ(parse({"--allow-mass-removal"}, on), "");
+  EXPECT_TRUE(on.allow_mass_removal);
+}
+
 TEST(RunOptionsTest, LeaderElectionNamespaceFollowsNamespace) {
   RunOptions o;
   ASSERT_EQ(parse({"--namespace", "other"}, o), "");

@@ -56,8 +56,9 @@ class ControllerTest : public ::testing::Test {
   ControllerTest() : metrics(registry, "test") { rules.setText(kSeedRules); }
 
   std::unique_ptr<Controller> make(ControllerOptions options = {}) {
-    return std::make_unique<Controller>(ControllerPorts{identities, rules, aws_auth, events, clock},
-                                        std::move(options), &metrics);
+    return std::make_unique<Controller>(
+        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, clock}, std::move(options),
+        &metrics);
   }
   void seedAwsAuth() {
     aws_auth.outsideWrite([](core::ConfigMapContent& c) {
@@ -72,6 +73,7 @@ class ControllerTest : public ::testing::Test {
   InMemoryRules rules;
   InMemoryAwsAuth aws_auth;
   RecordingEvents events;
+  RecordingEvents aws_auth_events;
   ManualClock clock;
   MetricsRegistry registry;
   ControllerMetrics metrics;
@@ -425,8 +427,9 @@ bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit 
 class ControllerLoopTest : public ControllerTest {
  protected:
   void start(ControllerOptions o) {
-    c = std::make_unique<Controller>(ControllerPorts{identities, rules, aws_auth, events, system_clock},
-                                     std::move(o), &metrics);
+    c = std::make_unique<Controller>(
+        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, system_clock}, std::move(o),
+        &metrics);
     thread = std::thread([this] { c->run(); });
   }
   ~ControllerLoopTest() override {

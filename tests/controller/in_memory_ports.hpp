@@ -69,7 +69,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
   Result<AwsAuthObject> create(const core::ConfigMapContent& content) override {
     std::lock_guard lock(mu);
     if (object) return makeError(ErrorKind::kAlreadyExists, "configmaps \"aws-auth\" already exists");
-    object = AwsAuthObject{content, std::to_string(++rv), kUid};
+    object = AwsAuthObject{content, std::to_string(++rv), uid};
     ++creates;
     return *object;
   }
@@ -90,7 +90,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
                        "the object has been modified; please apply your changes to the "
                        "latest version and try again");
     }
-    object = AwsAuthObject{content, std::to_string(++rv), kUid};
+    object = AwsAuthObject{content, std::to_string(++rv), uid};
     ++updates;
     return *object;
   }
@@ -99,7 +99,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
   // A write by someone else: bumps the resourceVersion.
   void outsideWrite(const std::function<void(core::ConfigMapContent&)>& edit) {
     std::lock_guard lock(mu);
-    if (!object) object = AwsAuthObject{};
+    if (!object) object = AwsAuthObject{{}, "", uid};
     edit(object->content);
     object->resource_version = std::to_string(++rv);
   }
@@ -117,8 +117,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
   std::mutex mu;
   std::optional<AwsAuthObject> object;
   int rv = 100;
-  // metadata.uid of the in-memory aws-auth (kept across updates, as the API server keeps it).
-  inline static const std::string kUid = "6f1c2a3e-0000-4000-8000-00000000a0a0";
+  std::string uid = "6f1b2c3d-aws-auth";  // metadata.uid of the objects this store creates
   int reads = 0, fresh_reads = 0, creates = 0, updates = 0, update_attempts = 0;
   std::optional<Error> read_error, write_error;
   std::function<void()> before_update;  // runs without the lock held, so it may call outsideWrite()
@@ -153,17 +152,28 @@ class RecordingEvents : public EventSink {
   std::vector<Event> events;
 };
 
-// A clock that moves only when told to.
+// A clock that moves only when told to. Safe from any thread (a loop thread reads it while a test advances
+// it).
 class ManualClock : public Clock {
  public:
-  std::chrono::steady_clock::time_point now() override { return steady; }
-  std::chrono::system_clock::time_point wallNow() override { return wall; }
-  void advance(std::chrono::nanoseconds d) {
-    steady += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-    wall += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  std::chrono::steady_clock::time_point now() override {
+    std::lock_guard lock(mu_);
+    return steady_;
   }
-  std::chrono::steady_clock::time_point steady{std::chrono::seconds(1000)};
-  std::chrono::system_clock::time_point wall{std::chrono::seconds(1700000000)};
+  std::chrono::system_clock::time_point wallNow() override {
+    std::lock_guard lock(mu_);
+    return wall_;
+  }
+  void advance(std::chrono::nanoseconds d) {
+    std::lock_guard lock(mu_);
+    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  }
+
+ private:
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point steady_{std::chrono::seconds(1000)};
+  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1700000000)};
 };
 
 }  // namespace aar::controller::testing

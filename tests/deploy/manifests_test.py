@@ -29,12 +29,20 @@ class CommonManifestTest(unittest.TestCase):
 
     def test_role_limits_config_map_access_to_the_two_names(self):
         rules = self.docs[1]["rules"]
-        named = [r for r in rules if r["resources"] == ["configmaps"] and r.get("resourceNames")]
-        self.assertEqual(len(named), 1)
-        self.assertEqual(sorted(named[0]["resourceNames"]), ["aws-auth", "aws-auth-refresher"])
-        self.assertEqual(sorted(named[0]["verbs"]), ["get", "list", "patch", "update", "watch"])
+        named = {tuple(r["resourceNames"]): sorted(r["verbs"])
+                 for r in rules if r["resources"] == ["configmaps"] and r.get("resourceNames")}
+        self.assertEqual(named, {("aws-auth",): ["get", "list", "update", "watch"],
+                                 ("aws-auth-refresher",): ["get", "list", "watch"]})
         unnamed = [r for r in rules if r["resources"] == ["configmaps"] and not r.get("resourceNames")]
         self.assertEqual([r["verbs"] for r in unnamed], [["create"]])
+
+    def test_rules_config_map_is_read_only(self):
+        # Whoever can write the rules can grant their groups: the controller itself must not be able to.
+        for r in self.docs[1]["rules"]:
+            if r["resources"] == ["configmaps"] and "aws-auth-refresher" in r.get("resourceNames", []):
+                self.assertEqual(sorted(r["verbs"]), ["get", "list", "watch"])
+        self.assertFalse([r for r in self.docs[1]["rules"] if r["resources"] == ["configmaps"]
+                          and set(r["verbs"]) & {"patch", "delete", "deletecollection", "*"}])
 
     def test_role_grants_leases_and_events_only(self):
         rules = self.docs[1]["rules"]
@@ -46,7 +54,7 @@ class CommonManifestTest(unittest.TestCase):
         self.assertEqual(len(events), 1)
         self.assertEqual(sorted(events[0]["apiGroups"]), ["", "events.k8s.io"])
         self.assertEqual(sorted(events[0]["verbs"]), ["create", "patch", "update"])
-        self.assertEqual(len(rules), len(leases) + len(events) + 2)
+        self.assertEqual(len(rules), len(leases) + len(events) + 3)
 
     def test_binding_ties_the_role_to_the_service_account(self):
         b = self.docs[2]
@@ -59,8 +67,9 @@ class CommonManifestTest(unittest.TestCase):
 class DeploymentManifestTest(unittest.TestCase):
     def setUp(self):
         docs = load("deployment.yaml")
-        self.assertEqual(len(docs), 1)
+        self.assertEqual([d["kind"] for d in docs], ["Deployment", "PodDisruptionBudget"])
         self.d = docs[0]
+        self.pdb = docs[1]
         self.pod = self.d["spec"]["template"]["spec"]
         self.c = self.pod["containers"][0]
 
@@ -80,6 +89,26 @@ class DeploymentManifestTest(unittest.TestCase):
     def test_runs_more_than_one_replica_only_with_leader_election(self):
         if self.d["spec"]["replicas"] > 1:
             self.assertIn("--leader-elect", self.c["args"])
+
+    def test_replicas_prefer_different_nodes(self):
+        terms = self.pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+        self.assertEqual(len(terms), 1)
+        term = terms[0]["podAffinityTerm"]
+        self.assertEqual(term["topologyKey"], "kubernetes.io/hostname")
+        self.assertEqual(term["labelSelector"], {"matchLabels": {"app": "aws-auth-refresher"}})
+        self.assertNotIn("requiredDuringSchedulingIgnoredDuringExecution", self.pod["affinity"]["podAntiAffinity"])
+
+    def test_disruption_budget_keeps_one_of_the_replicas(self):
+        self.assertEqual((self.pdb["apiVersion"], self.pdb["metadata"]["name"], self.pdb["metadata"]["namespace"]),
+                         ("policy/v1", "aws-auth-refresher", "kube-system"))
+        self.assertEqual(self.pdb["spec"]["selector"], {"matchLabels": {"app": "aws-auth-refresher"}})
+        spec = self.pdb["spec"]
+        self.assertEqual(len({"minAvailable", "maxUnavailable"} & set(spec)), 1)
+        replicas = self.d["spec"]["replicas"]
+        self.assertGreaterEqual(replicas, 2)
+        available = spec["minAvailable"] if "minAvailable" in spec else replicas - spec["maxUnavailable"]
+        self.assertGreaterEqual(available, 1)
+        self.assertLess(available, replicas, "a budget that allows no eviction blocks every node drain")
 
     def test_probes_use_healthz_and_readyz_on_the_probe_port(self):
         ports = {p["name"]: p["containerPort"] for p in self.c["ports"]}
