@@ -47,7 +47,8 @@ TEST_F(ControllerE2eTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
     return mapUsers() == std::vector<Entry>{admin(), bar("tmp-bar-one")};
   })) << c.err();
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
-  EXPECT_EQ(configMapWrites(), 3u);
+  // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
+  EXPECT_TRUE(waitFor([&] { return configMapWrites() == 3u; })) << configMapWrites();
   // Each change is logged at info with ARN, username and groups; the secret key never is.
   EXPECT_TRUE(waitFor([&] {
     return c.err().find("removed arn=" + userArn("tmp-foo-one")) != std::string::npos;
@@ -224,8 +225,9 @@ TEST_F(ControllerE2eTest, RepairsDriftWithoutAHotLoop) {
   ASSERT_TRUE(waitFor([&] {
     return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
   })) << c.err();
+  // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
+  EXPECT_TRUE(waitFor([&] { return configMapWrites() == 2u; })) << configMapWrites();
   size_t writes = configMapWrites();
-  EXPECT_EQ(writes, 2u);
   // Our own write comes back through the watch and must not start another cycle.
   size_t lists = listUsersRequests();
   std::this_thread::sleep_for(500ms);
