@@ -27,6 +27,16 @@ std::string_view valueOr(const std::map<std::string, std::string>& m, const char
   return *present ? std::string_view(it->second) : std::string_view();
 }
 
+// IAM names are unique regardless of case and aws-iam-authenticator keys its map by strings.ToLower(arn), so
+// two ARNs that differ only in case name one entry.
+std::string lowerArn(std::string_view arn) {
+  std::string out(arn);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 bool changeLess(const Change& a, const Change& b) {
   if (a.arn != b.arn) return a.arn < b.arn;
   return static_cast<int>(a.kind) < static_cast<int>(b.kind);
@@ -85,7 +95,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   const std::vector<Rule>& rule_list = rules.rules();
   std::vector<std::string> fingerprint_of(entries->size());
   std::unordered_map<std::string_view, std::vector<size_t>> managed_by_arn;
-  std::unordered_set<std::string_view> unmanaged_arns;
+  std::unordered_set<std::string> unmanaged_arns;  // lower-cased: any spelling of the ARN is the same key.
   std::vector<bool> is_managed(entries->size(), false);
   for (size_t i = 0; i < entries->size(); ++i) {
     const MapUsersEntry& e = (*entries)[i];
@@ -107,7 +117,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     if (is_managed[i]) {
       managed_by_arn[e.mapping.user_arn].push_back(i);
     } else if (e.has_user_arn) {
-      unmanaged_arns.insert(e.mapping.user_arn);
+      unmanaged_arns.insert(lowerArn(e.mapping.user_arn));
     }
   }
 
@@ -117,6 +127,14 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   std::vector<std::string> arns = iam_user_arns;
   if (!std::is_sorted(arns.begin(), arns.end())) std::sort(arns.begin(), arns.end());  // often sorted already
   arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
+  // Two listed ARNs that differ only in case would be one key to aws-iam-authenticator: keep the first.
+  {
+    std::unordered_set<std::string> seen;
+    seen.reserve(arns.size());
+    arns.erase(std::remove_if(arns.begin(), arns.end(),
+                              [&](const std::string& arn) { return !seen.insert(lowerArn(arn)).second; }),
+               arns.end());
+  }
   std::unordered_map<std::string_view, DesiredEntry> desired;
   desired.reserve(arns.size());
   const bool many_rules_match_possible = rules.rules().size() > 1;
@@ -134,7 +152,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       winner = rules.firstMatch(arn);
       if (!winner) continue;
     }
-    if (unmanaged_arns.count(arn) > 0) {
+    if (unmanaged_arns.count(lowerArn(arn)) > 0) {
       result.skipped_unmanaged.push_back(arn);
       continue;
     }
@@ -219,13 +237,14 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   result.changed = true;
   result.desired = current;
   if (users_changed) {
+    // Our entries first (sorted by ARN), then every hand-written entry in its original order.
+    // aws-iam-authenticator keeps the last entry for a (lower-cased) ARN, so no entry of ours can ever win
+    // over a hand-written one, and hand-written entries keep the order that decides which of them wins.
     std::vector<MapUsersItem> items;
     items.reserve(entries->size() + desired.size());
     for (size_t i = 0; i < entries->size(); ++i) {
       const MapUsersEntry& e = (*entries)[i];
-      if (!is_managed[i]) {
-        items.push_back(MapUsersItem{e.mapping, e.node});
-      } else if (keep[i]) {
+      if (is_managed[i] && keep[i]) {
         items.push_back(
             MapUsersItem{UserMapping{e.mapping.user_arn, e.mapping.username, e.mapping.groups, {}}, {}});
       }
@@ -233,10 +252,10 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     const auto by_arn = [](const MapUsersItem& a, const MapUsersItem& b) {
       return a.mapping.user_arn < b.mapping.user_arn;
     };
-    // Entries carried over are usually in ARN order already (we wrote them); sort them only if not.
+    // Entries we keep are usually in ARN order already (we wrote them); sort them only if not.
     if (!std::is_sorted(items.begin(), items.end(), by_arn))
       std::stable_sort(items.begin(), items.end(), by_arn);
-    // New entries in ARN order (arns is sorted), merged in after carried-over entries with the same ARN.
+    // New entries in ARN order (arns is sorted), merged in.
     const auto first_new = static_cast<std::ptrdiff_t>(items.size());
     for (const std::string& arn : arns) {
       auto want = desired.find(arn);
@@ -250,6 +269,10 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       items.push_back(MapUsersItem{UserMapping{arn, rule.username, rule.groups, {}}, {}});
     }
     std::inplace_merge(items.begin(), items.begin() + first_new, items.end(), by_arn);
+    for (size_t i = 0; i < entries->size(); ++i) {
+      const MapUsersEntry& e = (*entries)[i];
+      if (!is_managed[i]) items.push_back(MapUsersItem{e.mapping, e.node});
+    }
     auto text = emitMapUsers(items);
     if (!text.ok()) return text.error();
     result.desired.data[kMapUsersKey] = std::move(text.value());

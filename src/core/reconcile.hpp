@@ -12,14 +12,18 @@
 //   - A managed entry exists iff its IAM user is in `iam_user_arns` and matches a rule; the first matching
 //     rule (lowest index) gives username and groups; one entry per ARN; the other rules that match are
 //     reported in `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry
-//     (it is listed in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
+//     (it is listed in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed). ARNs are
+//     compared as aws-iam-authenticator keys them: lower-cased, and read from `userarn` under any spelling
+//     of the key (`UserArn`, `USERARN`...), so a hand-written entry is recognised however it is written.
 //   - Removing a rule removes the entries it produced, and only those.
 //   - If mapUsers, mapRoles or mapAccounts does not parse, or the ownership annotation does not parse: an
 //     Error (kParse), never a guess.
 //   - changed == false means: write nothing. Then desired == current (byte-identical data and annotations).
-//   - When changed, mapUsers is re-emitted in block style, all entries sorted by ARN, keys in the order
-//     userarn, username, groups; unmanaged entries keep their fields and values but not their comments or
-//     layout.
+//   - When changed, mapUsers is re-emitted in block style: first the managed entries, sorted by ARN, keys in
+//     the order userarn, username, groups; then every unmanaged entry in its original order, with its fields
+//     and values but not its comments or layout. aws-iam-authenticator keeps the last entry for an ARN, so
+//     no managed entry can win over a hand-written one, and hand-written entries keep deciding among
+//     themselves which one is in force.
 //   - New data over kMaxConfigMapDataBytes, or annotations over kMaxAnnotationsBytes: kTooLarge, nothing to
 //     write.
 //   - The new mapUsers is parsed back and compared with what was intended; kInternal if it differs.
@@ -80,9 +84,9 @@ struct ShadowedMatch {
 
 // The ownership record as read from aws-auth.
 enum class RecordState {
-  kAbsent,       // no annotation: nothing is ours.
-  kBound,        // a record bound to this object's metadata.uid.
-  kUnbound,      // a record that names no object (written by an earlier version, or before the uid was known).
+  kAbsent,   // no annotation: nothing is ours.
+  kBound,    // a record bound to this object's metadata.uid.
+  kUnbound,  // a record that names no object (written by an earlier version, or before the uid was known).
   kOtherObject,  // a record bound to another object (copied from another cluster or object): counts as none.
 };
 

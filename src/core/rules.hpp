@@ -75,9 +75,9 @@ class RuleSet {
 };
 
 // Warnings about rules that are valid but risky, one message per rule, in rule order: a rule that grants
-// `system:masters` with an arnRegex not anchored at both ends (^ or \\A ... $ or \\z) matches any ARN that merely
-// contains the pattern, so whoever can create such an IAM user gets cluster-admin. Empty when there is nothing
-// to say.
+// `system:masters` with an arnRegex not anchored at both ends (^ or \\A ... $ or \\z) matches any ARN that
+// merely contains the pattern, so whoever can create such an IAM user gets cluster-admin. Empty when there is
+// nothing to say.
 std::vector<std::string> ruleWarnings(const RuleSet& rules);
 
 // The mapUsers text of a rules file, and where it starts in that file.

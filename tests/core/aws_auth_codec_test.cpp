@@ -236,5 +236,49 @@ TEST(AwsAuthCodecTest, ParsesAndEmitsMapAccountsKeepingThemStrings) {
   EXPECT_FALSE(parseMapAccounts("- [a]\n").ok());
 }
 
+TEST(AwsAuthCodecTest, ReadsFieldNamesCaseInsensitivelyAsAwsIamAuthenticatorDoes) {
+  // aws-iam-authenticator's fixture aws-auth-crazy-case-keys.yaml, and a second spelling in one entry.
+  auto users = parseMapUsers(R"(- uSeRaRn: arn:aws:iam::555555555555:user/admin
+  UsErNaMe: admin
+  gRoUpS:
+    - system:masters
+- UserArn: arn:aws:iam::1:user/Dave
+  USERNAME: upper
+  username: exact
+  Groups: [a]
+  groups: ~
+- uſerarn: arn:aws:iam::1:user/long-s
+  UserId: AIDA1
+)");
+  ASSERT_TRUE(users.ok()) << users.error().message;
+  ASSERT_EQ(users->size(), 3u);
+  EXPECT_EQ((*users)[0].mapping, user("arn:aws:iam::555555555555:user/admin", "admin", {"system:masters"}));
+  EXPECT_TRUE((*users)[0].has_user_arn);
+  EXPECT_FALSE((*users)[0].canonical);  // only exactly the keys we write can be ours
+  EXPECT_EQ((*users)[1].mapping, user("arn:aws:iam::1:user/Dave", "exact", {}));
+  EXPECT_EQ((*users)[2].mapping.user_arn, "arn:aws:iam::1:user/long-s");
+  EXPECT_EQ((*users)[2].mapping.user_id, "AIDA1");
+
+  auto roles =
+      parseMapRoles("- rOlEaRn: arn:aws:iam::5:role/Node\n  UsErNaMe: node\n  gRoUpS: [system:nodes]\n");
+  ASSERT_TRUE(roles.ok()) << roles.error().message;
+  EXPECT_EQ(roles->front(), (RoleMapping{"arn:aws:iam::5:role/Node", "node", {"system:nodes"}}));
+}
+
+TEST(AwsAuthCodecTest, RefusesWhatAwsIamAuthenticatorCannotReadUnderAnySpelling) {
+  auto users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  UserName: {x: 1}\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("entry 0 (line 1): username must be a string"));
+  users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  GROUPS: admin\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("groups must be a list of strings"));
+  users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  ? [k]\n  : v\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("a key is a map or a list"));
+  auto roles = parseMapRoles("- RoleArn: [a]\n");
+  ASSERT_FALSE(roles.ok());
+  EXPECT_THAT(roles.error().message, HasSubstr("rolearn must be a string"));
+}
+
 }  // namespace
 }  // namespace aar::core

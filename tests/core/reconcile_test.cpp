@@ -93,8 +93,8 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(one.changed);
   EXPECT_THAT(describe(one.changes), ElementsAre(std::string("added ") + kFooOne + " foo"));
   EXPECT_EQ(one.changes[0].rule_index, 0u);
-  EXPECT_THAT(users(one.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                              user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(one.desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                              user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(one.desired.data.at(kMapRolesKey), kNodeRole);
   EXPECT_EQ(one.desired.annotations.at("kubectl.kubernetes.io/last-applied-configuration"), "{\"x\": 1}");
   EXPECT_EQ(one.managed_count, 1u);
@@ -109,9 +109,10 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(two.changed);
   EXPECT_THAT(describe(two.changes), ElementsAre(std::string("added ") + kBarOne + " bar",
                                                  std::string("added ") + kBarTwo + " bar"));
-  EXPECT_THAT(users(two.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "bar", {"developers"}),
-                          user(kBarTwo, "bar", {"developers"}), user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(
+      users(two.desired),
+      ElementsAre(user(kBarOne, "bar", {"developers"}), user(kBarTwo, "bar", {"developers"}),
+                  user(kFooOne, "foo", {"system:masters"}), user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(two.desired.data.at(kMapRolesKey), kNodeRole);
 
   // Step 3: tmp-foo-one and tmp-bar-two are deleted.
@@ -119,8 +120,8 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(three.changed);
   EXPECT_THAT(describe(three.changes), ElementsAre(std::string("removed ") + kBarTwo + " bar",
                                                    std::string("removed ") + kFooOne + " foo"));
-  EXPECT_THAT(users(three.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                user(kBarOne, "bar", {"developers"})));
+  EXPECT_THAT(users(three.desired), ElementsAre(user(kBarOne, "bar", {"developers"}),
+                                                user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(three.desired.data.at(kMapRolesKey), kNodeRole);
   EXPECT_EQ(three.managed_count, 1u);
 
@@ -164,7 +165,7 @@ TEST(ReconcileTest, NeverRemovesUnmanagedEntriesWhenTheirUserIsGoneOrRulesChange
   ReconcileResult r = mustReconcile(catch_all, {kBarOne}, current);
   EXPECT_TRUE(r.changed);
   EXPECT_THAT(users(r.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "everyone", {})));
+              ElementsAre(user(kBarOne, "everyone", {}), user(kAdminArn, "admin", {"system:masters"})));
   ReconcileResult r2 = mustReconcile(rules("[]"), {kAdminArn, kBarOne}, r.desired);
   EXPECT_THAT(users(r2.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"})));
 }
@@ -177,8 +178,8 @@ TEST(ReconcileTest, RemovingARuleRemovesOnlyTheEntriesItProduced) {
       "groups: [system:masters]}\n");
   ReconcileResult second = mustReconcile(foo_only, {kFooOne, kBarOne}, first.desired);
   EXPECT_THAT(describe(second.changes), ElementsAre(std::string("removed ") + kBarOne + " bar"));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, UpdatesAManagedEntryWhenItsRuleChanges) {
@@ -191,8 +192,8 @@ TEST(ReconcileTest, UpdatesAManagedEntryWhenItsRuleChanges) {
   EXPECT_THAT(second.changes[0].groups, ElementsAre("viewers", "devs"));
   EXPECT_EQ(second.changes[0].previous_username, "foo");
   EXPECT_THAT(second.changes[0].previous_groups, ElementsAre("system:masters"));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo2", {"viewers", "devs"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo2", {"viewers", "devs"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, FirstMatchingRuleWinsAndShadowedMatchesAreReportedNotWritten) {
@@ -202,8 +203,8 @@ TEST(ReconcileTest, FirstMatchingRuleWinsAndShadowedMatchesAreReportedNotWritten
 )");
   ReconcileResult result = mustReconcile(r, {kFooOne, kFooOne, kBarOne}, seedAwsAuth());
   EXPECT_THAT(users(result.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "any-tmp", {"b"}),
-                          user(kFooOne, "exact", {"a"})));
+              ElementsAre(user(kBarOne, "any-tmp", {"b"}), user(kFooOne, "exact", {"a"}),
+                          user(kAdminArn, "admin", {"system:masters"})));
   ASSERT_EQ(result.shadowed.size(), 1u);
   EXPECT_EQ(result.shadowed[0].arn, kFooOne);
   EXPECT_EQ(result.shadowed[0].rule_index, 0u);
@@ -220,11 +221,11 @@ TEST(ReconcileTest, LeavesAManagedEntryEditedByHandAlone) {
   // The edited entry is no longer ours: not reverted, and its user going away does not remove it.
   ReconcileResult second = mustReconcile(rules(kSeedRules), {kFooOne}, edited);
   EXPECT_THAT(second.skipped_unmanaged, ElementsAre(kFooOne));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo-edited", {"system:masters"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo-edited", {"system:masters"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
   ReconcileResult third = mustReconcile(rules(kSeedRules), {}, second.desired);
-  EXPECT_THAT(users(third.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                user(kFooOne, "foo-edited", {"system:masters"})));
+  EXPECT_THAT(users(third.desired), ElementsAre(user(kFooOne, "foo-edited", {"system:masters"}),
+                                                user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, RemovesItsOwnEntryWhenSomeoneAddsAHandWrittenOneForTheSameArn) {
@@ -399,7 +400,8 @@ TEST(ReconcileTest, AdoptsEntriesExactlyAsARuleWritesThemAndRemovesThoseOfDelete
   const RuleSet seed = rules(kSeedRules);
   const std::string edited = "arn:aws:iam::1234567890:user/tmp-bar-edited";
   const std::vector<std::string> arns = {kFooOne, kAdminArn, edited};
-  auto adopted = reconcile(seed, arns, goToolAwsAuth(), ReconcileOptions{.adopt_matching_entries = true});
+  auto adopted = reconcile(seed, arns, goToolAwsAuth(),
+                           ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(adopted.ok()) << adopted.error().message;
   // tmp-foo-one and tmp-foo-gone are exactly what rule 0 writes; the admin matches no rule; tmp-bar-edited
   // has a group no rule gives, so a human changed it and it stays theirs.
@@ -407,9 +409,9 @@ TEST(ReconcileTest, AdoptsEntriesExactlyAsARuleWritesThemAndRemovesThoseOfDelete
   EXPECT_THAT(describe(adopted->changes),
               ElementsAre("removed arn:aws:iam::1234567890:user/tmp-foo-gone foo"));
   EXPECT_THAT(adopted->skipped_unmanaged, ElementsAre(edited));
-  EXPECT_THAT(users(adopted->desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                   user(edited, "bar", {"developers", "extra-by-hand"}),
-                                                   user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(adopted->desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                                   user(kAdminArn, "admin", {"system:masters"}),
+                                                   user(edited, "bar", {"developers", "extra-by-hand"})));
   EXPECT_EQ(adopted->managed_count, 1u);
   EXPECT_EQ(adopted->desired.data.at(kMapRolesKey), kNodeRole);
 
@@ -425,8 +427,8 @@ TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
   ConfigMapContent current = seedAwsAuth();
   current.data[kMapUsersKey] =
       std::string(kAdmin) + "- userarn: " + kFooOne + "\n  username: foo\n  groups:\n  - system:masters\n";
-  auto adopted =
-      reconcile(seed, {kFooOne, kAdminArn}, current, ReconcileOptions{.adopt_matching_entries = true});
+  auto adopted = reconcile(seed, {kFooOne, kAdminArn}, current,
+                           ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(adopted.ok()) << adopted.error().message;
   EXPECT_TRUE(adopted->changed);
   EXPECT_THAT(adopted->changes, IsEmpty());
@@ -434,10 +436,65 @@ TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
   EXPECT_EQ(adopted->desired.annotations.at(kManagedUsersAnnotation),
             formatOwnership({entryFingerprint(kFooOne, "foo", {"system:masters"})}));
   auto again = reconcile(seed, {kFooOne, kAdminArn}, adopted->desired,
-                         ReconcileOptions{.adopt_matching_entries = true});
+                         ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->changed);
   EXPECT_THAT(again->adopted, IsEmpty());
+}
+
+// Issue #10, problem 1: aws-iam-authenticator reads `UserArn` as userarn, keys by the lower-cased ARN and
+// keeps the last entry; a rule that matches everyone must not turn dave's hand-written restriction into
+// system:masters.
+TEST(ReconcileTest, NeverAddsAnEntryForAnArnWithAHandWrittenEntryUnderAnySpelling) {
+  ConfigMapContent c;
+  c.data[kMapUsersKey] =
+      "- UserArn: arn:aws:iam::1234567890:user/Dave\n  username: dave-view\n  groups: [view]\n";
+  const RuleSet everyone = rules("- arnRegex: user/\n  username: all\n  groups: [system:masters]\n");
+  const std::string dave = "arn:aws:iam::1234567890:user/dave";
+  const std::string erin = "arn:aws:iam::1234567890:user/erin";
+  ReconcileResult r = mustReconcile(everyone, {dave, erin}, c);
+  EXPECT_THAT(r.skipped_unmanaged, ElementsAre(dave));
+  EXPECT_THAT(describe(r.changes), ElementsAre("added " + erin + " all"));
+  EXPECT_THAT(users(r.desired),
+              ElementsAre(user(erin, "all", {"system:masters"}),
+                          user("arn:aws:iam::1234567890:user/Dave", "dave-view", {"view"})));
+}
+
+// The same with aws-iam-authenticator's crazy-case fixture: the break-glass admin keeps system:masters.
+TEST(ReconcileTest, KeepsTheCrazyCaseAdminAndRemovesOurEntryForIt) {
+  const std::string admin = "arn:aws:iam::555555555555:user/admin";
+  const std::string ours = "- userarn: " + admin + "\n  username: viewer\n  groups:\n  - viewers\n";
+  ConfigMapContent c;
+  // An earlier version wrote our entry after the hand-written one (sorted by ARN): the admin was downgraded.
+  c.data[kMapUsersKey] =
+      "- uSeRaRn: " + admin + "\n  UsErNaMe: admin\n  gRoUpS:\n    - system:masters\n" + ours;
+  c.annotations[kManagedUsersAnnotation] = formatOwnership({entryFingerprint(admin, "viewer", {"viewers"})});
+  const RuleSet viewers =
+      rules("- arnRegex: ^arn:aws:iam::555555555555:user/\n  username: viewer\n  groups: [viewers]\n");
+  ReconcileResult r = mustReconcile(viewers, {admin}, c);
+  EXPECT_THAT(describe(r.changes), ElementsAre("removed " + admin + " viewer"));
+  EXPECT_THAT(users(r.desired), ElementsAre(user(admin, "admin", {"system:masters"})));
+  EXPECT_EQ(r.managed_count, 0u);
+  EXPECT_FALSE(mustReconcile(viewers, {admin}, r.desired).changed);
+}
+
+// Hand-written entries keep their relative order (the last one for an ARN is the one in force); ours go
+// first.
+TEST(ReconcileTest, KeepsHandWrittenEntriesInTheirOrderAndPutsOursBeforeThem) {
+  ConfigMapContent c;
+  c.data[kMapUsersKey] = R"(- userarn: arn:aws:iam::1:user/zed
+  username: z
+- userarn: arn:aws:iam::1:user/amy
+  username: first
+- USERARN: arn:aws:iam::1:user/AMY
+  username: second
+)";
+  const RuleSet all = rules("- arnRegex: user/\n  username: all\n");
+  ReconcileResult r = mustReconcile(all, {"arn:aws:iam::1:user/bob", "arn:aws:iam::1:user/amy"}, c);
+  EXPECT_THAT(users(r.desired), ElementsAre(user("arn:aws:iam::1:user/bob", "all", {}),
+                                            user("arn:aws:iam::1:user/zed", "z", {}),
+                                            user("arn:aws:iam::1:user/amy", "first", {}),
+                                            user("arn:aws:iam::1:user/AMY", "second", {})));
 }
 
 }  // namespace

@@ -228,9 +228,6 @@ TEST(RulesTest, MatchesCorrectlyWithManyRules) {
   EXPECT_EQ(rules->firstMatch("arn:aws:iam::123456789012:user/team300-x"), std::nullopt);
 }
 
-}  // namespace
-}  // namespace aar::core
-
 TEST(RulesTest, WarnsAboutAnUnanchoredRuleThatGrantsSystemMasters) {
   auto rules = RuleSet::parse(R"(- arnRegex: user/admin-
   username: a
@@ -255,3 +252,6 @@ TEST(RulesTest, WarnsAboutAnUnanchoredRuleThatGrantsSystemMasters) {
   EXPECT_THAT(warnings[1], HasSubstr("rule 3 (line 10)"));  // an escaped \$ is a literal dollar, no anchor
   EXPECT_TRUE(ruleWarnings(RuleSet()).empty());
 }
+
+}  // namespace
+}  // namespace aar::core
