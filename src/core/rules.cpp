@@ -8,6 +8,7 @@
 #include <array>
 #include <utility>
 
+#include "core/libyaml_tree.hpp"
 #include "core/yaml_util.hpp"
 
 namespace aar::core {
@@ -69,6 +70,9 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml) {
 }
 
 Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptions& o) {
+  if (const yaml::FoundAlias alias = yaml::findAlias(map_users_yaml); alias.line > 0) {
+    return invalid(o.source + ": " + yaml::aliasNotAllowed(alias.name, alias.line + o.first_line - 1));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(map_users_yaml));
@@ -182,7 +186,8 @@ namespace {
 bool anchoredAtStart(std::string_view pattern) {
   while (pattern.starts_with("(?")) {
     const size_t close = pattern.find(')');
-    if (close == std::string_view::npos || pattern.find(':') < close) break;  // (?i:...) is a group, not flags.
+    if (close == std::string_view::npos || pattern.find(':') < close)
+      break;  // (?i:...) is a group, not flags.
     pattern.remove_prefix(close + 1);
   }
   return pattern.starts_with('^') || pattern.starts_with("\\A");
@@ -210,9 +215,10 @@ std::vector<std::string> ruleWarnings(const RuleSet& rules) {
     const Rule& r = list[i];
     const bool masters = std::find(r.groups.begin(), r.groups.end(), "system:masters") != r.groups.end();
     if (!masters || (anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) continue;
-    out.push_back("rule " + std::to_string(i) + (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "") +
-                  " grants system:masters but its arnRegex " + r.arn_regex +
-                  " is not anchored with ^...$: any IAM user whose ARN merely contains a match gets cluster-admin");
+    out.push_back(
+        "rule " + std::to_string(i) + (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "") +
+        " grants system:masters but its arnRegex " + r.arn_regex +
+        " is not anchored with ^...$: any IAM user whose ARN merely contains a match gets cluster-admin");
   }
   return out;
 }

@@ -280,5 +280,35 @@ TEST(AwsAuthCodecTest, RefusesWhatAwsIamAuthenticatorCannotReadUnderAnySpelling)
   EXPECT_THAT(roles.error().message, HasSubstr("rolearn must be a string"));
 }
 
+// "Billion laughs": 9 levels of 9 aliases each, under 1 KB, would expand to 9^9 (~387 million) scalars.
+std::string billionLaughs(const std::string& first_entry) {
+  std::string text =
+      first_entry + "- userarn: arn:aws:iam::1:user/lol\n  username: lol\n  groups: &l0 [lol]\n";
+  for (int i = 1; i <= 9; ++i) {
+    text += "- userarn: arn:aws:iam::1:user/lol" + std::to_string(i) + "\n  username: lol\n  extra: &l" +
+            std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) text += (k ? ",*l" : "*l") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  return text;
+}
+
+TEST(AwsAuthCodecTest, RefusesYamlAliasesSoThatABillionLaughsCannotExpand) {
+  const std::string text = billionLaughs("");
+  ASSERT_LT(text.size(), 1024u);
+  auto users = parseMapUsers(text);
+  ASSERT_FALSE(users.ok());
+  EXPECT_EQ(users.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(users.error().message, HasSubstr("YAML alias *l0 at line 6 is not allowed"));
+  // In a role or an account list too; an anchor alone is harmless.
+  auto roles = parseMapRoles("- rolearn: &r arn:aws:iam::1:role/a\n  username: *r\n");
+  ASSERT_FALSE(roles.ok());
+  EXPECT_THAT(roles.error().message, HasSubstr("mapRoles: YAML alias *r at line 2 is not allowed"));
+  auto accounts = parseMapAccounts("- &a \"1\"\n- *a\n");
+  ASSERT_FALSE(accounts.ok());
+  EXPECT_THAT(accounts.error().message, HasSubstr("YAML alias *a at line 2"));
+  EXPECT_TRUE(parseMapUsers("- userarn: &x arn:aws:iam::1:user/a\n  username: a\n").ok());
+}
+
 }  // namespace
 }  // namespace aar::core

@@ -497,5 +497,20 @@ TEST(ReconcileTest, KeepsHandWrittenEntriesInTheirOrderAndPutsOursBeforeThem) {
                                             user("arn:aws:iam::1:user/AMY", "second", {})));
 }
 
+// We never write what we could not read: an alias anywhere in mapUsers, mapRoles or mapAccounts stops the
+// cycle.
+TEST(ReconcileTest, RefusesAnAwsAuthWithYamlAliases) {
+  for (const char* key : {kMapUsersKey, kMapRolesKey, kMapAccountsKey}) {
+    ConfigMapContent c = seedAwsAuth();
+    c.data[key] = std::string(key) == kMapAccountsKey ? "- &a \"111122223333\"\n- *a\n"
+                                                      : "- &a {userarn: x, rolearn: y, username: z}\n- *a\n";
+    auto r = reconcile(rules(kSeedRules), {kFooOne}, c);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+    EXPECT_THAT(r.error().message, HasSubstr(std::string("aws-auth data.") + key + ": "));
+    EXPECT_THAT(r.error().message, HasSubstr("YAML alias *a at line 2 is not allowed"));
+  }
+}
+
 }  // namespace
 }  // namespace aar::core
