@@ -76,16 +76,32 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       return withContext(accounts.error(), "data.mapAccounts");
     }
   }
+  if (!isValidObjectUid(options.object_uid)) {
+    return makeError(ErrorKind::kInvalidArgument,
+                     "aws-auth metadata.uid \"" + options.object_uid + "\" is not a Kubernetes uid");
+  }
   std::vector<std::string> owned;
+  RecordState record_state = RecordState::kAbsent;
+  std::string bound_uid = options.object_uid;  // the uid the new record is bound to
   if (has_record) {
     auto parsed = parseOwnership(record_text);
     if (!parsed.ok()) {
       return withContext(parsed.error(), std::string("annotation ") + kManagedUsersAnnotation);
     }
-    owned = std::move(parsed.value());
+    if (parsed->uid.empty()) {
+      record_state = RecordState::kUnbound;  // an earlier version's, or written before the uid was known
+      owned = std::move(parsed->fingerprints);
+    } else if (options.object_uid.empty() || parsed->uid == options.object_uid) {
+      // Bound to this object; or we do not know the object's uid (`plan` on a manifest without one), so the
+      // record's own binding is kept as it is.
+      record_state = RecordState::kBound;
+      owned = std::move(parsed->fingerprints);
+      bound_uid = parsed->uid;
+    } else {
+      // Copied from another object or cluster: none of it is ours here; replaced by our own record.
+      record_state = RecordState::kOtherObject;
+    }
   }
-  // Until the record carries the object's uid, every record read is unbound.
-  const RecordState record_state = has_record ? RecordState::kUnbound : RecordState::kAbsent;
   const size_t recorded_count = owned.size();
 
   // 2. Classify current entries: managed (canonical shape and fingerprint in the record, or adopted) or not.
@@ -224,7 +240,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   }
   result.managed_count = desired.size();
   const bool users_changed = !result.changes.empty() || dropped_duplicate;
-  std::string record = formatOwnership(std::move(fingerprints));
+  std::string record = formatOwnership(bound_uid, std::move(fingerprints));
   const bool record_changed = has_record ? record != record_text : !desired.empty();
 
   if (!users_changed && !record_changed) {

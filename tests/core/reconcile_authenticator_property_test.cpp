@@ -30,6 +30,7 @@ using testmodel::readAwsAuth;
 constexpr uint32_t kSeed = 20261130;
 constexpr int kScenarios = 400;
 constexpr char kPrefix[] = "arn:aws:iam::1234567890:user/";
+constexpr char kUid[] = "d2a4c6e8-0000-4000-8000-123456789abc";
 
 // IAM user names as IAM spells them; each is unique regardless of case.
 const std::vector<std::string> kIamNames = {"dave", "Admin", "erin", "ops/Frank", "tmp-a", "tmp-B", "zed"};
@@ -102,6 +103,7 @@ struct Scenario {
   std::vector<std::string> iam_arns;
   ConfigMapContent current;
   std::string hand_written_only;  // mapUsers holding only the hand-written entries, in their order
+  bool other_object = false;      // the record names another object: the entries it lists are hand-written
 };
 
 Scenario randomScenario(std::mt19937& rng) {
@@ -154,7 +156,14 @@ Scenario randomScenario(std::mt19937& rng) {
   for (const auto& e : all) map_users += e;
   if (!map_users.empty() || coin(rng, 0.5)) s.current.data[kMapUsersKey] = map_users;
   if (!fingerprints.empty() || coin(rng, 0.3)) {
-    s.current.annotations[kManagedUsersAnnotation] = formatOwnership(fingerprints);
+    // Bound to this object, unbound (an earlier version's), or one whose entries are hand-written here.
+    const int kind = upTo(rng, 3);
+    s.current.annotations[kManagedUsersAnnotation] =
+        kind == 0   ? formatOwnership(kUid, fingerprints)
+        : kind == 1 ? formatOwnership("", fingerprints).replace(0, 4, "v1:")
+        : kind == 2 ? formatOwnership("", fingerprints)
+                    : formatOwnership("other", fingerprints);
+    s.other_object = kind == 3;
   }
   if (coin(rng, 0.5)) {
     s.current.data[kMapRolesKey] = "- RoleArn: arn:aws:iam::1234567890:role/Node\n  username: node\n";
@@ -162,8 +171,17 @@ Scenario randomScenario(std::mt19937& rng) {
   return s;
 }
 
+// What the hand-written entries alone say. With a record of another object every entry is hand-written, in
+// the order it has.
+AuthenticatorView handWritten(const Scenario& s) {
+  if (s.other_object)
+    return readAwsAuth(
+        {{kMapUsersKey, s.current.data.count(kMapUsersKey) ? s.current.data.at(kMapUsersKey) : ""}});
+  return readAwsAuth({{kMapUsersKey, s.hand_written_only}});
+}
+
 void checkAgainstModel(const Scenario& s, const ReconcileResult& r, const std::string& where) {
-  const AuthenticatorView hand = readAwsAuth({{kMapUsersKey, s.hand_written_only}});
+  const AuthenticatorView hand = handWritten(s);
   const AuthenticatorView before = readAwsAuth(s.current.data);
   const AuthenticatorView after = readAwsAuth(r.desired.data);
   EXPECT_EQ(after.roles, before.roles) << where;
@@ -196,16 +214,17 @@ TEST(ReconcileAuthenticatorPropertyTest, HandWrittenArnsKeepTheirMappingAndTheRe
   for (int i = 0; i < kScenarios; ++i) {
     const std::string where = "scenario " + std::to_string(i);
     const Scenario s = randomScenario(rng);
-    auto r = reconcile(s.rules, s.iam_arns, s.current);
+    const ReconcileOptions options{.adopt_matching_entries = false, .object_uid = kUid};
+    auto r = reconcile(s.rules, s.iam_arns, s.current, options);
     ASSERT_TRUE(r.ok()) << where << ": " << r.error().message;
     const auto users = s.current.data.find(kMapUsersKey);
     ASSERT_NO_FATAL_FAILURE(checkAgainstModel(s, *r, where))
         << (users == s.current.data.end() ? std::string("(no mapUsers)") : users->second);
     changed += r->changed;
-    const AuthenticatorView hand = readAwsAuth({{kMapUsersKey, s.hand_written_only}});
+    const AuthenticatorView hand = handWritten(s);
     for (const auto& arn : s.iam_arns) hand_written_overlaps += hand.users.count(lower(arn)) > 0;
     // A second pass changes nothing.
-    auto again = reconcile(s.rules, s.iam_arns, r->desired);
+    auto again = reconcile(s.rules, s.iam_arns, r->desired, options);
     ASSERT_TRUE(again.ok()) << where << ": " << again.error().message;
     EXPECT_FALSE(again->changed) << where;
   }
