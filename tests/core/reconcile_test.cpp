@@ -625,5 +625,14 @@ TEST(ReconcileTest, RefusesARecordOrAnObjectUidThatIsNotAUid) {
   EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
 }
 
+// Two listed ARNs that differ only in case are one key to aws-iam-authenticator: one entry, for the first.
+TEST(ReconcileTest, WritesOneEntryForListedArnsThatDifferOnlyInCase) {
+  const RuleSet all = rules("- arnRegex: user/\n  username: all\n");
+  ReconcileResult r =
+      mustReconcile(all, {"arn:aws:iam::1:user/amy", "arn:aws:iam::1:user/Amy"}, ConfigMapContent{});
+  EXPECT_THAT(users(r.desired), ElementsAre(user("arn:aws:iam::1:user/Amy", "all", {})));
+  EXPECT_EQ(r.managed_count, 1u);
+}
+
 }  // namespace
 }  // namespace aar::core
