@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <utility>
 
 #include "core/libyaml_emitter.hpp"
 #include "core/libyaml_tree.hpp"
@@ -28,57 +30,87 @@ std::string at(size_t index, int line) {
   return s;
 }
 
-std::string at(size_t index, const YAML::Node& node) { return at(index, yaml::lineOf(node)); }
-
-Result<YAML::Node> load(std::string_view what, std::string_view text) {
-  try {
-    return YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return parseError(what, "YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+// aws-iam-authenticator reads mapUsers and mapRoles with sigs.k8s.io/yaml: YAML -> a Go map -> JSON (object
+// keys sorted by bytes) -> encoding/json into its UserMapping / RoleMapping structs. encoding/json matches an
+// object key to a field case-insensitively, so `UserArn`, `USERARN` and `uSeRaRn` all set UserARN, and a
+// later key overwrites an earlier one: of several spellings in one entry the greatest in byte order wins (the
+// exact lower-case name, when present, since lower-case letters sort last). A null value leaves a string
+// field as it was and empties groups. So we read fields the same way, or a hand-written `UserArn:` entry
+// would look to us like one without an ARN.
+//
+// True if `key` names the lower-case ASCII field `field` under encoding/json's case folding: ASCII letters
+// fold, and so do the two non-ASCII runes that fold to ASCII letters, U+017F (long s) and U+212A (Kelvin).
+bool foldsTo(std::string_view key, std::string_view field) {
+  size_t i = 0;
+  for (const char want : field) {
+    if (i >= key.size()) return false;
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c < 0x80) {
+      if (std::tolower(c) != want) return false;
+      ++i;
+    } else if (want == 's' && key.substr(i, 2) == "\xC5\xBF") {
+      i += 2;
+    } else if (want == 'k' && key.substr(i, 3) == "\xE2\x84\xAA") {
+      i += 3;
+    } else {
+      return false;
+    }
   }
+  return i == key.size();
 }
 
-// Reads an optional scalar field the way a lenient reader would: absent or null is empty; a map or a list is
-// an error (aws-iam-authenticator rejects those).
-std::string readScalar(const YAML::Node& entry, const char* key, std::string* out) {
-  const YAML::Node value = entry[key];
-  if (!value.IsDefined() || value.IsNull()) return {};
-  if (!value.IsScalar()) return std::string(key) + " must be a string";
-  *out = value.Scalar();
-  return {};
-}
-
-std::string readGroups(const YAML::Node& entry, std::vector<std::string>* out) {
-  const YAML::Node groups = entry[kGroups];
-  if (!groups.IsDefined() || groups.IsNull()) return {};
-  if (!groups.IsSequence()) return "groups must be a list of strings";
-  out->reserve(groups.size());
-  for (const auto& g : groups) {
-    if (!g.IsScalar()) return "groups must be a list of strings";
-    out->push_back(g.Scalar());
+// The values of every key of `entry` that names `field`, in the order encoding/json applies them (keys sorted
+// by bytes; one key twice keeps its document order, the later one wins as in go-yaml).
+std::vector<const yaml::TreeNode*> fieldValues(const yaml::TreeNode& entry, std::string_view field) {
+  std::vector<std::pair<std::string_view, const yaml::TreeNode*>> found;
+  for (size_t i = 0; i + 1 < entry.children.size(); i += 2) {
+    const yaml::TreeNode& key = entry.children[i];
+    if (key.isScalar() && foldsTo(key.value, field)) found.emplace_back(key.value, &entry.children[i + 1]);
   }
-  return {};
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const yaml::TreeNode*> out;
+  out.reserve(found.size());
+  for (const auto& f : found) out.push_back(f.second);
+  return out;
 }
 
-std::string readScalar(const yaml::TreeNode& entry, const char* key, std::string* out) {
-  const yaml::TreeNode* value = entry.find(key);
-  if (!value || value->kind == yaml::TreeNode::Kind::kNull) return {};
-  if (!value->isScalar()) return std::string(key) + " must be a string";
-  *out = value->value;
+// Reads a string field: the last non-null value of any of its spellings; absent or null is empty (`*present`
+// false). A map or a list is an error (aws-iam-authenticator cannot read the value then).
+std::string readScalar(const yaml::TreeNode& entry, const char* key, std::string* out,
+                       bool* present = nullptr) {
+  if (present) *present = false;
+  for (const yaml::TreeNode* value : fieldValues(entry, key)) {
+    if (value->kind == yaml::TreeNode::Kind::kNull) continue;
+    if (!value->isScalar()) return std::string(key) + " must be a string";
+    *out = value->value;
+    if (present) *present = true;
+  }
   return {};
 }
 
 std::string readGroups(const yaml::TreeNode& entry, std::vector<std::string>* out) {
-  const yaml::TreeNode* groups = entry.find(kGroups);
-  if (!groups || groups->kind == yaml::TreeNode::Kind::kNull) return {};
-  if (groups->kind != yaml::TreeNode::Kind::kSequence) return "groups must be a list of strings";
-  out->reserve(groups->children.size());
-  for (const auto& g : groups->children) {
-    if (!g.isScalar()) return "groups must be a list of strings";
-    out->push_back(g.value);
+  for (const yaml::TreeNode* groups : fieldValues(entry, kGroups)) {
+    out->clear();
+    if (groups->kind == yaml::TreeNode::Kind::kNull) continue;
+    if (groups->kind != yaml::TreeNode::Kind::kSequence) return "groups must be a list of strings";
+    out->reserve(groups->children.size());
+    for (const auto& g : groups->children) {
+      if (!g.isScalar()) return "groups must be a list of strings";
+      out->push_back(g.value);
+    }
   }
   return {};
+}
+
+// A key that is a map or a list: sigs.k8s.io/yaml cannot turn it into JSON, so aws-iam-authenticator reads
+// nothing of the whole value.
+bool hasComplexKey(const yaml::TreeNode& entry) {
+  for (size_t i = 0; i + 1 < entry.children.size(); i += 2) {
+    const yaml::TreeNode::Kind k = entry.children[i].kind;
+    if (k == yaml::TreeNode::Kind::kMap || k == yaml::TreeNode::Kind::kSequence) return true;
+  }
+  return false;
 }
 
 // The shape we write: keys userarn, username (both required) and groups (optional), each once, all strings.
@@ -248,18 +280,20 @@ Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
         continue;
       }
       if (!node.isMap()) return parseError(kWhat, at(i, node.line) + ": must be a map");
-      std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn);
+      if (hasComplexKey(node)) {
+        return parseError(
+            kWhat, at(i, node.line) + ": a key is a map or a list (aws-iam-authenticator cannot read that)");
+      }
+      std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn, &entry.has_user_arn);
       if (problem.empty()) problem = readScalar(node, kUsername, &entry.mapping.username);
       if (problem.empty()) problem = readGroups(node, &entry.mapping.groups);
-      if (const yaml::TreeNode* id = node.find(kUserId);
-          problem.empty() && id && id->kind != yaml::TreeNode::Kind::kNull) {
-        std::string value;
-        problem = readScalar(node, kUserId, &value);
-        entry.mapping.user_id = std::move(value);
+      if (problem.empty()) {
+        std::string id;
+        bool has_id = false;
+        problem = readScalar(node, kUserId, &id, &has_id);
+        if (has_id) entry.mapping.user_id = std::move(id);
       }
       if (!problem.empty()) return parseError(kWhat, at(i, node.line) + ": " + problem);
-      const yaml::TreeNode* arn = node.find(kUserArn);
-      entry.has_user_arn = arn && yaml::isStringScalar(*arn);
       entry.canonical = isCanonical(node);
       // A canonical entry is fully described by its mapping; only the others need their node to be carried
       // over.
@@ -278,21 +312,27 @@ Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
 
 Result<std::vector<RoleMapping>> parseMapRoles(std::string_view text) {
   constexpr std::string_view kWhat = "mapRoles";
-  auto root = load(kWhat, text);
-  if (!root.ok()) return root.error();
+  auto root = yaml::parseTree(text);
+  if (!root.ok()) return parseError(kWhat, root.error().message);
   std::vector<RoleMapping> roles;
-  if (!root->IsDefined() || root->IsNull()) return roles;
-  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of {rolearn, username, groups}");
-  roles.reserve(root->size());
-  for (size_t i = 0; i < root->size(); ++i) {
-    const YAML::Node node = (*root)[i];
+  if (root->kind == yaml::TreeNode::Kind::kNull) return roles;
+  if (root->kind != yaml::TreeNode::Kind::kSequence) {
+    return parseError(kWhat, "must be a YAML list of {rolearn, username, groups}");
+  }
+  roles.reserve(root->children.size());
+  for (size_t i = 0; i < root->children.size(); ++i) {
+    const yaml::TreeNode& node = root->children[i];
     RoleMapping role;
-    if (!node.IsNull()) {
-      if (!node.IsMap()) return parseError(kWhat, at(i, node) + ": must be a map");
+    if (node.kind != yaml::TreeNode::Kind::kNull) {
+      if (!node.isMap()) return parseError(kWhat, at(i, node.line) + ": must be a map");
+      if (hasComplexKey(node)) {
+        return parseError(
+            kWhat, at(i, node.line) + ": a key is a map or a list (aws-iam-authenticator cannot read that)");
+      }
       std::string problem = readScalar(node, kRoleArn, &role.role_arn);
       if (problem.empty()) problem = readScalar(node, kUsername, &role.username);
       if (problem.empty()) problem = readGroups(node, &role.groups);
-      if (!problem.empty()) return parseError(kWhat, at(i, node) + ": " + problem);
+      if (!problem.empty()) return parseError(kWhat, at(i, node.line) + ": " + problem);
     }
     roles.push_back(std::move(role));
   }
@@ -301,15 +341,16 @@ Result<std::vector<RoleMapping>> parseMapRoles(std::string_view text) {
 
 Result<std::vector<std::string>> parseMapAccounts(std::string_view text) {
   constexpr std::string_view kWhat = "mapAccounts";
-  auto root = load(kWhat, text);
-  if (!root.ok()) return root.error();
+  auto root = yaml::parseTree(text);
+  if (!root.ok()) return parseError(kWhat, root.error().message);
   std::vector<std::string> accounts;
-  if (!root->IsDefined() || root->IsNull()) return accounts;
-  if (!root->IsSequence()) return parseError(kWhat, "must be a YAML list of account IDs");
-  for (size_t i = 0; i < root->size(); ++i) {
-    const YAML::Node node = (*root)[i];
-    if (!node.IsScalar()) return parseError(kWhat, at(i, node) + ": must be an account ID");
-    accounts.push_back(node.Scalar());
+  if (root->kind == yaml::TreeNode::Kind::kNull) return accounts;
+  if (root->kind != yaml::TreeNode::Kind::kSequence)
+    return parseError(kWhat, "must be a YAML list of account IDs");
+  for (size_t i = 0; i < root->children.size(); ++i) {
+    const yaml::TreeNode& node = root->children[i];
+    if (!node.isScalar()) return parseError(kWhat, at(i, node.line) + ": must be an account ID");
+    accounts.push_back(node.value);
   }
   return accounts;
 }

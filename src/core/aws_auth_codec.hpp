@@ -1,7 +1,9 @@
 // The aws-auth codec: the mapUsers, mapRoles and mapAccounts values of kube-system/aws-auth, read the way
 // aws-iam-authenticator reads them (its structs: userarn / rolearn, username, groups, optional userid;
-// unknown fields ignored) and written with a real emitter, never by string concatenation: libyaml's for
-// mapUsers (the hot path), yaml-cpp's for mapRoles and mapAccounts.
+// unknown fields ignored; field names matched case-insensitively as encoding/json does, the greatest
+// spelling in byte order winning, so `UserArn:` and the exact `userarn:` both name the ARN) and written with
+// a real emitter, never by string concatenation: libyaml's for mapUsers (the hot path), yaml-cpp's for
+// mapRoles and mapAccounts.
 //
 // Reading keeps each mapUsers entry's original YAML node, so an entry we did not write can be re-emitted with
 // every field it had (including ones aws-iam-authenticator ignores) and every value typed as it was.
@@ -49,7 +51,7 @@ struct RoleMapping {
 // One mapUsers entry as read.
 struct MapUsersEntry {
   UserMapping mapping;        // what aws-iam-authenticator reads (absent fields are empty).
-  bool has_user_arn = false;  // userarn present and a string.
+  bool has_user_arn = false;  // userarn (any spelling) present and a scalar, not null.
   // True if the entry has exactly the keys we write (userarn, username, optionally groups), all strings, so
   // it can be one that aws-auth-refresher wrote.
   bool canonical = false;
@@ -60,8 +62,10 @@ struct MapUsersEntry {
 };
 
 // Parses a mapUsers value. Empty text or null means no entries. Errors (kParse, message with the entry index
-// and line): YAML syntax, top level not a list, an entry not a map, userarn/username/userid not a string,
-// groups not a list of strings — the cases where aws-iam-authenticator itself would reject the value.
+// and line): YAML syntax, top level not a list, an entry not a map, a key that is a map or a list,
+// userarn/username/userid (any spelling) a map or a list, groups not a list of scalars — the cases where
+// aws-iam-authenticator itself cannot read the value. `canonical` stays strict: exactly the lower-case keys
+// we write.
 Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view yaml);
 Result<std::vector<RoleMapping>> parseMapRoles(std::string_view yaml);
 Result<std::vector<std::string>> parseMapAccounts(std::string_view yaml);

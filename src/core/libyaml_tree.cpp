@@ -35,6 +35,11 @@ struct EventGuard {
   }
 };
 
+std::string aliasMessage(const yaml_event_t& e) {
+  return aliasNotAllowed(reinterpret_cast<const char*>(e.data.alias.anchor),
+                         static_cast<int>(e.start_mark.line) + 1);
+}
+
 }  // namespace
 
 class EventReader::Impl {
@@ -63,11 +68,10 @@ class EventReader::Impl {
     TreeNode node;
     node.line = static_cast<int>(e.start_mark.line) + 1;
     switch (e.type) {
-      case YAML_ALIAS_EVENT: {
-        auto it = anchors_.find(reinterpret_cast<const char*>(e.data.alias.anchor));
-        if (it == anchors_.end()) return makeError(ErrorKind::kParse, "unknown YAML alias");
-        return it->second;
-      }
+      case YAML_ALIAS_EVENT:
+        // Refused, not resolved: each alias copies its anchor's node, so a 1 KB document of nested aliases
+        // ("billion laughs") would expand to gigabytes. aws-auth and the rules never need them.
+        return makeError(ErrorKind::kParse, aliasMessage(e));
       case YAML_SCALAR_EVENT: {
         node.value.assign(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
         const bool plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -126,6 +130,11 @@ EventReader::EventReader(std::string_view text) : impl_(std::make_unique<Impl>(t
 EventReader::~EventReader() = default;
 
 Status EventReader::next() { return impl_->next(); }
+
+std::string EventReader::aliasName() const {
+  const yaml_event_t& e = impl_->event();
+  return e.type == YAML_ALIAS_EVENT ? reinterpret_cast<const char*>(e.data.alias.anchor) : "";
+}
 
 EventReader::Kind EventReader::kind() const {
   switch (impl_->event().type) {
@@ -204,6 +213,20 @@ const TreeNode* TreeNode::find(std::string_view key) const {
     if (children[i].kind == Kind::kScalar && children[i].value == key) return &children[i + 1];
   }
   return nullptr;
+}
+
+std::string aliasNotAllowed(std::string_view name, int line) {
+  return "YAML alias *" + std::string(name) + " at line " + std::to_string(line) +
+         " is not allowed (aliases can expand a small document to gigabytes; write the value out)";
+}
+
+FoundAlias findAlias(std::string_view text) {
+  EventReader reader(text);
+  for (;;) {
+    if (!reader.next().ok()) return {};  // a syntax error is the caller's parser's to report
+    if (reader.kind() == EventReader::Kind::kStreamEnd) return {};
+    if (reader.kind() == EventReader::Kind::kAlias) return FoundAlias{reader.aliasName(), reader.line()};
+  }
 }
 
 Result<TreeNode> parseTree(std::string_view text) {

@@ -3,8 +3,9 @@
 // yaml-cpp reads about 4-5 MB/s: 200 ms for a 10,000-entry mapUsers. libyaml, the C library go-yaml (and so
 // aws-iam-authenticator) descends from, reads the same text in ~25 ms. This builds a small tree from
 // libyaml's events that keeps what yaml-cpp's nodes keep (shape, scalar text, tag: "?" plain, "!" quoted, or
-// the explicit tag), resolves aliases, and converts a subtree to a YAML::Node on request, so the rest of the
-// codec keeps using yaml_util's type-preserving emit and compare.
+// the explicit tag), refuses aliases (kParse: a few nested aliases expand 1 KB to gigabytes), and converts a
+// subtree to a YAML::Node on request, so the rest of the codec keeps using yaml_util's type-preserving emit
+// and compare.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -69,7 +70,10 @@ class EventReader {
   // True if the current event is a scalar that reads as a string (see isStringScalar).
   bool scalarIsString() const;
   // Builds the node whose first event is the current one; afterwards the current event is its last one.
+  // kParse if the node holds an alias (see refuseAliases).
   Result<TreeNode> readNode();
+  // For an alias event: the anchor it names (empty otherwise).
+  std::string aliasName() const;
 
  private:
   class Impl;
@@ -79,6 +83,18 @@ class EventReader {
 // Parses one YAML document. An empty stream gives a kNull root. More than one document, or any libyaml error,
 // is kParse with the line and column.
 Result<TreeNode> parseTree(std::string_view text);
+
+// The first YAML alias (*name) in `text` before any syntax error (line 0: none; a syntax error is left to the
+// caller's parser to report). Anchors alone are harmless and allowed. For text that yaml-cpp reads (the
+// rules): yaml-cpp shares aliased nodes, but every walk over them (checks, compares, emit) is exponential.
+struct FoundAlias {
+  std::string name;
+  int line = 0;  // 1-based; 0 if none
+};
+FoundAlias findAlias(std::string_view text);
+
+// "YAML alias *name at line N is not allowed (...)".
+std::string aliasNotAllowed(std::string_view name, int line);
 
 // True if the scalar reads as a string (see yaml::isStringScalar).
 bool isStringScalar(const TreeNode& node);

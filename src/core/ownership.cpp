@@ -69,13 +69,35 @@ std::string entryFingerprint(std::string_view user_arn, std::string_view usernam
   return out;
 }
 
-Result<std::vector<std::string>> parseOwnership(std::string_view value) {
-  const std::string_view prefix = kOwnershipVersionPrefix;
-  if (value.substr(0, prefix.size()) != prefix) {
-    return makeError(ErrorKind::kParse, "ownership annotation: expected a value starting with \"v1:\"");
+bool isValidObjectUid(std::string_view uid) {
+  return uid.size() <= kMaxObjectUidChars && std::all_of(uid.begin(), uid.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.';
+         });
+}
+
+Result<OwnershipRecord> parseOwnership(std::string_view value) {
+  OwnershipRecord record;
+  std::string_view rest;
+  if (value.substr(0, 3) == kOwnershipV1Prefix) {
+    record.version = 1;
+    rest = value.substr(3);
+  } else if (value.substr(0, 3) == kOwnershipVersionPrefix) {
+    const size_t colon = value.find(':', 3);
+    if (colon == std::string_view::npos) {
+      return makeError(ErrorKind::kParse, "ownership annotation: expected \"v2:<uid>:<fingerprints>\"");
+    }
+    const std::string_view uid = value.substr(3, colon - 3);
+    if (!isValidObjectUid(uid)) {
+      return makeError(ErrorKind::kParse, "ownership annotation: the uid is not a Kubernetes uid");
+    }
+    record.uid = std::string(uid);
+    rest = value.substr(colon + 1);
+  } else {
+    return makeError(ErrorKind::kParse,
+                     "ownership annotation: expected a value starting with \"v2:\" (or \"v1:\")");
   }
-  std::vector<std::string> out;
-  std::string_view rest = value.substr(prefix.size());
+  std::vector<std::string>& out = record.fingerprints;
   out.reserve(rest.size() / (kFingerprintChars + 1) + 1);
   size_t index = 0;
   while (!rest.empty()) {
@@ -93,14 +115,16 @@ Result<std::vector<std::string>> parseOwnership(std::string_view value) {
   }
   if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());  // we write it sorted
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return record;
 }
 
-std::string formatOwnership(std::vector<std::string> fingerprints) {
+std::string formatOwnership(std::string_view uid, std::vector<std::string> fingerprints) {
   std::sort(fingerprints.begin(), fingerprints.end());
   fingerprints.erase(std::unique(fingerprints.begin(), fingerprints.end()), fingerprints.end());
   std::string out = kOwnershipVersionPrefix;
-  out.reserve(out.size() + fingerprints.size() * (kFingerprintChars + 1));
+  out.reserve(out.size() + uid.size() + 1 + fingerprints.size() * (kFingerprintChars + 1));
+  out.append(uid);
+  out.push_back(':');
   for (size_t i = 0; i < fingerprints.size(); ++i) {
     if (i > 0) out.push_back(',');
     out.append(fingerprints[i]);

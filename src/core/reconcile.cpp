@@ -27,6 +27,16 @@ std::string_view valueOr(const std::map<std::string, std::string>& m, const char
   return *present ? std::string_view(it->second) : std::string_view();
 }
 
+// IAM names are unique regardless of case and aws-iam-authenticator keys its map by strings.ToLower(arn), so
+// two ARNs that differ only in case name one entry.
+std::string lowerArn(std::string_view arn) {
+  std::string out(arn);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 bool changeLess(const Change& a, const Change& b) {
   if (a.arn != b.arn) return a.arn < b.arn;
   return static_cast<int>(a.kind) < static_cast<int>(b.kind);
@@ -66,16 +76,32 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       return withContext(accounts.error(), "data.mapAccounts");
     }
   }
+  if (!isValidObjectUid(options.object_uid)) {
+    return makeError(ErrorKind::kInvalidArgument,
+                     "aws-auth metadata.uid \"" + options.object_uid + "\" is not a Kubernetes uid");
+  }
   std::vector<std::string> owned;
+  RecordState record_state = RecordState::kAbsent;
+  std::string bound_uid = options.object_uid;  // the uid the new record is bound to
   if (has_record) {
     auto parsed = parseOwnership(record_text);
     if (!parsed.ok()) {
       return withContext(parsed.error(), std::string("annotation ") + kManagedUsersAnnotation);
     }
-    owned = std::move(parsed.value());
+    if (parsed->uid.empty()) {
+      record_state = RecordState::kUnbound;  // an earlier version's, or written before the uid was known
+      owned = std::move(parsed->fingerprints);
+    } else if (options.object_uid.empty() || parsed->uid == options.object_uid) {
+      // Bound to this object; or we do not know the object's uid (`plan` on a manifest without one), so the
+      // record's own binding is kept as it is.
+      record_state = RecordState::kBound;
+      owned = std::move(parsed->fingerprints);
+      bound_uid = parsed->uid;
+    } else {
+      // Copied from another object or cluster: none of it is ours here; replaced by our own record.
+      record_state = RecordState::kOtherObject;
+    }
   }
-  // Until the record carries the object's uid, every record read is unbound.
-  const RecordState record_state = has_record ? RecordState::kUnbound : RecordState::kAbsent;
   const size_t recorded_count = owned.size();
 
   // 2. Classify current entries: managed (canonical shape and fingerprint in the record, or adopted) or not.
@@ -85,7 +111,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   const std::vector<Rule>& rule_list = rules.rules();
   std::vector<std::string> fingerprint_of(entries->size());
   std::unordered_map<std::string_view, std::vector<size_t>> managed_by_arn;
-  std::unordered_set<std::string_view> unmanaged_arns;
+  std::unordered_set<std::string> unmanaged_arns;  // lower-cased: any spelling of the ARN is the same key.
   std::vector<bool> is_managed(entries->size(), false);
   for (size_t i = 0; i < entries->size(); ++i) {
     const MapUsersEntry& e = (*entries)[i];
@@ -107,7 +133,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     if (is_managed[i]) {
       managed_by_arn[e.mapping.user_arn].push_back(i);
     } else if (e.has_user_arn) {
-      unmanaged_arns.insert(e.mapping.user_arn);
+      unmanaged_arns.insert(lowerArn(e.mapping.user_arn));
     }
   }
 
@@ -117,6 +143,14 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   std::vector<std::string> arns = iam_user_arns;
   if (!std::is_sorted(arns.begin(), arns.end())) std::sort(arns.begin(), arns.end());  // often sorted already
   arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
+  // Two listed ARNs that differ only in case would be one key to aws-iam-authenticator: keep the first.
+  {
+    std::unordered_set<std::string> seen;
+    seen.reserve(arns.size());
+    arns.erase(std::remove_if(arns.begin(), arns.end(),
+                              [&](const std::string& arn) { return !seen.insert(lowerArn(arn)).second; }),
+               arns.end());
+  }
   std::unordered_map<std::string_view, DesiredEntry> desired;
   desired.reserve(arns.size());
   const bool many_rules_match_possible = rules.rules().size() > 1;
@@ -134,7 +168,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       winner = rules.firstMatch(arn);
       if (!winner) continue;
     }
-    if (unmanaged_arns.count(arn) > 0) {
+    if (unmanaged_arns.count(lowerArn(arn)) > 0) {
       result.skipped_unmanaged.push_back(arn);
       continue;
     }
@@ -206,7 +240,7 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   }
   result.managed_count = desired.size();
   const bool users_changed = !result.changes.empty() || dropped_duplicate;
-  std::string record = formatOwnership(std::move(fingerprints));
+  std::string record = formatOwnership(bound_uid, std::move(fingerprints));
   const bool record_changed = has_record ? record != record_text : !desired.empty();
 
   if (!users_changed && !record_changed) {
@@ -219,13 +253,14 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
   result.changed = true;
   result.desired = current;
   if (users_changed) {
+    // Our entries first (sorted by ARN), then every hand-written entry in its original order.
+    // aws-iam-authenticator keeps the last entry for a (lower-cased) ARN, so no entry of ours can ever win
+    // over a hand-written one, and hand-written entries keep the order that decides which of them wins.
     std::vector<MapUsersItem> items;
     items.reserve(entries->size() + desired.size());
     for (size_t i = 0; i < entries->size(); ++i) {
       const MapUsersEntry& e = (*entries)[i];
-      if (!is_managed[i]) {
-        items.push_back(MapUsersItem{e.mapping, e.node});
-      } else if (keep[i]) {
+      if (is_managed[i] && keep[i]) {
         items.push_back(
             MapUsersItem{UserMapping{e.mapping.user_arn, e.mapping.username, e.mapping.groups, {}}, {}});
       }
@@ -233,10 +268,10 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
     const auto by_arn = [](const MapUsersItem& a, const MapUsersItem& b) {
       return a.mapping.user_arn < b.mapping.user_arn;
     };
-    // Entries carried over are usually in ARN order already (we wrote them); sort them only if not.
+    // Entries we keep are usually in ARN order already (we wrote them); sort them only if not.
     if (!std::is_sorted(items.begin(), items.end(), by_arn))
       std::stable_sort(items.begin(), items.end(), by_arn);
-    // New entries in ARN order (arns is sorted), merged in after carried-over entries with the same ARN.
+    // New entries in ARN order (arns is sorted), merged in.
     const auto first_new = static_cast<std::ptrdiff_t>(items.size());
     for (const std::string& arn : arns) {
       auto want = desired.find(arn);
@@ -250,6 +285,10 @@ Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::s
       items.push_back(MapUsersItem{UserMapping{arn, rule.username, rule.groups, {}}, {}});
     }
     std::inplace_merge(items.begin(), items.begin() + first_new, items.end(), by_arn);
+    for (size_t i = 0; i < entries->size(); ++i) {
+      const MapUsersEntry& e = (*entries)[i];
+      if (!is_managed[i]) items.push_back(MapUsersItem{e.mapping, e.node});
+    }
     auto text = emitMapUsers(items);
     if (!text.ok()) return text.error();
     result.desired.data[kMapUsersKey] = std::move(text.value());

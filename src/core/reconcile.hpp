@@ -12,14 +12,18 @@
 //   - A managed entry exists iff its IAM user is in `iam_user_arns` and matches a rule; the first matching
 //     rule (lowest index) gives username and groups; one entry per ARN; the other rules that match are
 //     reported in `shadowed`, not written. An ARN that already has an unmanaged entry gets no managed entry
-//     (it is listed in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed).
+//     (it is listed in `skipped_unmanaged`; a managed entry we wrote earlier for it is removed). ARNs are
+//     compared as aws-iam-authenticator keys them: lower-cased, and read from `userarn` under any spelling
+//     of the key (`UserArn`, `USERARN`...), so a hand-written entry is recognised however it is written.
 //   - Removing a rule removes the entries it produced, and only those.
 //   - If mapUsers, mapRoles or mapAccounts does not parse, or the ownership annotation does not parse: an
 //     Error (kParse), never a guess.
 //   - changed == false means: write nothing. Then desired == current (byte-identical data and annotations).
-//   - When changed, mapUsers is re-emitted in block style, all entries sorted by ARN, keys in the order
-//     userarn, username, groups; unmanaged entries keep their fields and values but not their comments or
-//     layout.
+//   - When changed, mapUsers is re-emitted in block style: first the managed entries, sorted by ARN, keys in
+//     the order userarn, username, groups; then every unmanaged entry in its original order, with its fields
+//     and values but not its comments or layout. aws-iam-authenticator keeps the last entry for an ARN, so
+//     no managed entry can win over a hand-written one, and hand-written entries keep deciding among
+//     themselves which one is in force.
 //   - New data over kMaxConfigMapDataBytes, or annotations over kMaxAnnotationsBytes: kTooLarge, nothing to
 //     write.
 //   - The new mapUsers is parsed back and compared with what was intended; kInternal if it differs.
@@ -28,13 +32,26 @@
 //     first rule matching its ARN gives, is taken as managed from now on (listed in `adopted`): kept while
 //     its IAM user exists, removed when the user is gone. Entries that differ in any way stay unmanaged.
 //
-// Ownership record: annotation kManagedUsersAnnotation on aws-auth. Its value is "v1:" followed by the
-// sorted, comma-separated fingerprints of the managed entries; a fingerprint is base64url(first 9 bytes of
-// SHA-256(canonical JSON of [userarn, username, [groups...]])), 12 characters. 10,000 entries take 130,003
-// bytes, half of the 256 KiB annotation limit. An entry is managed iff it has exactly the keys we write and
-// its fingerprint is in the record, so an entry someone edited by hand is no longer ours and is left alone.
-// A missing annotation means nothing is managed (first run); when nothing is managed and nothing is to be
-// managed the annotation is not added. See docs/core.md.
+// Ownership record: annotation kManagedUsersAnnotation on aws-auth (format in ownership.hpp): "v2:<uid>:"
+// then the sorted, comma-separated fingerprints of the managed entries; a fingerprint is base64url(first 9
+// bytes of SHA-256 over a length-prefixed encoding of userarn, username and groups), 12 characters. 10,000
+// entries with a 36-character uid take a 130,039-byte value, half of the 256 KiB annotation limit (tested).
+// An entry is managed iff it has exactly the keys we write and its fingerprint is in the record, so an entry
+// someone edited by hand is no longer ours and is left alone. A missing annotation means nothing is managed
+// (first run); when nothing is managed and nothing is to be managed the annotation is not added.
+//
+// The record is bound to options.object_uid (aws-auth's metadata.uid); `record_state` says what was read:
+//   - kAbsent: no annotation.
+//   - kBound: a v2 record naming object_uid (or naming any uid when object_uid is empty: we cannot check it,
+//     and its binding is kept as it is).
+//   - kUnbound: a v1 record (earlier versions) or a v2 record with an empty uid. Accepted, and rewritten
+//   bound
+//     to object_uid: one write after an upgrade, even when mapUsers does not change.
+//   - kOtherObject: a v2 record naming another uid (copied from another cluster or object). Counts as no
+//     record: recorded_count is 0, every entry it lists is hand-written, and it is replaced by our own
+//     record.
+// object_uid that is not a Kubernetes uid ([A-Za-z0-9._-], at most 128 characters): kInvalidArgument. See
+// docs/core.md.
 //
 // Thread-safety: a pure function of its arguments.
 #pragma once

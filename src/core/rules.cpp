@@ -8,6 +8,7 @@
 #include <array>
 #include <utility>
 
+#include "core/libyaml_tree.hpp"
 #include "core/yaml_util.hpp"
 
 namespace aar::core {
@@ -69,6 +70,9 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml) {
 }
 
 Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptions& o) {
+  if (const yaml::FoundAlias alias = yaml::findAlias(map_users_yaml); alias.line > 0) {
+    return invalid(o.source + ": " + yaml::aliasNotAllowed(alias.name, alias.line + o.first_line - 1));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(map_users_yaml));

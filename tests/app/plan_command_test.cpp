@@ -130,15 +130,15 @@ TEST_F(PlanCommandTest, ShowsTheSeedReadmesFirstResultForTheBundledExample) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(
       mapUsersOf(r.out),
-      ::testing::ElementsAre(user("arn:aws:iam::1234567890:user/admin", "admin", {"system:masters"}),
-                             user("arn:aws:iam::1234567890:user/tmp-foo-one", "foo", {"system:masters"})));
+      ::testing::ElementsAre(user("arn:aws:iam::1234567890:user/tmp-foo-one", "foo", {"system:masters"}),
+                             user("arn:aws:iam::1234567890:user/admin", "admin", {"system:masters"})));
   auto manifest = core::parseConfigMapManifest(r.out, "stdout");
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->name, "aws-auth");
   EXPECT_EQ(manifest->namespace_name, "kube-system");
   EXPECT_THAT(manifest->content.data.at("mapRoles"), HasSubstr("system:node:{{EC2PrivateDNSName}}"));
   EXPECT_THAT(r.out, HasSubstr("resourceVersion: \"1234\""));
-  EXPECT_THAT(r.out, HasSubstr("aws-auth-refresher/managed-users: v1:"));
+  EXPECT_THAT(r.out, HasSubstr("aws-auth-refresher/managed-users: v2:"));
   EXPECT_THAT(r.err, HasSubstr("added  arn:aws:iam::1234567890:user/tmp-foo-one"));
 }
 

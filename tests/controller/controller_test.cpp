@@ -86,23 +86,23 @@ TEST_F(ControllerTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   ASSERT_TRUE(c->runCycle().success);
   EXPECT_EQ(entries(aws_auth.mapUsers()),
             (std::vector<std::tuple<std::string, std::string, std::string>>{
-                {kAdmin, "admin", "system:masters"}, {kFooOne, "foo", "system:masters"}}));
+                {kFooOne, "foo", "system:masters"}, {kAdmin, "admin", "system:masters"}}));
 
   identities.set({kFooOne, kBarOne, kBarTwo, kAdmin});
   auto r2 = c->runCycle();
   ASSERT_TRUE(r2.success);
   EXPECT_EQ(r2.changes.size(), 2u);
   EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
-                                              {kAdmin, "admin", "system:masters"},
                                               {kBarOne, "bar", "developers"},
                                               {kBarTwo, "bar", "developers"},
-                                              {kFooOne, "foo", "system:masters"}}));
+                                              {kFooOne, "foo", "system:masters"},
+                                              {kAdmin, "admin", "system:masters"}}));
 
   identities.set({kBarOne, kAdmin});
   ASSERT_TRUE(c->runCycle().success);
   EXPECT_EQ(entries(aws_auth.mapUsers()),
             (std::vector<std::tuple<std::string, std::string, std::string>>{
-                {kAdmin, "admin", "system:masters"}, {kBarOne, "bar", "developers"}}));
+                {kBarOne, "bar", "developers"}, {kAdmin, "admin", "system:masters"}}));
   EXPECT_EQ(aws_auth.content()->data.at("mapRoles"), kNodeRoles);
   EXPECT_EQ(aws_auth.content()->data.at("mapAccounts"), "- \"111122223333\"\n");
   EXPECT_EQ(aws_auth.updates, 3);
@@ -153,22 +153,22 @@ TEST_F(ControllerTest, AnIdleCycleSkipsTheCoreButEveryChangedInputIsActedOn) {
 
   // An IAM user goes: its entry is removed.
   identities.set({kFooOne});
-  expectWriteThenIdle({{kAdmin, "admin", "system:masters"}, {kFooOne, "foo", "system:masters"}});
+  expectWriteThenIdle({{kFooOne, "foo", "system:masters"}, {kAdmin, "admin", "system:masters"}});
 
   // The same number of users, one different: still a change.
   identities.set({kBarTwo});
-  expectWriteThenIdle({{kAdmin, "admin", "system:masters"}, {kBarTwo, "bar", "developers"}});
+  expectWriteThenIdle({{kBarTwo, "bar", "developers"}, {kAdmin, "admin", "system:masters"}});
 
   // The rules change: the entry follows its new username.
   rules.setText("- arnRegex: ^arn:aws:iam::1234567890:user/tmp-bar-.*$\n  username: bar2\n");
-  expectWriteThenIdle({{kAdmin, "admin", "system:masters"}, {kBarTwo, "bar2", ""}});
+  expectWriteThenIdle({{kBarTwo, "bar2", ""}, {kAdmin, "admin", "system:masters"}});
 
   // Someone else writes aws-auth (here: removes our entry): the next cycle restores it.
   aws_auth.outsideWrite([](core::ConfigMapContent& content) {
     content.data["mapUsers"] =
         std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
   });
-  expectWriteThenIdle({{kAdmin, "admin", "system:masters"}, {kBarTwo, "bar2", ""}});
+  expectWriteThenIdle({{kBarTwo, "bar2", ""}, {kAdmin, "admin", "system:masters"}});
   EXPECT_EQ(aws_auth.updates, 5);
 }
 
@@ -463,7 +463,7 @@ TEST_F(ControllerLoopTest, ARulesChangeRunsACycleAtOnceDespiteALongInterval) {
   c->rulesChanged();
   ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 2; }));
   EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
-                                              {kAdmin, "admin", "system:masters"}, {kBarOne, "bar", ""}}));
+                                              {kBarOne, "bar", ""}, {kAdmin, "admin", "system:masters"}}));
 }
 
 TEST_F(ControllerLoopTest, RestoresAnEntrySomeoneElseRemovedButIgnoresItsOwnWrites) {

@@ -236,5 +236,79 @@ TEST(AwsAuthCodecTest, ParsesAndEmitsMapAccountsKeepingThemStrings) {
   EXPECT_FALSE(parseMapAccounts("- [a]\n").ok());
 }
 
+TEST(AwsAuthCodecTest, ReadsFieldNamesCaseInsensitivelyAsAwsIamAuthenticatorDoes) {
+  // aws-iam-authenticator's fixture aws-auth-crazy-case-keys.yaml, and a second spelling in one entry.
+  auto users = parseMapUsers(R"(- uSeRaRn: arn:aws:iam::555555555555:user/admin
+  UsErNaMe: admin
+  gRoUpS:
+    - system:masters
+- UserArn: arn:aws:iam::1:user/Dave
+  USERNAME: upper
+  username: exact
+  Groups: [a]
+  groups: ~
+- uſerarn: arn:aws:iam::1:user/long-s
+  UserId: AIDA1
+)");
+  ASSERT_TRUE(users.ok()) << users.error().message;
+  ASSERT_EQ(users->size(), 3u);
+  EXPECT_EQ((*users)[0].mapping, user("arn:aws:iam::555555555555:user/admin", "admin", {"system:masters"}));
+  EXPECT_TRUE((*users)[0].has_user_arn);
+  EXPECT_FALSE((*users)[0].canonical);  // only exactly the keys we write can be ours
+  EXPECT_EQ((*users)[1].mapping, user("arn:aws:iam::1:user/Dave", "exact", {}));
+  EXPECT_EQ((*users)[2].mapping.user_arn, "arn:aws:iam::1:user/long-s");
+  EXPECT_EQ((*users)[2].mapping.user_id, "AIDA1");
+
+  auto roles =
+      parseMapRoles("- rOlEaRn: arn:aws:iam::5:role/Node\n  UsErNaMe: node\n  gRoUpS: [system:nodes]\n");
+  ASSERT_TRUE(roles.ok()) << roles.error().message;
+  EXPECT_EQ(roles->front(), (RoleMapping{"arn:aws:iam::5:role/Node", "node", {"system:nodes"}}));
+}
+
+TEST(AwsAuthCodecTest, RefusesWhatAwsIamAuthenticatorCannotReadUnderAnySpelling) {
+  auto users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  UserName: {x: 1}\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("entry 0 (line 1): username must be a string"));
+  users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  GROUPS: admin\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("groups must be a list of strings"));
+  users = parseMapUsers("- userarn: arn:aws:iam::1:user/a\n  ? [k]\n  : v\n");
+  ASSERT_FALSE(users.ok());
+  EXPECT_THAT(users.error().message, HasSubstr("a key is a map or a list"));
+  auto roles = parseMapRoles("- RoleArn: [a]\n");
+  ASSERT_FALSE(roles.ok());
+  EXPECT_THAT(roles.error().message, HasSubstr("rolearn must be a string"));
+}
+
+// "Billion laughs": 9 levels of 9 aliases each, under 1 KB, would expand to 9^9 (~387 million) scalars.
+std::string billionLaughs(const std::string& first_entry) {
+  std::string text =
+      first_entry + "- userarn: arn:aws:iam::1:user/lol\n  username: lol\n  groups: &l0 [lol]\n";
+  for (int i = 1; i <= 9; ++i) {
+    text += "- userarn: arn:aws:iam::1:user/lol" + std::to_string(i) + "\n  username: lol\n  extra: &l" +
+            std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) text += (k ? ",*l" : "*l") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  return text;
+}
+
+TEST(AwsAuthCodecTest, RefusesYamlAliasesSoThatABillionLaughsCannotExpand) {
+  const std::string text = billionLaughs("");
+  ASSERT_LT(text.size(), 1024u);
+  auto users = parseMapUsers(text);
+  ASSERT_FALSE(users.ok());
+  EXPECT_EQ(users.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(users.error().message, HasSubstr("YAML alias *l0 at line 6 is not allowed"));
+  // In a role or an account list too; an anchor alone is harmless.
+  auto roles = parseMapRoles("- rolearn: &r arn:aws:iam::1:role/a\n  username: *r\n");
+  ASSERT_FALSE(roles.ok());
+  EXPECT_THAT(roles.error().message, HasSubstr("mapRoles: YAML alias *r at line 2 is not allowed"));
+  auto accounts = parseMapAccounts("- &a \"1\"\n- *a\n");
+  ASSERT_FALSE(accounts.ok());
+  EXPECT_THAT(accounts.error().message, HasSubstr("YAML alias *a at line 2"));
+  EXPECT_TRUE(parseMapUsers("- userarn: &x arn:aws:iam::1:user/a\n  username: a\n").ok());
+}
+
 }  // namespace
 }  // namespace aar::core

@@ -21,7 +21,7 @@ const std::vector<std::string> kDocuments = {
     "yes}\n",
     "- {userarn: arn:aws:iam::1:user/b, username: hand, groups: [ops, \"true\", ~]}\n",
     "- userid: AIDAEXAMPLE\n  username: by-id\n  groups: []\n  meta: {}\n",
-    "- &base\n  username: shared\n  groups: &g [a, b]\n- userarn: x\n  groups: *g\n- *base\n",
+    "- &base\n  username: shared\n  groups: &g [a, b]\n- userarn: x\n",  // anchors alone are fine
     "- userarn: !!str 123\n  username: !custom tagged\n  n: !!int \"7\"\n",
     "- username: |\n    line one\n    line two\n  folded: >\n    a\n    b\n",
     "- username: \"esc\\t\\\"q\\\" \\u00e9\"\n  other: 'it''s'\n",
@@ -43,6 +43,19 @@ TEST(LibyamlTreeTest, ReadsEveryDocumentAsYamlCppDoes) {
     const YAML::Node expected = YAML::Load(doc);
     EXPECT_TRUE(sameNode(toYamlCpp(*tree), expected)) << doc;
   }
+}
+
+TEST(LibyamlTreeTest, RefusesAliasesInsteadOfExpandingThem) {
+  auto tree =
+      parseTree("- &base\n  username: shared\n  groups: &g [a, b]\n- userarn: x\n  groups: *g\n- *base\n");
+  ASSERT_FALSE(tree.ok());
+  EXPECT_EQ(tree.error().kind, ErrorKind::kParse);
+  EXPECT_THAT(tree.error().message, HasSubstr("YAML alias *g at line 5 is not allowed"));
+  const FoundAlias found = findAlias("a: &x 1\nb:\n  - *x\n");
+  EXPECT_EQ(found.name, "x");
+  EXPECT_EQ(found.line, 3);
+  EXPECT_EQ(findAlias("a: &x 1\n").line, 0);
+  EXPECT_EQ(findAlias("a: b: c\nd: *x\n").line, 0);  // a syntax error first: left to the caller's parser
 }
 
 TEST(LibyamlTreeTest, KeepsQuotedAndPlainScalarsApart) {

@@ -190,10 +190,13 @@ void checkStep(const Start& start, const RuleSet& rules, const std::vector<std::
             [](const UserMapping& a, const UserMapping& b) { return a.user_arn < b.user_arn; });
   EXPECT_EQ(managed, expected) << where;
   EXPECT_EQ(r.managed_count, expected.size()) << where;
-  // A rewritten mapUsers has its entries sorted by ARN (an untouched one keeps its order).
+  // A rewritten mapUsers holds our entries first, sorted by ARN, then the hand-written ones in their original
+  // order (an untouched one keeps its layout).
   const auto before = current.data.find(kMapUsersKey);
   if (before != current.data.end() && before->second == r.desired.data.at(kMapUsersKey)) return;
-  for (size_t i = 1; i < entries->size(); ++i) {
+  const auto first_hand = std::find(used.begin(), used.end(), true);
+  EXPECT_TRUE(std::all_of(first_hand, used.end(), [](bool u) { return u; })) << where;
+  for (size_t i = 1; i < entries->size() && !used[i]; ++i) {
     EXPECT_LE((*entries)[i - 1].mapping.user_arn, (*entries)[i].mapping.user_arn) << where;
   }
 }

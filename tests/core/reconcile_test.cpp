@@ -40,6 +40,7 @@ constexpr char kFooOne[] = "arn:aws:iam::1234567890:user/tmp-foo-one";
 constexpr char kBarOne[] = "arn:aws:iam::1234567890:user/tmp-bar-one";
 constexpr char kBarTwo[] = "arn:aws:iam::1234567890:user/tmp-bar-two";
 constexpr char kAdminArn[] = "arn:aws:iam::1234567890:user/admin";
+constexpr char kUid[] = "6f1c2b9e-3d4a-4f5b-8c7d-9e0f1a2b3c4d";  // aws-auth's metadata.uid
 
 RuleSet rules(const std::string& yaml) {
   auto r = RuleSet::parse(yaml);
@@ -93,8 +94,8 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(one.changed);
   EXPECT_THAT(describe(one.changes), ElementsAre(std::string("added ") + kFooOne + " foo"));
   EXPECT_EQ(one.changes[0].rule_index, 0u);
-  EXPECT_THAT(users(one.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                              user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(one.desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                              user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(one.desired.data.at(kMapRolesKey), kNodeRole);
   EXPECT_EQ(one.desired.annotations.at("kubectl.kubernetes.io/last-applied-configuration"), "{\"x\": 1}");
   EXPECT_EQ(one.managed_count, 1u);
@@ -109,9 +110,10 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(two.changed);
   EXPECT_THAT(describe(two.changes), ElementsAre(std::string("added ") + kBarOne + " bar",
                                                  std::string("added ") + kBarTwo + " bar"));
-  EXPECT_THAT(users(two.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "bar", {"developers"}),
-                          user(kBarTwo, "bar", {"developers"}), user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(
+      users(two.desired),
+      ElementsAre(user(kBarOne, "bar", {"developers"}), user(kBarTwo, "bar", {"developers"}),
+                  user(kFooOne, "foo", {"system:masters"}), user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(two.desired.data.at(kMapRolesKey), kNodeRole);
 
   // Step 3: tmp-foo-one and tmp-bar-two are deleted.
@@ -119,8 +121,8 @@ TEST(ReconcileTest, FollowsTheSeedReadmeThroughItsThreeStepsKeepingRolesAndTheAd
   EXPECT_TRUE(three.changed);
   EXPECT_THAT(describe(three.changes), ElementsAre(std::string("removed ") + kBarTwo + " bar",
                                                    std::string("removed ") + kFooOne + " foo"));
-  EXPECT_THAT(users(three.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                user(kBarOne, "bar", {"developers"})));
+  EXPECT_THAT(users(three.desired), ElementsAre(user(kBarOne, "bar", {"developers"}),
+                                                user(kAdminArn, "admin", {"system:masters"})));
   EXPECT_EQ(three.desired.data.at(kMapRolesKey), kNodeRole);
   EXPECT_EQ(three.managed_count, 1u);
 
@@ -164,7 +166,7 @@ TEST(ReconcileTest, NeverRemovesUnmanagedEntriesWhenTheirUserIsGoneOrRulesChange
   ReconcileResult r = mustReconcile(catch_all, {kBarOne}, current);
   EXPECT_TRUE(r.changed);
   EXPECT_THAT(users(r.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "everyone", {})));
+              ElementsAre(user(kBarOne, "everyone", {}), user(kAdminArn, "admin", {"system:masters"})));
   ReconcileResult r2 = mustReconcile(rules("[]"), {kAdminArn, kBarOne}, r.desired);
   EXPECT_THAT(users(r2.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"})));
 }
@@ -177,8 +179,8 @@ TEST(ReconcileTest, RemovingARuleRemovesOnlyTheEntriesItProduced) {
       "groups: [system:masters]}\n");
   ReconcileResult second = mustReconcile(foo_only, {kFooOne, kBarOne}, first.desired);
   EXPECT_THAT(describe(second.changes), ElementsAre(std::string("removed ") + kBarOne + " bar"));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, UpdatesAManagedEntryWhenItsRuleChanges) {
@@ -191,8 +193,8 @@ TEST(ReconcileTest, UpdatesAManagedEntryWhenItsRuleChanges) {
   EXPECT_THAT(second.changes[0].groups, ElementsAre("viewers", "devs"));
   EXPECT_EQ(second.changes[0].previous_username, "foo");
   EXPECT_THAT(second.changes[0].previous_groups, ElementsAre("system:masters"));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo2", {"viewers", "devs"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo2", {"viewers", "devs"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, FirstMatchingRuleWinsAndShadowedMatchesAreReportedNotWritten) {
@@ -202,8 +204,8 @@ TEST(ReconcileTest, FirstMatchingRuleWinsAndShadowedMatchesAreReportedNotWritten
 )");
   ReconcileResult result = mustReconcile(r, {kFooOne, kFooOne, kBarOne}, seedAwsAuth());
   EXPECT_THAT(users(result.desired),
-              ElementsAre(user(kAdminArn, "admin", {"system:masters"}), user(kBarOne, "any-tmp", {"b"}),
-                          user(kFooOne, "exact", {"a"})));
+              ElementsAre(user(kBarOne, "any-tmp", {"b"}), user(kFooOne, "exact", {"a"}),
+                          user(kAdminArn, "admin", {"system:masters"})));
   ASSERT_EQ(result.shadowed.size(), 1u);
   EXPECT_EQ(result.shadowed[0].arn, kFooOne);
   EXPECT_EQ(result.shadowed[0].rule_index, 0u);
@@ -220,11 +222,11 @@ TEST(ReconcileTest, LeavesAManagedEntryEditedByHandAlone) {
   // The edited entry is no longer ours: not reverted, and its user going away does not remove it.
   ReconcileResult second = mustReconcile(rules(kSeedRules), {kFooOne}, edited);
   EXPECT_THAT(second.skipped_unmanaged, ElementsAre(kFooOne));
-  EXPECT_THAT(users(second.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                 user(kFooOne, "foo-edited", {"system:masters"})));
+  EXPECT_THAT(users(second.desired), ElementsAre(user(kFooOne, "foo-edited", {"system:masters"}),
+                                                 user(kAdminArn, "admin", {"system:masters"})));
   ReconcileResult third = mustReconcile(rules(kSeedRules), {}, second.desired);
-  EXPECT_THAT(users(third.desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                user(kFooOne, "foo-edited", {"system:masters"})));
+  EXPECT_THAT(users(third.desired), ElementsAre(user(kFooOne, "foo-edited", {"system:masters"}),
+                                                user(kAdminArn, "admin", {"system:masters"})));
 }
 
 TEST(ReconcileTest, RemovesItsOwnEntryWhenSomeoneAddsAHandWrittenOneForTheSameArn) {
@@ -241,10 +243,10 @@ TEST(ReconcileTest, RemovesItsOwnEntryWhenSomeoneAddsAHandWrittenOneForTheSameAr
 TEST(ReconcileTest, RecordsOwnershipInTheAnnotationAndKeepsItWhenNothingIsLeft) {
   ReconcileResult first = mustReconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth());
   const std::string record = first.desired.annotations.at(kManagedUsersAnnotation);
-  EXPECT_EQ(record, "v1:" + entryFingerprint(kFooOne, "foo", {"system:masters"}));
+  EXPECT_EQ(record, "v2::" + entryFingerprint(kFooOne, "foo", {"system:masters"}));
   ReconcileResult second = mustReconcile(rules(kSeedRules), {}, first.desired);
   EXPECT_TRUE(second.changed);
-  EXPECT_EQ(second.desired.annotations.at(kManagedUsersAnnotation), "v1:");
+  EXPECT_EQ(second.desired.annotations.at(kManagedUsersAnnotation), "v2::");
   ReconcileResult third = mustReconcile(rules(kSeedRules), {}, second.desired);
   EXPECT_FALSE(third.changed);
 }
@@ -270,7 +272,7 @@ TEST(ReconcileTest, CleansAStaleOwnershipRecordWithoutTouchingMapUsers) {
   ReconcileResult r = mustReconcile(rules(kSeedRules), {kAdminArn}, current);
   EXPECT_TRUE(r.changed);
   EXPECT_THAT(r.changes, IsEmpty());
-  EXPECT_EQ(r.desired.annotations.at(kManagedUsersAnnotation), "v1:");
+  EXPECT_EQ(r.desired.annotations.at(kManagedUsersAnnotation), "v2::");
   EXPECT_EQ(r.desired.data, current.data);  // mapUsers byte-identical: only the record is rewritten.
 }
 
@@ -343,16 +345,24 @@ TEST(ReconcileTest, HoldsTenThousandManagedUsersWithinTheAnnotationAndDataLimits
   // 53-character ARNs (vault-ci-<8 hex>-<4 digits>): 97 bytes per entry, 970,008 bytes of data.
   const auto arns = manyArns(10000, "arn:aws:iam::123456789012:user/vault-ci-%08zx-%04zu");
   ASSERT_EQ(arns[0].size(), 53u);
-  ReconcileResult result = mustReconcile(rules(kVaultRule), arns, ConfigMapContent{});
+  const ReconcileOptions bound{.adopt_matching_entries = false, .object_uid = kUid};
+  auto reconciled = reconcile(rules(kVaultRule), arns, ConfigMapContent{}, bound);
+  ASSERT_TRUE(reconciled.ok()) << reconciled.error().message;
+  const ReconcileResult& result = *reconciled;
   ASSERT_TRUE(result.changed);
   EXPECT_EQ(result.managed_count, 10000u);
-  // The ownership record: 13 bytes per user, 130,002 bytes for 10,000, half the 262,144-byte budget.
-  EXPECT_EQ(result.desired.annotations.at(kManagedUsersAnnotation).size(), 3u + 10000u * 13u - 1u);
+  // The ownership record: "v2:" + a 36-character uid + ":" + 13 bytes per user - 1: 130,039 bytes for 10,000,
+  // half the 262,144-byte budget (130,071 with the annotation's key).
+  EXPECT_EQ(result.desired.annotations.at(kManagedUsersAnnotation).size(), 130039u);
+  EXPECT_EQ(annotationsSize(result.desired.annotations), 130071u);
   EXPECT_LE(annotationsSize(result.desired.annotations), kMaxAnnotationsBytes);
   EXPECT_EQ(dataSize(result.desired.data), 8u + 10000u * (53u + 44u));
   EXPECT_LE(dataSize(result.desired.data), kMaxConfigMapDataBytes);
-  ReconcileResult again = mustReconcile(rules(kVaultRule), arns, result.desired);
-  EXPECT_FALSE(again.changed);
+  auto again = reconcile(rules(kVaultRule), arns, result.desired, bound);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->record_state, RecordState::kBound);
+  EXPECT_EQ(again->recorded_count, 10000u);
 }
 
 TEST(ReconcileTest, ReportsTooLargeForTenThousandLongArnsInsteadOfWritingThem) {
@@ -408,9 +418,9 @@ TEST(ReconcileTest, AdoptsEntriesExactlyAsARuleWritesThemAndRemovesThoseOfDelete
   EXPECT_THAT(describe(adopted->changes),
               ElementsAre("removed arn:aws:iam::1234567890:user/tmp-foo-gone foo"));
   EXPECT_THAT(adopted->skipped_unmanaged, ElementsAre(edited));
-  EXPECT_THAT(users(adopted->desired), ElementsAre(user(kAdminArn, "admin", {"system:masters"}),
-                                                   user(edited, "bar", {"developers", "extra-by-hand"}),
-                                                   user(kFooOne, "foo", {"system:masters"})));
+  EXPECT_THAT(users(adopted->desired), ElementsAre(user(kFooOne, "foo", {"system:masters"}),
+                                                   user(kAdminArn, "admin", {"system:masters"}),
+                                                   user(edited, "bar", {"developers", "extra-by-hand"})));
   EXPECT_EQ(adopted->managed_count, 1u);
   EXPECT_EQ(adopted->desired.data.at(kMapRolesKey), kNodeRole);
 
@@ -433,12 +443,195 @@ TEST(ReconcileTest, AdoptingEntriesThatStayOnlyWritesTheRecord) {
   EXPECT_THAT(adopted->changes, IsEmpty());
   EXPECT_EQ(adopted->desired.data, current.data);  // byte for byte: only the record is new.
   EXPECT_EQ(adopted->desired.annotations.at(kManagedUsersAnnotation),
-            formatOwnership({entryFingerprint(kFooOne, "foo", {"system:masters"})}));
+            formatOwnership("", {entryFingerprint(kFooOne, "foo", {"system:masters"})}));
   auto again = reconcile(seed, {kFooOne, kAdminArn}, adopted->desired,
                          ReconcileOptions{.adopt_matching_entries = true, .object_uid = {}});
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->changed);
   EXPECT_THAT(again->adopted, IsEmpty());
+}
+
+// Issue #10, problem 1: aws-iam-authenticator reads `UserArn` as userarn, keys by the lower-cased ARN and
+// keeps the last entry; a rule that matches everyone must not turn dave's hand-written restriction into
+// system:masters.
+TEST(ReconcileTest, NeverAddsAnEntryForAnArnWithAHandWrittenEntryUnderAnySpelling) {
+  ConfigMapContent c;
+  c.data[kMapUsersKey] =
+      "- UserArn: arn:aws:iam::1234567890:user/Dave\n  username: dave-view\n  groups: [view]\n";
+  const RuleSet everyone = rules("- arnRegex: user/\n  username: all\n  groups: [system:masters]\n");
+  const std::string dave = "arn:aws:iam::1234567890:user/dave";
+  const std::string erin = "arn:aws:iam::1234567890:user/erin";
+  ReconcileResult r = mustReconcile(everyone, {dave, erin}, c);
+  EXPECT_THAT(r.skipped_unmanaged, ElementsAre(dave));
+  EXPECT_THAT(describe(r.changes), ElementsAre("added " + erin + " all"));
+  EXPECT_THAT(users(r.desired),
+              ElementsAre(user(erin, "all", {"system:masters"}),
+                          user("arn:aws:iam::1234567890:user/Dave", "dave-view", {"view"})));
+}
+
+// The same with aws-iam-authenticator's crazy-case fixture: the break-glass admin keeps system:masters.
+TEST(ReconcileTest, KeepsTheCrazyCaseAdminAndRemovesOurEntryForIt) {
+  const std::string admin = "arn:aws:iam::555555555555:user/admin";
+  const std::string ours = "- userarn: " + admin + "\n  username: viewer\n  groups:\n  - viewers\n";
+  ConfigMapContent c;
+  // An earlier version wrote our entry after the hand-written one (sorted by ARN): the admin was downgraded.
+  c.data[kMapUsersKey] =
+      "- uSeRaRn: " + admin + "\n  UsErNaMe: admin\n  gRoUpS:\n    - system:masters\n" + ours;
+  c.annotations[kManagedUsersAnnotation] =
+      formatOwnership("", {entryFingerprint(admin, "viewer", {"viewers"})});
+  const RuleSet viewers =
+      rules("- arnRegex: ^arn:aws:iam::555555555555:user/\n  username: viewer\n  groups: [viewers]\n");
+  ReconcileResult r = mustReconcile(viewers, {admin}, c);
+  EXPECT_THAT(describe(r.changes), ElementsAre("removed " + admin + " viewer"));
+  EXPECT_THAT(users(r.desired), ElementsAre(user(admin, "admin", {"system:masters"})));
+  EXPECT_EQ(r.managed_count, 0u);
+  EXPECT_FALSE(mustReconcile(viewers, {admin}, r.desired).changed);
+}
+
+// Hand-written entries keep their relative order (the last one for an ARN is the one in force); ours go
+// first.
+TEST(ReconcileTest, KeepsHandWrittenEntriesInTheirOrderAndPutsOursBeforeThem) {
+  ConfigMapContent c;
+  c.data[kMapUsersKey] = R"(- userarn: arn:aws:iam::1:user/zed
+  username: z
+- userarn: arn:aws:iam::1:user/amy
+  username: first
+- USERARN: arn:aws:iam::1:user/AMY
+  username: second
+)";
+  const RuleSet all = rules("- arnRegex: user/\n  username: all\n");
+  ReconcileResult r = mustReconcile(all, {"arn:aws:iam::1:user/bob", "arn:aws:iam::1:user/amy"}, c);
+  EXPECT_THAT(users(r.desired), ElementsAre(user("arn:aws:iam::1:user/bob", "all", {}),
+                                            user("arn:aws:iam::1:user/zed", "z", {}),
+                                            user("arn:aws:iam::1:user/amy", "first", {}),
+                                            user("arn:aws:iam::1:user/AMY", "second", {})));
+}
+
+// We never write what we could not read: an alias anywhere in mapUsers, mapRoles or mapAccounts stops the
+// cycle.
+TEST(ReconcileTest, RefusesAnAwsAuthWithYamlAliases) {
+  for (const char* key : {kMapUsersKey, kMapRolesKey, kMapAccountsKey}) {
+    ConfigMapContent c = seedAwsAuth();
+    c.data[key] = std::string(key) == kMapAccountsKey ? "- &a \"111122223333\"\n- *a\n"
+                                                      : "- &a {userarn: x, rolearn: y, username: z}\n- *a\n";
+    auto r = reconcile(rules(kSeedRules), {kFooOne}, c);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+    EXPECT_THAT(r.error().message, HasSubstr(std::string("aws-auth data.") + key + ": "));
+    EXPECT_THAT(r.error().message, HasSubstr("YAML alias *a at line 2 is not allowed"));
+  }
+}
+
+// The ownership record is bound to aws-auth's metadata.uid (ReconcileOptions::object_uid).
+ReconcileOptions boundTo(std::string uid) {
+  return ReconcileOptions{.adopt_matching_entries = false, .object_uid = std::move(uid)};
+}
+
+ConfigMapContent withOurFoo(const std::string& record) {
+  ConfigMapContent c = seedAwsAuth();
+  c.data[kMapUsersKey] =
+      std::string("- userarn: ") + kFooOne + "\n  username: foo\n  groups:\n  - system:masters\n" + kAdmin;
+  c.annotations[kManagedUsersAnnotation] = record;
+  return c;
+}
+
+const std::string kFooPrint = entryFingerprint(kFooOne, "foo", {"system:masters"});
+
+TEST(ReconcileTest, WithoutARecordNothingIsOursAndTheNewRecordIsBoundToTheObject) {
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth(), boundTo(kUid));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->record_state, RecordState::kAbsent);
+  EXPECT_EQ(r->recorded_count, 0u);
+  EXPECT_EQ(r->desired.annotations.at(kManagedUsersAnnotation), std::string("v2:") + kUid + ":" + kFooPrint);
+}
+
+TEST(ReconcileTest, ARecordBoundToThisObjectIsOursAndNothingIsRewritten) {
+  const ConfigMapContent c = withOurFoo(std::string("v2:") + kUid + ":" + kFooPrint);
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, c, boundTo(kUid));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->record_state, RecordState::kBound);
+  EXPECT_EQ(r->recorded_count, 1u);
+  EXPECT_FALSE(r->changed);
+  EXPECT_EQ(r->desired, c);
+  // Its user going away removes it: it is ours.
+  auto gone = reconcile(rules(kSeedRules), {}, c, boundTo(kUid));
+  ASSERT_TRUE(gone.ok());
+  EXPECT_THAT(describe(gone->changes), ElementsAre(std::string("removed ") + kFooOne + " foo"));
+}
+
+TEST(ReconcileTest, AnUnboundRecordIsAcceptedAndRewrittenBoundOnce) {
+  // v1 (earlier versions) and v2 with an empty uid (written when the uid was not known).
+  for (const std::string& record : {"v1:" + kFooPrint, "v2::" + kFooPrint}) {
+    const ConfigMapContent c = withOurFoo(record);
+    auto r = reconcile(rules(kSeedRules), {kFooOne}, c, boundTo(kUid));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->record_state, RecordState::kUnbound) << record;
+    EXPECT_EQ(r->recorded_count, 1u);
+    EXPECT_TRUE(r->changed);  // the one write after an upgrade
+    EXPECT_THAT(r->changes, IsEmpty());
+    EXPECT_EQ(r->desired.data, c.data);
+    EXPECT_EQ(r->desired.annotations.at(kManagedUsersAnnotation),
+              std::string("v2:") + kUid + ":" + kFooPrint);
+    auto next = reconcile(rules(kSeedRules), {kFooOne}, r->desired, boundTo(kUid));
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(next->record_state, RecordState::kBound);
+    EXPECT_FALSE(next->changed);
+  }
+}
+
+TEST(ReconcileTest, ARecordBoundToAnotherObjectCountsAsNoRecordAndIsReplaced) {
+  const ConfigMapContent c = withOurFoo("v2:0b1e4c1a-copied-from-elsewhere:" + kFooPrint);
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, c, boundTo(kUid));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->record_state, RecordState::kOtherObject);
+  EXPECT_EQ(r->recorded_count, 0u);
+  // The entry it lists is hand-written here: kept, never removed, no entry of ours added for its ARN.
+  EXPECT_THAT(r->skipped_unmanaged, ElementsAre(kFooOne));
+  EXPECT_THAT(r->changes, IsEmpty());
+  EXPECT_EQ(r->managed_count, 0u);
+  EXPECT_EQ(r->desired.data, c.data);
+  EXPECT_EQ(r->desired.annotations.at(kManagedUsersAnnotation), std::string("v2:") + kUid + ":");
+  auto gone = reconcile(rules(kSeedRules), {}, c, boundTo(kUid));
+  ASSERT_TRUE(gone.ok());
+  EXPECT_THAT(gone->changes, IsEmpty());
+  EXPECT_EQ(gone->desired.data, c.data);
+}
+
+TEST(ReconcileTest, WithoutAnObjectUidTheRecordKeepsTheUidItHas) {
+  auto bound =
+      reconcile(rules(kSeedRules), {kFooOne}, withOurFoo(std::string("v2:") + kUid + ":" + kFooPrint));
+  ASSERT_TRUE(bound.ok());
+  EXPECT_EQ(bound->record_state, RecordState::kBound);
+  EXPECT_FALSE(bound->changed);
+  auto v1 = reconcile(rules(kSeedRules), {kFooOne}, withOurFoo("v1:" + kFooPrint));
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->record_state, RecordState::kUnbound);
+  EXPECT_EQ(v1->desired.annotations.at(kManagedUsersAnnotation), "v2::" + kFooPrint);
+  auto next = reconcile(rules(kSeedRules), {kFooOne}, v1->desired);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->record_state, RecordState::kUnbound);
+  EXPECT_FALSE(next->changed);
+}
+
+TEST(ReconcileTest, RefusesARecordOrAnObjectUidThatIsNotAUid) {
+  for (const std::string& record : {std::string("v2:a,b:"), std::string("v2:no-second-colon"),
+                                    std::string("v3::"), "v2:" + std::string(129, 'a') + ":"}) {
+    auto r = reconcile(rules(kSeedRules), {kFooOne}, withOurFoo(record), boundTo(kUid));
+    ASSERT_FALSE(r.ok()) << record;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse) << record;
+  }
+  auto r = reconcile(rules(kSeedRules), {kFooOne}, seedAwsAuth(), boundTo("a:b"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
+}
+
+// Two listed ARNs that differ only in case are one key to aws-iam-authenticator: one entry, for the first.
+TEST(ReconcileTest, WritesOneEntryForListedArnsThatDifferOnlyInCase) {
+  const RuleSet all = rules("- arnRegex: user/\n  username: all\n");
+  ReconcileResult r =
+      mustReconcile(all, {"arn:aws:iam::1:user/amy", "arn:aws:iam::1:user/Amy"}, ConfigMapContent{});
+  EXPECT_THAT(users(r.desired), ElementsAre(user("arn:aws:iam::1:user/Amy", "all", {})));
+  EXPECT_EQ(r.managed_count, 1u);
 }
 
 }  // namespace

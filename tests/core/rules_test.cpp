@@ -253,5 +253,19 @@ TEST(RulesTest, WarnsAboutAnUnanchoredRuleThatGrantsSystemMasters) {
   EXPECT_TRUE(ruleWarnings(RuleSet()).empty());
 }
 
+TEST(RulesTest, RefusesYamlAliasesWithTheLine) {
+  std::string yaml = "- arnRegex: x\n  username: a\n  groups: &g0 [a, a, a, a, a, a, a, a]\n";
+  for (int i = 1; i <= 8; ++i) {
+    yaml += "- arnRegex: y\n  username: b\n  groups: &g" + std::to_string(i) + " [";
+    for (int k = 0; k < 8; ++k) yaml += (k ? ", *g" : "*g") + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  ASSERT_LT(yaml.size(), 1024u);
+  auto rules = RuleSet::parse(yaml, RuleSet::ParseOptions{10, "rules.yaml"});
+  ASSERT_FALSE(rules.ok());
+  EXPECT_EQ(rules.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_THAT(rules.error().message, HasSubstr("rules.yaml: YAML alias *g0 at line 15 is not allowed"));
+}
+
 }  // namespace
 }  // namespace aar::core

@@ -33,18 +33,18 @@ TEST_F(ControllerE2eTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   ChildProcess& c = start({"--refresh-interval", "100ms"});
 
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+    return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   iam_->addUser("tmp-bar-one");
   iam_->addUser("tmp-bar-two");
   ASSERT_TRUE(waitFor([&] {
     return mapUsers() ==
-           std::vector<Entry>{admin(), bar("tmp-bar-one"), bar("tmp-bar-two"), foo("tmp-foo-one")};
+           std::vector<Entry>{bar("tmp-bar-one"), bar("tmp-bar-two"), foo("tmp-foo-one"), admin()};
   })) << c.err();
   iam_->removeUser("tmp-foo-one");
   iam_->removeUser("tmp-bar-two");
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{admin(), bar("tmp-bar-one")};
+    return mapUsers() == std::vector<Entry>{bar("tmp-bar-one"), admin()};
   })) << c.err();
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
@@ -68,7 +68,7 @@ TEST_F(ControllerE2eTest, PreservesMapRolesMapAccountsAndUnmanagedEntries) {
   ASSERT_EQ(runToExit({"--once"}), 0);
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   EXPECT_EQ(awsAuthData("mapAccounts"), kAccounts);
-  EXPECT_EQ(mapUsers(), (std::vector<Entry>{admin(), {userArn("alice"), "everyone", {"viewers"}}}));
+  EXPECT_EQ(mapUsers(), (std::vector<Entry>{{userArn("alice"), "everyone", {"viewers"}}, admin()}));
   // Removing every rule removes only our entry.
   putRules("[]");
   ASSERT_EQ(runToExit({"--once"}), 0);
@@ -93,7 +93,7 @@ TEST_F(ControllerE2eTest, TakesOverTheGoToolsEntriesOnlyWithAdoptMatchingEntries
 
   ChildProcess* c = nullptr;
   ASSERT_EQ(runToExit({"--once", "--adopt-matching-entries"}, {}, 20s, &c), 0);
-  EXPECT_EQ(mapUsers(), (std::vector<Entry>{admin(), foo("tmp-foo-one")}));
+  EXPECT_EQ(mapUsers(), (std::vector<Entry>{foo("tmp-foo-one"), admin()}));
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   EXPECT_NE(c->err().find("adopting the entry for " + userArn("tmp-foo-one")), std::string::npos) << c->err();
   // From now on tmp-foo-one is ours, with or without the flag.
@@ -218,12 +218,12 @@ TEST_F(ControllerE2eTest, RepairsDriftWithoutAHotLoop) {
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "1h"});
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+    return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   // Someone removes our entry by hand: it is restored without waiting for the (hour-long) interval.
   putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", kAdminUsers}});
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{admin(), foo("tmp-foo-one")};
+    return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
   EXPECT_TRUE(waitFor([&] { return configMapWrites() == 2u; })) << configMapWrites();
