@@ -224,8 +224,9 @@ TEST_F(ControllerSafetyTest, WarnsOnAwsAuthWhenTheRecordIsRemovedAndKeepsTheEntr
   EXPECT_NE(aws_auth_events.all()[0].message.find("kube-system/aws-auth"), std::string::npos);
   EXPECT_FALSE(events.has("Warning", "OwnershipRecordLost")) << "the Event is about aws-auth";
   EXPECT_EQ(counter("aws_auth_refresher_ownership_record_lost_total{reason=\"absent\"}"), 1);
-  // The new user gets a managed entry; the old three are no longer ours: their users' deletion keeps them.
-  EXPECT_EQ(arnsIn(aws_auth.mapUsers()), (std::vector<std::string>{foo(0), foo(1), foo(2), foo(3)}));
+  // The new user gets a managed entry (ours come first); the old three are no longer ours: their users'
+  // deletion keeps them.
+  EXPECT_EQ(arnsIn(aws_auth.mapUsers()), (std::vector<std::string>{foo(3), foo(0), foo(1), foo(2)}));
   identities.set({});
   ASSERT_TRUE(c->runCycle().success);
   EXPECT_EQ(arnsIn(aws_auth.mapUsers()), (std::vector<std::string>{foo(0), foo(1), foo(2)}));

@@ -93,10 +93,11 @@ TEST_F(OwnershipE2eTest, ARemovedRecordIsReportedOnAwsAuthAndItsEntriesAreNoLong
   ASSERT_TRUE(waitFor([&] { return listUsersRequests() >= listings + 3; }, 10s)) << c.err();
   EXPECT_EQ(mapUsers(), (std::vector<Entry>{foo("tmp-foo-a"), foo("tmp-foo-b")}));
 
-  // A later user that a rule matches gets an entry that is ours: recorded, and removed with its user.
+  // A later user that a rule matches gets an entry that is ours: recorded, placed before the hand-written
+  // ones, and removed with its user.
   iam_->addUser("tmp-foo-c");
   ASSERT_TRUE(waitFor([&] {
-    return mapUsers() == std::vector<Entry>{foo("tmp-foo-a"), foo("tmp-foo-b"), foo("tmp-foo-c")};
+    return mapUsers() == std::vector<Entry>{foo("tmp-foo-c"), foo("tmp-foo-a"), foo("tmp-foo-b")};
   })) << c.err();
   EXPECT_FALSE(record().empty());
   ASSERT_TRUE(iam_->removeUser("tmp-foo-c"));
