@@ -249,6 +249,26 @@ TEST_F(ControllerSafetyTest, WarnsWhenSomeoneElseShrinksTheRecord) {
   EXPECT_EQ(arnsIn(aws_auth.mapUsers()).size(), 1u) << "the entry dropped from the record is not ours";
 }
 
+TEST_F(ControllerSafetyTest, WarnsWhenTheRecordIsBoundToAnotherObjectAndTreatsItsEntriesAsNotOurs) {
+  auto c = make();
+  manage(*c, 3);
+  const std::string uid = aws_auth.uid;
+  aws_auth.outsideWrite([&uid](core::ConfigMapContent& content) {
+    // As if aws-auth had been copied, record and all, from another cluster: the record names another uid.
+    std::string& record = content.annotations.at(core::kManagedUsersAnnotation);
+    ASSERT_EQ(record.rfind("v2:" + uid + ":", 0), 0u) << record;
+    record = "v2:0badc0de-0000-4000-8000-000000000000:" + record.substr(4 + uid.size());
+  });
+  ASSERT_TRUE(c->runCycle().success);
+  ASSERT_EQ(aws_auth_events.all().size(), 1u);
+  EXPECT_EQ(aws_auth_events.all()[0].reason, "OwnershipRecordLost");
+  EXPECT_NE(aws_auth_events.all()[0].message.find("bound to another object"), std::string::npos);
+  EXPECT_EQ(counter("aws_auth_refresher_ownership_record_lost_total{reason=\"other_object\"}"), 1);
+  identities.set({});
+  ASSERT_TRUE(c->runCycle().success);
+  EXPECT_EQ(arnsIn(aws_auth.mapUsers()).size(), 3u) << "entries a foreign record lists are not ours";
+}
+
 TEST_F(ControllerSafetyTest, WarnsWhenAwsAuthIsDeleted) {
   auto c = make();
   manage(*c, 3);
