@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "fakes/aws/fake_eks.hpp"
+#include "fakes/pki/test_pki.hpp"
 
 namespace aar::aws {
 namespace {
@@ -396,6 +397,34 @@ TEST_F(EksClientTest, ACancelledClientSendsNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
   EXPECT_TRUE(fake_.requests().empty());
+}
+
+TEST(EksClientTlsTest, CallsOverHttpsTrustingOnlyTheGivenCa) {
+  auto pki = aar::testing::TestPki::generate();
+  FakeEks fake;
+  ASSERT_GT(fake.startTls(pki.server.cert, pki.server.key), 0);
+  ASSERT_EQ(fake.url().rfind("https://127.0.0.1:", 0), 0u);
+  fake.allowCredentials(kAkid, kSecret);
+  fake.addCluster(kCluster, "API");
+  FixedCredentials creds(kSecret);
+  EksClientOptions o;
+  o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
+  o.cluster_name = kCluster;
+  o.sleep = [](milliseconds) {};
+  {
+    net::HttpClientOptions trusted;
+    trusted.ca_pem = pki.ca.cert;
+    net::HttpClient http(trusted);
+    EksClient client(http, creds, o);
+    auto cluster = client.describeCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.error().toString();
+    EXPECT_EQ(cluster->authentication_mode, EksAuthenticationMode::kApi);
+  }
+  net::HttpClient untrusting;  // the system store does not know the test CA
+  EksClient client(untrusting, creds, o);
+  auto refused = client.describeCluster();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kNetwork);
 }
 
 }  // namespace

@@ -151,6 +151,14 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
   EXPECT_EQ(call(http, "POST", admin + "/faults", R"({"throttle_next":1})").status, 200);
   EXPECT_TRUE(client.describeCluster().ok());
   EXPECT_EQ(call(http, "POST", admin + "/faults", R"({"throttle_next":"x"})").status, 400);
+  EXPECT_EQ(
+      call(
+          http, "POST", admin + "/faults",
+          R"({"fail_next":5,"fail_status":503,"fail_code":"ServiceUnavailableException","fail_operation":"ListAccessEntries"})")
+          .status,
+      200);
+  EXPECT_EQ(call(http, "DELETE", admin + "/faults").status, 200);
+  EXPECT_TRUE(client.listAccessEntries().ok()) << "the cleared fault no longer applies";
   EXPECT_EQ(call(http, "POST", admin + "/mode", R"({"cluster":"prod","mode":"CONFIG_MAP"})").status, 200);
   AwsError d;
   in.principal_arn = "arn:aws:iam::123456789012:user/bob";
@@ -161,9 +169,10 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
   std::vector<std::string> ops;
   for (const auto& r : log)
     ops.push_back(r["operation"].get<std::string>() + ":" + std::to_string(r["status"].get<int>()));
-  EXPECT_EQ(
-      ops, (std::vector<std::string>{"DescribeCluster:200", "CreateAccessEntry:200", "ListAccessEntries:200",
-                                     "DescribeCluster:400", "DescribeCluster:200", "CreateAccessEntry:400"}));
+  EXPECT_EQ(ops,
+            (std::vector<std::string>{"DescribeCluster:200", "CreateAccessEntry:200", "ListAccessEntries:200",
+                                      "DescribeCluster:400", "DescribeCluster:200", "ListAccessEntries:200",
+                                      "CreateAccessEntry:400"}));
   EXPECT_TRUE(log[1]["mutating"].get<bool>());
   EXPECT_FALSE(log[2]["mutating"].get<bool>());
   EXPECT_EQ(log.dump().find(kSecret), std::string::npos);
