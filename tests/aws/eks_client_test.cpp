@@ -312,6 +312,21 @@ TEST_F(EksClientTest, EachErrorCodeComesBackWithItsKindAndMessage) {
   EXPECT_TRUE(sleeps_.empty()) << "none of these is retried";
 }
 
+TEST_F(EksClientTest, ASecretEchoedByTheServerIsRedacted) {
+  // EKS quotes a refused username in its message; were it the secret, the error must not carry it.
+  EksClient client(http_, creds_, options());
+  EksCreateAccessEntryInput in;
+  in.principal_arn = kUser;
+  in.username = std::string("eks:") + kSecret;
+  AwsError d;
+  auto r = client.createAccessEntry(in, &d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(d.code, "InvalidParameterException");
+  EXPECT_EQ(r.error().message.find(kSecret), std::string::npos) << r.error().message;
+  EXPECT_EQ(d.message.find(kSecret), std::string::npos);
+  EXPECT_NE(r.error().message.find("<redacted>"), std::string::npos) << r.error().message;
+}
+
 TEST_F(EksClientTest, TheQuotaIsResourceLimitExceeded) {
   seed(2999);
   EksClient client(http_, creds_, options());
