@@ -14,6 +14,7 @@ constexpr char kEnvDefaultRegion[] = "AWS_DEFAULT_REGION";
 constexpr char kEnvEndpointUrl[] = "AWS_ENDPOINT_URL";
 constexpr char kEnvEndpointUrlIam[] = "AWS_ENDPOINT_URL_IAM";
 constexpr char kEnvEndpointUrlSts[] = "AWS_ENDPOINT_URL_STS";
+constexpr char kEnvEndpointUrlEks[] = "AWS_ENDPOINT_URL_EKS";
 
 struct Partition {
   const char* id;
@@ -122,6 +123,24 @@ Result<Endpoint> stsEndpoint(const EnvLookup& env) {
   } else {
     out.url = "https://sts." + region + "." + p.dns_suffix;
   }
+  return out;
+}
+
+Result<Endpoint> eksEndpoint(const EnvLookup& env, const std::string& profile_region) {
+  std::string region = regionFromEnv(env);
+  if (region.empty()) region = profile_region;
+  if (region.empty()) {
+    return makeError(
+        ErrorKind::kInvalidArgument,
+        "EKS needs a region: set AWS_REGION (or AWS_DEFAULT_REGION, or region in the AWS profile)");
+  }
+  const Partition& p = partitionFor(region);
+  Endpoint out;
+  out.partition = p.id;
+  out.signing_region = region;
+  auto over = overrideUrl(env, kEnvEndpointUrlEks);
+  if (!over.ok()) return over.error();
+  out.url = over->empty() ? "https://eks." + region + "." + p.dns_suffix : *over;
   return out;
 }
 

@@ -6,7 +6,11 @@
 // https://iam.us-gov.amazonaws.com (us-gov-west-1). STS is regional: https://sts.<region>.<dnsSuffix>; with
 // no region, the global https://sts.amazonaws.com signed for us-east-1.
 //
-// Overrides as the SDKs read them: AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL.
+// EKS is regional: https://eks.<region>.<dnsSuffix>, signed for the region; it needs a region (AWS_REGION,
+// then AWS_DEFAULT_REGION, then the profile's region given by the caller), an error without one.
+//
+// Overrides as the SDKs read them: AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL_EKS, then
+// AWS_ENDPOINT_URL.
 // http:// is allowed (tests and local fakes). An override keeps the signing region the default would use.
 //
 // The environment is injected (EnvLookup) so tests never touch the process environment.
@@ -45,6 +49,11 @@ Result<Endpoint> iamEndpoint(const EnvLookup& env);
 
 // The STS endpoint for the environment. Error kInvalidArgument when an override is not an http(s) URL.
 Result<Endpoint> stsEndpoint(const EnvLookup& env);
+
+// The EKS endpoint. profile_region is the shared config profile's `region` ("" when none), used only when
+// neither AWS_REGION nor AWS_DEFAULT_REGION is set. Error kInvalidArgument when there is no region at all
+// (even with an override URL: the signature needs one) or an override is not an http(s) URL.
+Result<Endpoint> eksEndpoint(const EnvLookup& env, const std::string& profile_region = "");
 
 // Splits an http(s) URL into its parts: scheme, host (with :port when present, as the Host header wants),
 // and path ("/" when empty). Error kInvalidArgument for anything else.

@@ -6,6 +6,7 @@
 // IAM. When every server listens it prints ONE line of JSON on stdout and flushes it:
 //   {"iam":P1,"sts":P2,"container":P3,"imds":P4,"admin":P5,"iam_url":"http://127.0.0.1:P1",
 //    "sts_url":"...","container_url":"http://127.0.0.1:P3/v1/credentials","imds_url":"...","admin_url":"..."}
+//   plus "eks":P6,"eks_url":"..." for FakeEks (fake_eks.hpp; controlled under /admin/eks).
 // It exits 0 at once on SIGTERM or SIGINT (without waiting for clients' idle keep-alive connections).
 // Binary: ${PROJECT_BINARY_DIR}/tests/fakes/aws/fake-aws.
 //
@@ -59,6 +60,7 @@
 #include <sstream>
 
 #include "fakes/aws/fake_container_credentials.hpp"
+#include "fakes/aws/fake_eks.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/aws/fake_imds.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
@@ -337,9 +339,13 @@ int main(int argc, char** argv) {
   FakeImds imds(imds_options);
   aar::fakes::ServerThread admin;
   registerAdmin(admin.server(), Services{&iam, &sts, &container, &imds});
+  // EKS (fake_eks.hpp): the same long-term keys; clusters, entries and faults under /admin/eks.
+  aar::fakes::FakeEks eks(aar::fakes::FakeEks::Options{account_id, "us-east-1", 3000});
+  for (size_t i = 0; i < akids.size(); ++i) eks.allowCredentials(akids[i], secrets[i]);
+  aar::fakes::registerFakeEksAdmin(admin.server(), eks);
 
   if (iam.start() <= 0 || sts.start() <= 0 || container.start() <= 0 || imds.start() <= 0 ||
-      admin.start() <= 0) {
+      eks.start() <= 0 || admin.start() <= 0) {
     std::cerr << "fake-aws: could not listen on 127.0.0.1\n";
     return 1;
   }
@@ -352,7 +358,9 @@ int main(int argc, char** argv) {
                       {"sts_url", sts.url()},
                       {"container_url", container.credentialsUrl()},
                       {"imds_url", imds.url()},
-                      {"admin_url", admin.url()}};
+                      {"admin_url", admin.url()},
+                      {"eks", eks.port()},
+                      {"eks_url", eks.url()}};
   std::cout << ready.dump() << std::endl;
 
   int sig = 0;

@@ -1,0 +1,266 @@
+#include "aws/eks_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "aws/sigv4.hpp"
+
+namespace aar::aws {
+namespace {
+
+constexpr char kService[] = "eks";
+constexpr char kContentType[] = "application/json";
+constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
+constexpr int kMaxPages = 10000;                      // a bound on a listing that never ends
+
+// Removes every occurrence of a secret from a message that came from outside (a server's error text).
+void redact(std::string& text, const std::string& secret) {
+  if (secret.size() < 4) return;
+  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+    text.replace(pos, secret.size(), "<redacted>");
+  }
+}
+
+std::string hostHeader(const UrlParts& url) {
+  std::string host = url.host;
+  const std::string default_port = url.scheme == "https" ? ":443" : ":80";
+  if (host.size() > default_port.size() &&
+      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
+    host.resize(host.size() - default_port.size());
+  }
+  return host;
+}
+
+// One path segment: everything but RFC 3986 unreserved characters encoded, '/' and ':' included.
+std::string segment(std::string_view s) { return sigv4::uriEncode(s, false); }
+
+std::string randomUuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+Error withPage(Error e, int page) {
+  e.message += " (page " + std::to_string(page) + "; the listing is discarded)";
+  return e;
+}
+
+// Follows nextToken through every page; fetch(token) returns one parsed page.
+template <typename T, typename Fetch>
+Result<std::vector<T>> listAll(std::string_view operation, Fetch fetch) {
+  std::vector<T> items;
+  std::string token;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    Result<EksPage<T>> parsed = fetch(token);
+    if (!parsed.ok()) return withPage(parsed.error(), page);
+    for (auto& item : parsed->items) items.push_back(std::move(item));
+    if (parsed->next_token.empty()) {
+      spdlog::debug("EKS {}: {} items in {} page(s)", operation, items.size(), page);
+      return items;
+    }
+    if (parsed->next_token == token) {
+      return makeError(ErrorKind::kParse, "EKS " + std::string(operation) +
+                                              ": the same nextToken came back twice (page " +
+                                              std::to_string(page) + "; the listing is discarded)");
+    }
+    token = std::move(parsed->next_token);
+  }
+  return makeError(ErrorKind::kInternal,
+                   "EKS " + std::string(operation) + ": more than " + std::to_string(kMaxPages) + " pages");
+}
+
+}  // namespace
+
+EksClient::EksClient(net::HttpClient& http, CredentialsProvider& credentials, EksClientOptions options)
+    : http_(http), credentials_(credentials), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options_.random) options_.random = defaultRandom();
+  if (!options_.request_token) options_.request_token = randomUuid;
+  if (!options_.sleep) {
+    options_.sleep = [this](std::chrono::milliseconds d) {
+      const auto until = std::chrono::steady_clock::now() + d;
+      while (!http_.cancelled() && std::chrono::steady_clock::now() < until) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        std::this_thread::sleep_for(std::min(left, kSleepSlice));
+      }
+    };
+  }
+  options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
+  options_.max_results = std::clamp(options_.max_results, 1, kEksMaxResultsLimit);
+  std::string url = options_.endpoint.url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  auto parts = splitUrl(url);
+  std::string base_path;
+  if (parts.ok()) {  // an invalid URL fails in call() with the HttpClient's error
+    host_ = hostHeader(*parts);
+    base_url_ = parts->scheme + "://" + parts->host;
+    base_path = parts->path == "/" ? "" : parts->path;
+  } else {
+    base_url_ = url;
+  }
+  cluster_path_ = base_path + "/clusters/" + segment(options_.cluster_name);
+}
+
+std::string EksClient::entryPath(const std::string& principal_arn) const {
+  return cluster_path_ + "/access-entries/" + segment(principal_arn);
+}
+
+Result<EksCluster> EksClient::describeCluster(AwsError* details) {
+  auto body = call("DescribeCluster", "GET", cluster_path_, "", "", details);
+  if (!body.ok()) return body.error();
+  return parseEksDescribeCluster(*body);
+}
+
+Result<std::vector<std::string>> EksClient::listAccessEntries(const std::string& associated_policy_arn,
+                                                              AwsError* details) {
+  return listAll<std::string>(
+      "ListAccessEntries", [&](const std::string& token) -> Result<EksPage<std::string>> {
+        std::string query = "maxResults=" + std::to_string(options_.max_results);
+        if (!token.empty()) query += "&nextToken=" + segment(token);
+        if (!associated_policy_arn.empty()) query += "&associatedPolicyArn=" + segment(associated_policy_arn);
+        auto body = call("ListAccessEntries", "GET", cluster_path_ + "/access-entries", query, "", details);
+        if (!body.ok()) return body.error();
+        return parseEksListAccessEntries(*body);
+      });
+}
+
+Result<EksAccessEntry> EksClient::describeAccessEntry(const std::string& principal_arn, AwsError* details) {
+  auto body = call("DescribeAccessEntry", "GET", entryPath(principal_arn), "", "", details);
+  if (!body.ok()) return body.error();
+  return parseEksAccessEntryResponse(*body);
+}
+
+Result<EksAccessEntry> EksClient::createAccessEntry(EksCreateAccessEntryInput input, AwsError* details) {
+  if (input.client_request_token.empty()) input.client_request_token = options_.request_token();
+  auto body = call("CreateAccessEntry", "POST", cluster_path_ + "/access-entries", "",
+                   eksCreateAccessEntryBody(input), details);
+  if (!body.ok()) return body.error();
+  return parseEksAccessEntryResponse(*body);
+}
+
+Result<EksAccessEntry> EksClient::updateAccessEntry(EksUpdateAccessEntryInput input, AwsError* details) {
+  if (input.client_request_token.empty()) input.client_request_token = options_.request_token();
+  auto body = call("UpdateAccessEntry", "POST", entryPath(input.principal_arn), "",
+                   eksUpdateAccessEntryBody(input), details);
+  if (!body.ok()) return body.error();
+  return parseEksAccessEntryResponse(*body);
+}
+
+Status EksClient::deleteAccessEntry(const std::string& principal_arn, AwsError* details) {
+  auto body = call("DeleteAccessEntry", "DELETE", entryPath(principal_arn), "", "", details);
+  if (!body.ok()) return body.error();
+  return Status::Ok();
+}
+
+Result<EksAssociatedAccessPolicy> EksClient::associateAccessPolicy(const std::string& principal_arn,
+                                                                   const std::string& policy_arn,
+                                                                   const EksAccessScope& scope,
+                                                                   AwsError* details) {
+  auto body = call("AssociateAccessPolicy", "POST", entryPath(principal_arn) + "/access-policies", "",
+                   eksAssociateAccessPolicyBody(policy_arn, scope), details);
+  if (!body.ok()) return body.error();
+  return parseEksAssociateAccessPolicy(*body);
+}
+
+Result<std::vector<EksAssociatedAccessPolicy>> EksClient::listAssociatedAccessPolicies(
+    const std::string& principal_arn, AwsError* details) {
+  const std::string path = entryPath(principal_arn) + "/access-policies";
+  return listAll<EksAssociatedAccessPolicy>(
+      "ListAssociatedAccessPolicies",
+      [&](const std::string& token) -> Result<EksPage<EksAssociatedAccessPolicy>> {
+        std::string query = "maxResults=" + std::to_string(options_.max_results);
+        if (!token.empty()) query += "&nextToken=" + segment(token);
+        auto body = call("ListAssociatedAccessPolicies", "GET", path, query, "", details);
+        if (!body.ok()) return body.error();
+        return parseEksListAssociatedAccessPolicies(*body);
+      });
+}
+
+Status EksClient::disassociateAccessPolicy(const std::string& principal_arn, const std::string& policy_arn,
+                                           AwsError* details) {
+  auto body = call("DisassociateAccessPolicy", "DELETE",
+                   entryPath(principal_arn) + "/access-policies/" + segment(policy_arn), "", "", details);
+  if (!body.ok()) return body.error();
+  return Status::Ok();
+}
+
+Result<std::string> EksClient::call(std::string_view operation, const std::string& method,
+                                    const std::string& path, const std::string& query,
+                                    const std::string& body, AwsError* details) {
+  const int attempts = options_.retry.max_attempts;
+  for (int attempt = 1;; ++attempt) {
+    if (http_.cancelled()) {
+      return makeError(ErrorKind::kCancelled, "EKS " + std::string(operation) + ": cancelled");
+    }
+    auto creds = credentials_.get();
+    if (!creds.ok()) {
+      Error e = creds.error();
+      e.message = "EKS " + std::string(operation) + ": no credentials: " + e.message;
+      return e;
+    }
+
+    sigv4::Request to_sign;
+    to_sign.method = method;
+    to_sign.path = path;
+    to_sign.query = query;
+    to_sign.headers = {{"Host", host_}};
+    if (method == "POST") to_sign.headers.emplace_back("Content-Type", kContentType);
+    to_sign.body = body;
+    sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};
+
+    net::HttpRequest request;
+    request.method = method;
+    request.url = base_url_ + path + (query.empty() ? "" : "?" + query);
+    request.headers = to_sign.headers;
+    for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
+    request.body = body;
+    request.timeout = options_.request_timeout;
+
+    auto response = http_.perform(request);
+    Error failure;
+    AwsError aws;
+    bool retryable = false;
+    if (!response.ok()) {
+      failure = response.error();
+      if (options_.on_request) options_.on_request(operation, errorKindName(failure.kind));
+      if (failure.kind == ErrorKind::kCancelled) return failure;
+      retryable = isRetryableAwsFailure(0, "", failure.kind);
+      failure.message = "EKS " + std::string(operation) + ": " + failure.message;
+      aws.message = failure.message;
+    } else {
+      if (options_.on_request) options_.on_request(operation, std::to_string(response->status));
+      if (response->status >= 200 && response->status < 300) return std::move(response->body);
+      aws = parseEksError(response->header("x-amzn-errortype"), response->body).value_or(AwsError{});
+      aws.http_status = response->status;
+      aws.request_id = response->header("x-amzn-requestid").value_or("");
+      redact(aws.message, creds->secret_access_key);
+      redact(aws.message, creds->session_token);
+      failure = toError(aws, "EKS", operation);
+      if (aws.code == "ResourceNotFoundException") failure.kind = ErrorKind::kNotFound;
+      if (aws.code == "ResourceInUseException") failure.kind = ErrorKind::kAlreadyExists;
+      retryable = isRetryableAwsFailure(aws.http_status, aws.code, failure.kind);
+    }
+
+    if (!retryable || attempt >= attempts) {
+      if (details != nullptr) *details = aws;
+      if (attempt > 1) failure.message += " after " + std::to_string(attempt) + " attempts";
+      return failure;
+    }
+    auto delay = backoffDelay(options_.retry, attempt - 1, options_.random());
+    spdlog::warn("EKS {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt, attempts,
+                 failure.toString(), delay.count());
+    options_.sleep(delay);
+  }
+}
+
+}  // namespace aar::aws
