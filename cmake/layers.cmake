@@ -26,7 +26,7 @@ function(aar_test_dir name)
   endif()
   add_executable(${name} ${sources})
   target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/src" "${PROJECT_SOURCE_DIR}/tests")
-  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${T_DEPS} aar_test_support GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     AAR_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     AAR_BINARY_DIR="${PROJECT_BINARY_DIR}")
