@@ -38,6 +38,13 @@
 
 namespace aar::kube {
 
+// The default response limit of a call (net::HttpRequest::max_response_bytes): one Kubernetes object. The
+// largest we read is a ConfigMap: at most 1 MiB of data plus 256 KiB of annotations, which JSON escaping can
+// grow up to six-fold only for control characters (\u0000) and about two-fold for realistic text, plus
+// metadata and managedFields. 8 MiB holds the worst case and stays far inside the pod's 64 MiB. Lists and
+// Events pass their own limits beside the call. Over the limit a call fails with kTooLarge.
+inline constexpr size_t kMaxObjectResponseBytes = 8 << 20;
+
 // "aws-auth-refresher/<version> (<os>/<arch>)", e.g. "aws-auth-refresher/0.1.0 (linux/amd64)".
 std::string userAgent(std::string_view version);
 
@@ -70,14 +77,18 @@ class RestClient {
   // `path` is absolute from the server root and already encoded, query included:
   // "/api/v1/namespaces/kube-system/configmaps/aws-auth". Success: the parsed JSON body (null for an empty
   // body).
-  Result<nlohmann::json> get(const std::string& path);
-  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
-  Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body);
+  // max_response_bytes bounds the response body (kTooLarge beyond it); Default: kMaxObjectResponseBytes.
+  Result<nlohmann::json> get(const std::string& path, size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
+                              size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body,
+                             size_t max_response_bytes = kMaxObjectResponseBytes);
   // content_type: "application/merge-patch+json" (Default), "application/strategic-merge-patch+json",
   // "application/json-patch+json".
   Result<nlohmann::json> patch(const std::string& path, const nlohmann::json& body,
-                               std::string_view content_type = "application/merge-patch+json");
-  Result<nlohmann::json> remove(const std::string& path);
+                               std::string_view content_type = "application/merge-patch+json",
+                               size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> remove(const std::string& path, size_t max_response_bytes = kMaxObjectResponseBytes);
 
   // A streaming GET (watch): each chunk of the body goes to on_chunk (return false to stop: then ok). Ok when
   // the server ends the stream; typed errors for a non-2xx status; kTimeout when nothing arrives for
@@ -100,9 +111,9 @@ class RestClient {
 
  private:
   Result<net::HttpResponse> send(const std::string& method, const std::string& path, const std::string* body,
-                                 std::string_view content_type);
+                                 std::string_view content_type, size_t max_response_bytes);
   Result<nlohmann::json> call(const std::string& method, const std::string& path, const nlohmann::json* body,
-                              std::string_view content_type = "application/json");
+                              size_t max_response_bytes, std::string_view content_type = "application/json");
   Result<std::shared_ptr<net::HttpClient>> transportFor(const ClientCredentials& creds);
   void waitRetryAfter(std::chrono::milliseconds d);
 

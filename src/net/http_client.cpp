@@ -134,7 +134,13 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
     t->too_large = true;
     return 0;  // CURLE_WRITE_ERROR: libcurl stops reading, and run() drops the connection
   }
-  t->response.body.append(data, n);
+  std::string& body = t->response.body;
+  if (body.capacity() - body.size() < n) {
+    // Grow geometrically but never past the limit: std::string's own doubling could reserve up to twice the
+    // limit, and the copy while growing briefly holds old and new buffers together.
+    body.reserve(std::min(t->max_body, std::max(body.size() + n, body.capacity() * 2)));
+  }
+  body.append(data, n);
   return n;
 }
 
