@@ -113,6 +113,7 @@ Result<net::HttpResponse> RestClient::send(const std::string& method, const std:
     if (!creds->token.empty()) req.headers.emplace_back("Authorization", "Bearer " + creds->token);
     req.timeout = options_.request_timeout;
     req.max_response_bytes = max_response_bytes;
+    req.abort_if = options_.abort_if;
 
     auto resp = (*http)->perform(req);
     if (options_.on_request) options_.on_request(method, resp ? static_cast<int>(resp->status) : 0);
@@ -207,6 +208,16 @@ std::shared_ptr<RestClient> RestClient::fork() { return fork(options_.request_ti
 std::shared_ptr<RestClient> RestClient::fork(std::chrono::milliseconds request_timeout) {
   RestClientOptions options = options_;
   options.request_timeout = request_timeout;
+  return forkWith(std::move(options));
+}
+
+std::shared_ptr<RestClient> RestClient::forkAbortable(std::function<bool()> abort_if) {
+  RestClientOptions options = options_;
+  options.abort_if = std::move(abort_if);
+  return forkWith(std::move(options));
+}
+
+std::shared_ptr<RestClient> RestClient::forkWith(RestClientOptions options) {
   auto child = std::make_shared<RestClient>(config_, credentials_, std::move(options));
   bool cancel_now = false;
   {

@@ -59,6 +59,10 @@ struct RestClientOptions {
   std::function<void(std::string_view method, int code)> on_request;
   // How Retry-After waits happen. Default: a sleep that ends early on cancel().
   SleepFn sleep;
+  // Default: none. When set, every non-streaming request of this client is abandoned (within about 50 ms,
+  // even mid-transfer) once it returns true, and fails with kCancelled ("aborted by its caller"); it is not
+  // retried. See forkAbortable().
+  std::function<bool()> abort_if;
 };
 
 class RestClient {
@@ -102,6 +106,9 @@ class RestClient {
   // The same with another per-request timeout (e.g. Lease renewals, which must fail before the renew
   // deadline).
   std::shared_ptr<RestClient> fork(std::chrono::milliseconds request_timeout);
+  // The same whose requests are abandoned once abort_if returns true (RestClientOptions::abort_if): e.g. the
+  // aws-auth writes of a leader, aborted when it loses its Lease.
+  std::shared_ptr<RestClient> forkAbortable(std::function<bool()> abort_if);
 
   void cancel();
   bool cancelled() const;
@@ -115,6 +122,7 @@ class RestClient {
   Result<nlohmann::json> call(const std::string& method, const std::string& path, const nlohmann::json* body,
                               size_t max_response_bytes, std::string_view content_type = "application/json");
   Result<std::shared_ptr<net::HttpClient>> transportFor(const ClientCredentials& creds);
+  std::shared_ptr<RestClient> forkWith(RestClientOptions options);
   void waitRetryAfter(std::chrono::milliseconds d);
 
   const ConnectionConfig config_;

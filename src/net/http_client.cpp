@@ -399,6 +399,8 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     return e;
   }
   if (cancelled.load()) return makeError(ErrorKind::kCancelled, where + ": cancelled");
+  const std::string aborted = where + ": aborted by its caller before completion";
+  if (request.abort_if && request.abort_if()) return makeError(ErrorKind::kCancelled, aborted);
 
   std::unique_ptr<Slot> slot = acquire();
   if (!slot) return makeError(ErrorKind::kInternal, where + ": cannot create a libcurl handle");
@@ -429,7 +431,7 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     return makeError(ErrorKind::kInternal, where + ": cannot start the transfer");
   }
 
-  enum class Ending { kDone, kCancelled, kIdle, kMultiError };
+  enum class Ending { kDone, kCancelled, kAborted, kIdle, kMultiError };
   Ending ending = Ending::kDone;
   CURLcode result = CURLE_OK;
   for (;;) {
@@ -447,6 +449,10 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     }
     if (cancelled.load()) {
       ending = Ending::kCancelled;
+      break;
+    }
+    if (request.abort_if && request.abort_if()) {
+      ending = Ending::kAborted;
       break;
     }
     if (idle_timeout && std::chrono::steady_clock::now() - transfer.last_data > *idle_timeout) {
@@ -468,6 +474,8 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
   switch (ending) {
     case Ending::kCancelled:
       return makeError(ErrorKind::kCancelled, where + ": cancelled");
+    case Ending::kAborted:
+      return makeError(ErrorKind::kCancelled, aborted);
     case Ending::kIdle:
       return makeError(ErrorKind::kTimeout, where + ": stream received nothing for " +
                                                 std::to_string(idle_timeout->count()) + " ms");

@@ -24,7 +24,8 @@
 //   Content-Type and "Expect: 100-continue" are suppressed). Redirects are not followed: a 3xx is returned.
 // - Nothing here logs; error messages name the method and the URL without its query string, never a header.
 //
-// Failures: transport errors (DNS, connect, TLS, reset) → kNetwork; timeouts → kTimeout; cancel → kCancelled;
+// Failures: transport errors (DNS, connect, TLS, reset) → kNetwork; timeouts → kTimeout; cancel → kCancelled
+// (so does HttpRequest::abort_if, with "aborted by its caller" in the message);
 // a response over its limit → kTooLarge (the message names the method, the URL without query and the limit);
 // a header with CR/LF/NUL or a malformed method → kInvalidArgument.
 // A response with any HTTP status is a success of perform(): callers map statuses to errors themselves.
@@ -81,6 +82,11 @@ struct HttpRequest {
   // Default: false. True: never use a proxy for this request, whatever the environment says (IMDS and
   // container credentials: link-local and node-local endpoints whose answers are credentials).
   bool bypass_proxy = false;
+  // Default: none. Asked before the request starts and about every 50 ms while it runs (from the calling
+  // thread); once it returns true the transfer is abandoned (the connection dropped) and perform() fails with
+  // kCancelled, "aborted by its caller". For a write that must not complete once its premise is gone (a
+  // leader that lost its Lease). Must be cheap and must not throw.
+  std::function<bool()> abort_if{};
 };
 
 struct HttpResponse {

@@ -1042,6 +1042,55 @@ TEST_F(HttpClientTest, BypassProxyIgnoresEveryProxyFromTheEnvironment) {
   EXPECT_EQ(response->body, "direct");
 }
 
+// --- abort_if
+// -------------------------------------------------------------------------------------------------
+
+TEST_F(HttpClientTest, AbortIfAbandonsAnInFlightRequestWithCancelled) {
+  Gate entered, release;
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Put("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    entered.open();
+    release.wait();
+    res.set_content("late", "text/plain");
+  });
+  std::atomic<bool> abort{false};
+  std::thread flipper([&] {
+    if (entered.wait()) abort = true;  // the premise goes away while the request is in flight
+  });
+  HttpClient client;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto response = client.perform(
+      {.method = "PUT", .url = server.url("/slow"), .body = "x", .abort_if = [&] { return abort.load(); }});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  release.open();
+  flipper.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled);
+  EXPECT_NE(response.error().message.find("aborted by its caller"), std::string::npos)
+      << response.error().message;
+  EXPECT_LT(took, 2s);
+  EXPECT_FALSE(client.cancelled()) << "abort_if is per request, not cancel()";
+  // The client goes on serving requests without the predicate.
+  auto after = client.perform({.method = "PUT", .url = server.url("/slow"), .body = "y"});
+  ASSERT_TRUE(after.ok()) << after.error().toString();
+  EXPECT_EQ(after->body, "late");
+}
+
+TEST_F(HttpClientTest, AbortIfAlreadyTrueSendsNothing) {
+  std::atomic<int> requests{0};
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Put("/w", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content("ok", "text/plain");
+  });
+  HttpClient client;
+  auto response = client.perform(
+      {.method = "PUT", .url = server.url("/w"), .body = "x", .abort_if = [] { return true; }});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(requests.load(), 0);
+}
+
 // --- urlEncode
 // -------------------------------------------------------------------------------------------------
 
