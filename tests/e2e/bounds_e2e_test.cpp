@@ -2,6 +2,8 @@
 // that answers ListUsers with 200 and a 512 MiB body, and an instance metadata service that does the same,
 // make `run --once` fail with an error that names the limit, write nothing, and stay far inside the pod's
 // 64 MiB memory limit. Before the limits the binary read the whole body (over 1 GiB of RSS).
+#include <fstream>
+
 #include "e2e/harness.hpp"
 #include "fakes/aws/fake_imds.hpp"
 
@@ -13,6 +15,16 @@ using namespace std::chrono_literals;
 constexpr size_t kHugeBody = size_t{512} << 20;
 // The pod's memory limit is 64 MiB; the measure is an upper bound (see ChildProcess::peakRssKiB).
 constexpr long kPeakRssLimitKiB = 48 * 1024;
+
+// This test process's resident size (KiB): the floor of every child's ru_maxrss (see peakRssKiB), printed
+// with a failure so that a bloated test process is not mistaken for a bloated binary.
+long selfRssKiB() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
 
 class BoundsE2eTest : public E2eTest {};
 
@@ -34,7 +46,8 @@ TEST_F(BoundsE2eTest, AHugeListUsersBodyFailsTheCycleAtTheLimitWithBoundedMemory
     EXPECT_EQ(configMapWrites(), writes_before) << how;
     EXPECT_EQ(mapUsers(), before) << how;
     ASSERT_TRUE(c->peakRssKiB().has_value());
-    EXPECT_LT(*c->peakRssKiB(), kPeakRssLimitKiB) << how << ": peak RSS " << *c->peakRssKiB() << " KiB";
+    EXPECT_LT(*c->peakRssKiB(), kPeakRssLimitKiB)
+        << how << ": peak RSS " << *c->peakRssKiB() << " KiB (this test process: " << selfRssKiB() << " KiB)";
     RecordProperty(announce ? "peak_rss_kib_content_length" : "peak_rss_kib_chunked",
                    std::to_string(*c->peakRssKiB()));
     iam_->clearFaults();
@@ -65,7 +78,8 @@ TEST_F(BoundsE2eTest, AHugeInstanceMetadataAnswerFailsAtTheImdsLimitWithBoundedM
   EXPECT_EQ(configMapWrites(), writes_before);
   EXPECT_EQ(iam_->requests().size(), 0u) << "IAM was called without credentials";
   ASSERT_TRUE(c->peakRssKiB().has_value());
-  EXPECT_LT(*c->peakRssKiB(), kPeakRssLimitKiB) << "peak RSS " << *c->peakRssKiB() << " KiB";
+  EXPECT_LT(*c->peakRssKiB(), kPeakRssLimitKiB)
+      << "peak RSS " << *c->peakRssKiB() << " KiB (this test process: " << selfRssKiB() << " KiB)";
 }
 
 }  // namespace
