@@ -162,7 +162,9 @@ struct HttpServer::Impl {
   void run();
   void acceptAll(Clock::time_point now, bool& backoff);
   void onReadable(Connection& c, Clock::time_point now);
-  void onWritable(Connection& c, Clock::time_point now);
+  // from_poll: called by the loop (then a pipelined request already buffered is processed); false when
+  // called from respond(), whose caller's loop goes on with the buffer (no recursion per request).
+  void onWritable(Connection& c, Clock::time_point now, bool from_poll);
   void processBuffered(Connection& c, Clock::time_point now);
   Head parseHead(std::string_view head) const;
   void respond(Connection& c, int status, std::string_view content_type, std::string_view body,
@@ -232,7 +234,7 @@ void HttpServer::Impl::run() {
         if ((ev & (POLLERR | POLLNVAL)) != 0)
           closeConn(c);
         else
-          onWritable(c, now);
+          onWritable(c, now, true);
       } else {
         onReadable(c, now);
       }
@@ -449,10 +451,10 @@ void HttpServer::Impl::respond(Connection& c, int status, std::string_view conte
     c.in.clear();
     c.in.shrink_to_fit();
   }
-  onWritable(c, now);
+  onWritable(c, now, false);
 }
 
-void HttpServer::Impl::onWritable(Connection& c, Clock::time_point now) {
+void HttpServer::Impl::onWritable(Connection& c, Clock::time_point now, bool from_poll) {
   while (c.out_sent < c.out.size()) {
     ssize_t w = ::send(c.fd.get(), c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
     if (w < 0) {
@@ -471,7 +473,7 @@ void HttpServer::Impl::onWritable(Connection& c, Clock::time_point now) {
   c.state = Connection::State::kReading;
   c.waiting_since = now;
   c.deadline = now + (c.started ? options.request_read_timeout : options.idle_timeout);
-  processBuffered(c, now);  // a pipelined request may already be here
+  if (from_poll) processBuffered(c, now);  // a pipelined request may already be here
 }
 
 void HttpServer::Impl::beginLinger(Connection& c, Clock::time_point now) {

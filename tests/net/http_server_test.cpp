@@ -207,6 +207,25 @@ TEST(HttpServerTest, KeepsAliveAndAnswersPipelinedRequestsInOrder) {
   EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
 }
 
+TEST(HttpServerTest, ClosesAfterTheRequestBudgetOfAConnectionEvenWhenPipelined) {
+  auto server = startProbes();  // 100 requests per connection
+  ASSERT_TRUE(server);
+  RawClient c(server->port());
+  std::string many;
+  for (int i = 0; i < 150; ++i) many += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.send(many));
+  bool closed = false;
+  const std::string r = c.readUntilClosed(5s, &closed);
+  EXPECT_TRUE(closed);
+  size_t answers = 0;
+  for (size_t at = r.find("HTTP/1.1 200 OK"); at != std::string::npos;
+       at = r.find("HTTP/1.1 200 OK", at + 1)) {
+    ++answers;
+  }
+  EXPECT_EQ(answers, 100u);
+  EXPECT_NE(r.find("Connection: close"), std::string::npos);
+}
+
 TEST(HttpServerTest, RefusesAPostWithABodyWithoutReadingItAndCloses) {
   auto server = startProbes();
   ASSERT_TRUE(server);
