@@ -62,6 +62,7 @@ struct Env {
         req.headers.push_back(h);
       }
       req.body = body;
+      req.max_response_bytes = size_t{16} << 20;  // as IamClient: one page of up to 1000 users
       auto resp = http.perform(req);
       if (!resp.ok() || resp->status != 200) break;
       pages.push_back(resp->body);

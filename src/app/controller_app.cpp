@@ -132,8 +132,13 @@ int runController(const RunOptions& o) {
   }
   std::unique_ptr<kube::RestClient> rest = std::move(rest_or.value());
   // aws-auth writes go through their own connection so that shutdown can cancel them and still release the
-  // Lease.
-  std::shared_ptr<kube::RestClient> write_rest = rest->fork();
+  // Lease. A leader that loses its Lease abandons an in-flight write (isLeader() turns false at the renew
+  // deadline); the controller does not retry it (kCancelled).
+  std::atomic<const kube::LeaderElector*> write_leader{nullptr};  // set once leader election starts
+  std::shared_ptr<kube::RestClient> write_rest = rest->forkAbortable([&write_leader] {
+    const kube::LeaderElector* e = write_leader.load();
+    return e != nullptr && !e->isLeader();
+  });
   kube::ConfigMapClient config_maps(*write_rest);
 
   // --- AWS ---
@@ -234,6 +239,7 @@ int runController(const RunOptions& o) {
       return 1;
     }
     elector = std::move(e.value());
+    write_leader = elector.get();
     spdlog::info("leader election on Lease {}/{} as {}", le.namespace_name, le.lease_name,
                  elector->identity());
   } else {
@@ -306,6 +312,7 @@ int runController(const RunOptions& o) {
   write_rest->cancel();
   aws.value()->cancel();
   if (elector) elector->stop();
+  write_leader = nullptr;
   metrics.isLeader().set(0);
   rules_cache.stop();
   aws_auth_cache.stop();

@@ -122,6 +122,12 @@ Result<Credentials> ContainerCredentialsProvider::get() {
   req.headers = {{"Accept", "application/json"}};
   if (!authorization.empty()) req.headers.emplace_back("Authorization", authorization);
   req.timeout = options_.timeout;
+  // The answer is one small JSON document (keys, a session token of a few KiB, an expiry): 64 KiB is ample.
+  constexpr size_t kMaxContainerCredentialsBytes = 64 * 1024;
+  req.max_response_bytes = kMaxContainerCredentialsBytes;
+  // A node-local or link-local endpoint handing out credentials: never through a proxy, which would see them
+  // (and could not reach the endpoint anyway).
+  req.bypass_proxy = true;
 
   Error last = makeError(ErrorKind::kInternal, "no attempt made");
   const int attempts = std::max(1, options_.max_attempts);

@@ -41,7 +41,13 @@ std::string firstLine(const std::string& body) {
 ImdsCredentialsProvider::ImdsCredentialsProvider(EnvLookup env, net::HttpClient& http, ImdsOptions options)
     : env_(std::move(env)), http_(http), options_(options) {}
 
-Result<net::HttpResponse> ImdsCredentialsProvider::send(const net::HttpRequest& request) {
+Result<net::HttpResponse> ImdsCredentialsProvider::send(const net::HttpRequest& bare_request) {
+  // Every IMDS answer here (a session token, a role name, one credentials JSON document) is well under a few
+  // KiB: 64 KiB is ample. IMDS is link-local and hands out credentials: never through a proxy.
+  constexpr size_t kMaxImdsResponseBytes = 64 * 1024;
+  net::HttpRequest request = bare_request;
+  request.max_response_bytes = kMaxImdsResponseBytes;
+  request.bypass_proxy = true;
   std::optional<Error> last;
   const int attempts = std::max(1, options_.max_attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {

@@ -110,6 +110,10 @@ Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string
              "&RoleArn=" + net::urlEncode(role_arn) + "&RoleSessionName=" + net::urlEncode(session_name) +
              "&WebIdentityToken=" + net::urlEncode(token);
   req.timeout = options_.timeout;
+  // An AssumeRoleWithWebIdentity answer is a few KiB of XML (keys, a session token of at most a few KiB,
+  // the assumed-role user); 1 MiB is hundreds of times that.
+  constexpr size_t kMaxStsResponseBytes = 1 << 20;
+  req.max_response_bytes = kMaxStsResponseBytes;
 
   // A server echoing the request would echo the token form-encoded.
   const std::string encoded_token = net::urlEncode(token);

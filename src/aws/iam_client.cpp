@@ -139,6 +139,12 @@ Result<std::string> IamClient::call(std::string_view operation, const std::strin
     for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
     request.body = body;
     request.timeout = options_.request_timeout;
+    // One page holds at most 1000 users (MaxItems' ceiling) of well under 2 KiB of XML each (ARN, path, id,
+    // dates; a path is at most 512 characters), so about 2 MiB at most; 8 MiB leaves four times that and
+    // stops a runaway answer (a proxy or a wrong endpoint streaming without end) far inside the pod's 64 MiB:
+    // the body buffer, briefly twice while it grows, plus its parse stay under about 24 MiB.
+    constexpr size_t kMaxIamPageBytes = 8 << 20;
+    request.max_response_bytes = kMaxIamPageBytes;
 
     auto response = http_.perform(request);
     Error failure;

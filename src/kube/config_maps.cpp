@@ -157,7 +157,11 @@ Result<ConfigMapList> ConfigMapClient::list(const std::string& namespace_name,
                                             const std::string& field_selector) {
   std::string path = configMapPath(namespace_name);
   if (!field_selector.empty()) path += "?fieldSelector=" + net::urlEncode(field_selector);
-  auto r = rest_.get(path);
+  // A list holds whole ConfigMaps (each up to kMaxObjectResponseBytes in the worst case, ~1.3 MiB typically);
+  // ours are filtered to one name, but an unfiltered list of a namespace can hold several. 32 MiB bounds it
+  // inside the pod's 64 MiB while leaving room for a namespace of many ordinary ConfigMaps.
+  constexpr size_t kMaxConfigMapListBytes = 32 << 20;
+  auto r = rest_.get(path, kMaxConfigMapListBytes);
   if (!r) return r.error();
   ConfigMapList out;
   const nlohmann::json& doc = *r;

@@ -9,6 +9,9 @@ namespace aar::kube {
 namespace {
 
 constexpr size_t kMaxNoteBytes = 1024;  // events.k8s.io/v1 validation: note at most 1 kB
+// The API server answers a POST or PATCH of an Event with the Event: a note of at most 1 kB and a few small
+// fields, a few KiB in all. 1 MiB is far more than that and far less than an object limit.
+constexpr size_t kMaxEventResponseBytes = 1 << 20;
 
 // Cuts at a UTF-8 character boundary.
 std::string truncateNote(std::string_view note) {
@@ -97,8 +100,9 @@ EventRecorder::Outcome EventRecorder::create(const Key& key, bool warning, std::
       {"reason", std::string(reason)},
       {"note", std::string(note)},
       {"regarding", std::move(regarding_json)}};
-  auto r = rest_.post(
-      "/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/events", event);
+  auto r =
+      rest_.post("/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/events",
+                 event, kMaxEventResponseBytes);
   if (!r) {
     spdlog::warn("could not post Event {} about ConfigMap {}/{}: {}", std::string(reason), reg.namespace_name,
                  reg.name, r.error().message);
@@ -118,7 +122,7 @@ bool EventRecorder::writeSeries(Tracked& t) {
       {"series", {{"count", t.count}, {"lastObservedTime", formatRfc3339Micro(t.last_seen_wall)}}}};
   auto r = rest_.patch("/apis/events.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) +
                            "/events/" + net::urlEncode(t.event_name),
-                       patch, "application/merge-patch+json");
+                       patch, "application/merge-patch+json", kMaxEventResponseBytes);
   if (!r) {
     spdlog::warn("could not update Event {}: {}", t.event_name, r.error().message);
     return false;

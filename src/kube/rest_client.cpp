@@ -90,7 +90,8 @@ void RestClient::waitRetryAfter(std::chrono::milliseconds d) {
 }
 
 Result<net::HttpResponse> RestClient::send(const std::string& method, const std::string& path,
-                                           const std::string* body, std::string_view content_type) {
+                                           const std::string* body, std::string_view content_type,
+                                           size_t max_response_bytes) {
   const std::string context = method + " " + withoutQuery(path);
   bool auth_retried = false;
   int throttle_retries = 0;
@@ -111,6 +112,8 @@ Result<net::HttpResponse> RestClient::send(const std::string& method, const std:
     }
     if (!creds->token.empty()) req.headers.emplace_back("Authorization", "Bearer " + creds->token);
     req.timeout = options_.request_timeout;
+    req.max_response_bytes = max_response_bytes;
+    req.abort_if = options_.abort_if;
 
     auto resp = (*http)->perform(req);
     if (options_.on_request) options_.on_request(method, resp ? static_cast<int>(resp->status) : 0);
@@ -135,10 +138,11 @@ Result<net::HttpResponse> RestClient::send(const std::string& method, const std:
 }
 
 Result<nlohmann::json> RestClient::call(const std::string& method, const std::string& path,
-                                        const nlohmann::json* body, std::string_view content_type) {
+                                        const nlohmann::json* body, size_t max_response_bytes,
+                                        std::string_view content_type) {
   std::string text;
   if (body != nullptr) text = body->dump();
-  auto resp = send(method, path, body != nullptr ? &text : nullptr, content_type);
+  auto resp = send(method, path, body != nullptr ? &text : nullptr, content_type, max_response_bytes);
   if (!resp) return resp.error();
   const std::string context = method + " " + withoutQuery(path);
   if (!isSuccess(resp->status)) {
@@ -151,18 +155,24 @@ Result<nlohmann::json> RestClient::call(const std::string& method, const std::st
   return doc;
 }
 
-Result<nlohmann::json> RestClient::get(const std::string& path) { return call("GET", path, nullptr); }
-Result<nlohmann::json> RestClient::post(const std::string& path, const nlohmann::json& body) {
-  return call("POST", path, &body);
+Result<nlohmann::json> RestClient::get(const std::string& path, size_t max_response_bytes) {
+  return call("GET", path, nullptr, max_response_bytes);
 }
-Result<nlohmann::json> RestClient::put(const std::string& path, const nlohmann::json& body) {
-  return call("PUT", path, &body);
+Result<nlohmann::json> RestClient::post(const std::string& path, const nlohmann::json& body,
+                                        size_t max_response_bytes) {
+  return call("POST", path, &body, max_response_bytes);
+}
+Result<nlohmann::json> RestClient::put(const std::string& path, const nlohmann::json& body,
+                                       size_t max_response_bytes) {
+  return call("PUT", path, &body, max_response_bytes);
 }
 Result<nlohmann::json> RestClient::patch(const std::string& path, const nlohmann::json& body,
-                                         std::string_view content_type) {
-  return call("PATCH", path, &body, content_type);
+                                         std::string_view content_type, size_t max_response_bytes) {
+  return call("PATCH", path, &body, max_response_bytes, content_type);
 }
-Result<nlohmann::json> RestClient::remove(const std::string& path) { return call("DELETE", path, nullptr); }
+Result<nlohmann::json> RestClient::remove(const std::string& path, size_t max_response_bytes) {
+  return call("DELETE", path, nullptr, max_response_bytes);
+}
 
 Status RestClient::stream(const std::string& path, const net::BodyChunkHandler& on_chunk,
                           std::chrono::milliseconds idle_timeout) {
@@ -198,6 +208,16 @@ std::shared_ptr<RestClient> RestClient::fork() { return fork(options_.request_ti
 std::shared_ptr<RestClient> RestClient::fork(std::chrono::milliseconds request_timeout) {
   RestClientOptions options = options_;
   options.request_timeout = request_timeout;
+  return forkWith(std::move(options));
+}
+
+std::shared_ptr<RestClient> RestClient::forkAbortable(std::function<bool()> abort_if) {
+  RestClientOptions options = options_;
+  options.abort_if = std::move(abort_if);
+  return forkWith(std::move(options));
+}
+
+std::shared_ptr<RestClient> RestClient::forkWith(RestClientOptions options) {
   auto child = std::make_shared<RestClient>(config_, credentials_, std::move(options));
   bool cancel_now = false;
   {

@@ -38,6 +38,13 @@
 
 namespace aar::kube {
 
+// The default response limit of a call (net::HttpRequest::max_response_bytes): one Kubernetes object. The
+// largest we read is a ConfigMap: at most 1 MiB of data plus 256 KiB of annotations, which JSON escaping can
+// grow up to six-fold only for control characters (\u0000) and about two-fold for realistic text, plus
+// metadata and managedFields. 8 MiB holds the worst case and stays far inside the pod's 64 MiB. Lists and
+// Events pass their own limits beside the call. Over the limit a call fails with kTooLarge.
+inline constexpr size_t kMaxObjectResponseBytes = 8 << 20;
+
 // "aws-auth-refresher/<version> (<os>/<arch>)", e.g. "aws-auth-refresher/0.1.0 (linux/amd64)".
 std::string userAgent(std::string_view version);
 
@@ -52,6 +59,10 @@ struct RestClientOptions {
   std::function<void(std::string_view method, int code)> on_request;
   // How Retry-After waits happen. Default: a sleep that ends early on cancel().
   SleepFn sleep;
+  // Default: none. When set, every non-streaming request of this client is abandoned (within about 50 ms,
+  // even mid-transfer) once it returns true, and fails with kCancelled ("aborted by its caller"); it is not
+  // retried. See forkAbortable().
+  std::function<bool()> abort_if;
 };
 
 class RestClient {
@@ -70,14 +81,18 @@ class RestClient {
   // `path` is absolute from the server root and already encoded, query included:
   // "/api/v1/namespaces/kube-system/configmaps/aws-auth". Success: the parsed JSON body (null for an empty
   // body).
-  Result<nlohmann::json> get(const std::string& path);
-  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
-  Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body);
+  // max_response_bytes bounds the response body (kTooLarge beyond it); Default: kMaxObjectResponseBytes.
+  Result<nlohmann::json> get(const std::string& path, size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body,
+                              size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> put(const std::string& path, const nlohmann::json& body,
+                             size_t max_response_bytes = kMaxObjectResponseBytes);
   // content_type: "application/merge-patch+json" (Default), "application/strategic-merge-patch+json",
   // "application/json-patch+json".
   Result<nlohmann::json> patch(const std::string& path, const nlohmann::json& body,
-                               std::string_view content_type = "application/merge-patch+json");
-  Result<nlohmann::json> remove(const std::string& path);
+                               std::string_view content_type = "application/merge-patch+json",
+                               size_t max_response_bytes = kMaxObjectResponseBytes);
+  Result<nlohmann::json> remove(const std::string& path, size_t max_response_bytes = kMaxObjectResponseBytes);
 
   // A streaming GET (watch): each chunk of the body goes to on_chunk (return false to stop: then ok). Ok when
   // the server ends the stream; typed errors for a non-2xx status; kTimeout when nothing arrives for
@@ -91,6 +106,9 @@ class RestClient {
   // The same with another per-request timeout (e.g. Lease renewals, which must fail before the renew
   // deadline).
   std::shared_ptr<RestClient> fork(std::chrono::milliseconds request_timeout);
+  // The same whose requests are abandoned once abort_if returns true (RestClientOptions::abort_if): e.g. the
+  // aws-auth writes of a leader, aborted when it loses its Lease.
+  std::shared_ptr<RestClient> forkAbortable(std::function<bool()> abort_if);
 
   void cancel();
   bool cancelled() const;
@@ -100,10 +118,11 @@ class RestClient {
 
  private:
   Result<net::HttpResponse> send(const std::string& method, const std::string& path, const std::string* body,
-                                 std::string_view content_type);
+                                 std::string_view content_type, size_t max_response_bytes);
   Result<nlohmann::json> call(const std::string& method, const std::string& path, const nlohmann::json* body,
-                              std::string_view content_type = "application/json");
+                              size_t max_response_bytes, std::string_view content_type = "application/json");
   Result<std::shared_ptr<net::HttpClient>> transportFor(const ClientCredentials& creds);
+  std::shared_ptr<RestClient> forkWith(RestClientOptions options);
   void waitRetryAfter(std::chrono::milliseconds d);
 
   const ConnectionConfig config_;

@@ -90,6 +90,9 @@ bool isTlsError(CURLcode code) {
 // State of one transfer, shared with the libcurl callbacks.
 struct Transfer {
   HttpResponse response;
+  size_t max_body = kDefaultMaxResponseBytes;
+  size_t header_bytes = 0;
+  bool too_large = false;  // a callback refused more: the body or the headers passed their limit
   const BodyChunkHandler* on_chunk = nullptr;  // null: collect the whole body (onBody)
   bool stopped_by_handler = false;
   std::chrono::steady_clock::time_point last_data;
@@ -106,6 +109,11 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   const size_t n = size * count;
   std::string_view line(data, n);
   t->last_data = std::chrono::steady_clock::now();
+  t->header_bytes += n;
+  if (t->header_bytes > kMaxResponseHeaderBytes) {
+    t->too_large = true;
+    return 0;  // any other count than n ends the transfer
+  }
   if (line.rfind("HTTP/", 0) == 0) {
     // A new status line (after 100 Continue, a proxy's CONNECT reply or a redirect): start over.
     t->response.headers.clear();
@@ -122,7 +130,17 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * count;
   t->last_data = std::chrono::steady_clock::now();
-  t->response.body.append(data, n);
+  if (n > t->max_body - std::min(t->max_body, t->response.body.size())) {
+    t->too_large = true;
+    return 0;  // CURLE_WRITE_ERROR: libcurl stops reading, and run() drops the connection
+  }
+  std::string& body = t->response.body;
+  if (body.capacity() - body.size() < n) {
+    // Grow geometrically but never past the limit: std::string's own doubling could reserve up to twice the
+    // limit, and the copy while growing briefly holds old and new buffers together.
+    body.reserve(std::min(t->max_body, std::max(body.size() + n, body.capacity() * 2)));
+  }
+  body.append(data, n);
   return n;
 }
 
@@ -139,7 +157,8 @@ size_t onStreamBody(char* data, size_t size, size_t count, void* user) {
   const long status = statusOf(ctx->easy);
   if (status < 200 || status >= 300) {
     // Error responses are small and callers want to parse them (a Kubernetes Status): collect, capped.
-    const size_t room = kMaxErrorBody - std::min(kMaxErrorBody, t->response.body.size());
+    const size_t cap = std::min(kMaxErrorBody, t->max_body);
+    const size_t room = cap - std::min(cap, t->response.body.size());
     t->response.body.append(data, std::min(n, room));
     return n;
   }
@@ -237,6 +256,30 @@ SlistPtr buildHeaders(const HttpRequest& request) {
   return SlistPtr(list);
 }
 
+// CR and LF would end the header line and let the rest be read as further headers or a second request; NUL
+// would cut it short inside libcurl. Checked before anything is sent.
+bool hasLineBreakOrNul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos;
+}
+
+Error validate(const HttpRequest& request) {
+  if (request.method.empty() ||
+      request.method.find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string::npos) {
+    return makeError(ErrorKind::kInvalidArgument, "malformed method");
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || hasLineBreakOrNul(name) || name.find(':') != std::string::npos) {
+      return makeError(ErrorKind::kInvalidArgument, "refused a malformed header name");
+    }
+    if (hasLineBreakOrNul(value)) {
+      // The value is never echoed: it may be a credential.
+      return makeError(ErrorKind::kInvalidArgument,
+                       "refused header " + name + ": its value contains CR, LF or NUL");
+    }
+  }
+  return Error{};
+}
+
 std::string proxyFromUppercaseEnv(const std::string& url) {
   // libcurl ignores upper-case HTTP_PROXY (a CGI safety rule); Go, kubectl and the AWS SDKs honour it, and
   // users of this controller set it that way. The lower-case spelling still wins, as in libcurl.
@@ -278,6 +321,13 @@ Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transf
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, timeout ? static_cast<long>(timeout->count()) : 0L);
 
+  // TLS 1.0 and 1.1 are broken and deprecated (RFC 8996); no AWS or Kubernetes endpoint needs them.
+  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (stream == nullptr) {
+    // A Content-Length over the limit fails before any of the body is read (CURLE_FILESIZE_EXCEEDED); the
+    // write callback covers chunked and unannounced bodies.
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
+  }
   if (options.insecure_skip_tls_verify) {
     set(CURLOPT_SSL_VERIFYPEER, 0L);
     set(CURLOPT_SSL_VERIFYHOST, 0L);
@@ -316,7 +366,12 @@ Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transf
 
   // Proxies: libcurl reads http_proxy, HTTPS_PROXY/https_proxy, ALL_PROXY and NO_PROXY itself as long as
   // CURLOPT_PROXY stays unset; we only add the upper-case HTTP_PROXY it ignores.
-  if (const std::string proxy = proxyFromUppercaseEnv(request.url); !proxy.empty()) {
+  if (request.bypass_proxy) {
+    // "" disables the environment's proxy variables and "*" matches every host in the no-proxy list: either
+    // alone is documented to be enough; both together leave no doubt.
+    set(CURLOPT_PROXY, "");
+    set(CURLOPT_NOPROXY, "*");
+  } else if (const std::string proxy = proxyFromUppercaseEnv(request.url); !proxy.empty()) {
     set(CURLOPT_PROXY, proxy.c_str());  // libcurl copies the string
   }
 
@@ -339,7 +394,13 @@ Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transf
 Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const BodyChunkHandler* on_chunk,
                                            std::optional<std::chrono::milliseconds> idle_timeout) {
   const std::string where = request.method + " " + redactedUrl(request.url);
+  if (Error e = validate(request); !e.message.empty()) {
+    e.message = where + ": " + e.message;
+    return e;
+  }
   if (cancelled.load()) return makeError(ErrorKind::kCancelled, where + ": cancelled");
+  const std::string aborted = where + ": aborted by its caller before completion";
+  if (request.abort_if && request.abort_if()) return makeError(ErrorKind::kCancelled, aborted);
 
   std::unique_ptr<Slot> slot = acquire();
   if (!slot) return makeError(ErrorKind::kInternal, where + ": cannot create a libcurl handle");
@@ -348,6 +409,7 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
 
   Transfer transfer;
   transfer.on_chunk = on_chunk;
+  transfer.max_body = request.max_response_bytes;
   StreamContext stream_ctx{&transfer, easy};
   SlistPtr headers = buildHeaders(request);
   char errbuf[CURL_ERROR_SIZE] = {};
@@ -369,7 +431,7 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     return makeError(ErrorKind::kInternal, where + ": cannot start the transfer");
   }
 
-  enum class Ending { kDone, kCancelled, kIdle, kMultiError };
+  enum class Ending { kDone, kCancelled, kAborted, kIdle, kMultiError };
   Ending ending = Ending::kDone;
   CURLcode result = CURLE_OK;
   for (;;) {
@@ -389,6 +451,10 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
       ending = Ending::kCancelled;
       break;
     }
+    if (request.abort_if && request.abort_if()) {
+      ending = Ending::kAborted;
+      break;
+    }
     if (idle_timeout && std::chrono::steady_clock::now() - transfer.last_data > *idle_timeout) {
       ending = Ending::kIdle;
       break;
@@ -399,12 +465,17 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     }
   }
   curl_multi_remove_handle(multi, easy);  // aborts the transfer if it is still running
-  // A connection abandoned mid-transfer is closed by libcurl; the slot itself stays reusable.
-  release(std::move(slot), ending != Ending::kMultiError);
+  // A connection abandoned mid-transfer is closed by libcurl; the slot itself stays reusable. After an
+  // oversized response the slot (and the connection cache in its multi handle) is thrown away, so that the
+  // rest of that body is never read, not even to reuse the connection.
+  const bool too_large = transfer.too_large || (ending == Ending::kDone && result == CURLE_FILESIZE_EXCEEDED);
+  release(std::move(slot), ending != Ending::kMultiError && !too_large);
 
   switch (ending) {
     case Ending::kCancelled:
       return makeError(ErrorKind::kCancelled, where + ": cancelled");
+    case Ending::kAborted:
+      return makeError(ErrorKind::kCancelled, aborted);
     case Ending::kIdle:
       return makeError(ErrorKind::kTimeout, where + ": stream received nothing for " +
                                                 std::to_string(idle_timeout->count()) + " ms");
@@ -414,6 +485,13 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
       break;
   }
 
+  if (too_large) {
+    const bool headers = transfer.header_bytes > kMaxResponseHeaderBytes;
+    return makeError(ErrorKind::kTooLarge,
+                     where + ": response " + (headers ? "headers exceed the " : "body exceeds the ") +
+                         std::to_string(headers ? kMaxResponseHeaderBytes : request.max_response_bytes) +
+                         "-byte limit for this request; connection dropped");
+  }
   if (result == CURLE_WRITE_ERROR && transfer.stopped_by_handler) result = CURLE_OK;
   if (result != CURLE_OK) {
     const std::string detail =

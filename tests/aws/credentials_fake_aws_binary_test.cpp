@@ -152,5 +152,42 @@ TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
   EXPECT_EQ(proc.terminate(5s), 0);
 }
 
+TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi) {
+  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
+  FakeAwsProcess proc({"--access-key-id", "AKIDHUGEBODYTEST0001", "--secret-access-key", "huge-body-secret"});
+  auto ready = nlohmann::json::parse(proc.readLine(10s), nullptr, false);
+  ASSERT_TRUE(ready.is_object());
+  const std::string admin = ready["admin_url"].get<std::string>();
+  net::HttpClient http;
+  // 512 MiB by default: the fake streams it and the clients stop at their limits.
+  EXPECT_EQ(
+      call(http, "POST", admin + "/admin/faults",
+           R"({"iam":{"huge_body_next":1},"imds":{"huge_body_next":1},"container":{"huge_body_next":1}})")
+          .status,
+      200);
+
+  TestEnv env;
+  env.set("AWS_ACCESS_KEY_ID", "AKIDHUGEBODYTEST0001");
+  env.set("AWS_SECRET_ACCESS_KEY", "huge-body-secret");
+  auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
+  IamClientOptions o;
+  o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
+  o.sleep = [](std::chrono::milliseconds) {};
+  IamClient iam(http, *credentials, o);
+  auto users = iam.listUsers();
+  ASSERT_FALSE(users.ok());
+  EXPECT_EQ(users.error().kind, ErrorKind::kTooLarge) << users.error().toString();
+
+  for (const char* url : {"imds_url", "container_url"}) {
+    net::HttpRequest req;
+    req.url = ready[url].get<std::string>() + (std::string(url) == "imds_url" ? "/latest/meta-data/" : "");
+    req.max_response_bytes = 64 * 1024;
+    auto r = http.perform(req);
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge) << url << ": " << r.error().toString();
+  }
+  EXPECT_EQ(proc.terminate(5s), 0);
+}
+
 }  // namespace
 }  // namespace aar::aws

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,9 +63,11 @@ std::optional<int> ChildProcess::waitExit(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!exit_code_) {
     int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
+    rusage usage{};
+    pid_t r = wait4(pid_, &status, WNOHANG, &usage);
     if (r == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      peak_rss_kib_ = usage.ru_maxrss;
       break;
     }
     if (std::chrono::steady_clock::now() >= deadline) break;

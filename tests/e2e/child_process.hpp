@@ -30,6 +30,10 @@ class ChildProcess {
   // Exit code (128+signal when killed by a signal), or nullopt if still running after `timeout`.
   std::optional<int> waitExit(std::chrono::milliseconds timeout);
   bool running();
+  // The child's peak resident set size in KiB (ru_maxrss from wait4), once waitExit has reaped it. An upper
+  // bound on the binary's own peak: Linux carries the forked pre-exec image's peak (this test process's
+  // resident size at fork) into it, so a value under a limit proves the binary stayed under it.
+  std::optional<long> peakRssKiB() const { return peak_rss_kib_; }
 
   std::string out() const;
   std::string err() const;
@@ -37,6 +41,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  std::optional<long> peak_rss_kib_;
   std::string out_path_, err_path_;
 };
 

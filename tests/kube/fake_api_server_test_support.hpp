@@ -48,6 +48,8 @@ class FakeApiServerFixture : public ::testing::Test {
     request.method = method;
     request.url = url(path);
     request.body = body;
+    // Tests read back objects and lists of any size they made (a ConfigMap at the 1 MiB limit and more).
+    request.max_response_bytes = size_t{64} << 20;
     if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
     if (!body.empty()) request.headers.emplace_back("Content-Type", content_type);
     auto response = client_->perform(request);

@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -285,6 +286,7 @@ TEST_F(HttpClientTest, LargeBodyIsSentAndReceivedWhole) {
   HttpRequest request;
   request.method = "POST";
   request.url = server.url("/echo");
+  request.max_response_bytes = 4 << 20;  // above the 1 MiB default: a caller expecting more says so
   request.body.reserve(3 << 20);
   for (int i = 0; request.body.size() < (3u << 20); ++i) request.body += std::to_string(i) + ",";
   auto response = client.perform(request);
@@ -441,6 +443,28 @@ TEST_F(HttpClientTlsTest, ServerRequiringClientCertificateRefusesClientWithoutOn
   auto response = client.perform({.url = server->url("/who")});
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().kind, ErrorKind::kNetwork);
+}
+
+TEST_F(HttpClientTlsTest, RefusesAServerThatOffersOnlyTls11) {
+  // The server allows nothing newer than TLS 1.1 (its security level lowered so that OpenSSL lets it). The
+  // client must refuse: CURLOPT_SSLVERSION asks for 1.2 at least. (Debian's OpenSSL policy also sets
+  // MinProtocol TLSv1.2, so on this machine the test guards against a regression in either.)
+  auto server = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) {
+    SSL_CTX_set_security_level(&ctx, 0);
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(&ctx, TLS1_1_VERSION);
+    return SSL_CTX_use_certificate_chain_file(&ctx, files_.path("server.crt").c_str()) == 1 &&
+           SSL_CTX_use_PrivateKey_file(&ctx, files_.path("server.key").c_str(), SSL_FILETYPE_PEM) == 1;
+  });
+  ASSERT_TRUE(server->is_valid());
+  server->Get("/who",
+              [](const httplib::Request&, httplib::Response& res) { res.set_content("old", "text/plain"); });
+  ServerThread thread(std::move(server), "https");
+  HttpClient client({.ca_pem = pki_.ca.cert});
+  auto response = client.perform({.url = thread.url("/who")});
+  ASSERT_FALSE(response.ok()) << "a TLS 1.1 server was accepted";
+  EXPECT_EQ(response.error().kind, ErrorKind::kNetwork);
+  EXPECT_NE(response.error().message.find("TLS"), std::string::npos) << response.error().message;
 }
 
 // --- failures and timeouts
@@ -785,6 +809,286 @@ TEST_F(HttpClientTest, NoProxyBypassesTheProxy) {
   auto response = client.perform({.url = direct.url("/z")});
   ASSERT_TRUE(response.ok()) << response.error().toString();
   EXPECT_EQ(response->body, "direct");
+}
+
+// --- bounded responses, header injection, TLS version, proxy bypass
+// -------------------------------------------------------------
+
+// A raw TCP server on 127.0.0.1 whose one connection is handled by `serve` (given the accepted socket) on a
+// thread: for answers no HTTP library would send. Every socket it makes has bounded timeouts.
+class RawServer {
+ public:
+  explicit RawServer(std::function<void(int fd)> serve) : serve_(std::move(serve)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 4) != 0) {
+      throw std::runtime_error("cannot bind a raw test server");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 5000) != 1) return;
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      timeval tv{5, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      serve_(fd);
+      ::close(fd);
+    });
+  }
+  ~RawServer() {
+    thread_.join();
+    ::close(listener_);
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  // Reads a request head (up to the blank line), bounded.
+  static std::string readHead(int fd) {
+    std::string head;
+    char c = 0;
+    while (head.size() < 65536 && head.find("\r\n\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) {
+      head.push_back(c);
+    }
+    return head;
+  }
+  // Sends until the peer stops taking data or `limit` bytes went; returns how many went.
+  static size_t sendUntilRefused(int fd, size_t limit, const std::string& piece) {
+    size_t sent = 0;
+    while (sent < limit) {
+      const ssize_t n = ::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    return sent;
+  }
+
+ private:
+  std::function<void(int)> serve_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(HttpClientTest, AChunkedBodyOverTheLimitFailsWhileReceivingAndTheConnectionIsDropped) {
+  constexpr size_t kLimit = 1 << 20;
+  constexpr size_t kOffered = size_t{256} << 20;  // 256 MiB: far more than the socket buffers can hold
+  std::atomic<size_t> sent{0};
+  auto server = std::make_unique<RawServer>([&](int fd) {
+    RawServer::readHead(fd);
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+    const std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";
+    sent = RawServer::sendUntilRefused(fd, kOffered, chunk);
+  });
+  HttpClient client;
+  auto response = client.perform({.url = server->url("/big?token=secret"), .max_response_bytes = kLimit});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kTooLarge) << response.error().toString();
+  EXPECT_FALSE(response.error().retryable());
+  const std::string& m = response.error().message;
+  EXPECT_NE(m.find("127.0.0.1"), std::string::npos) << m;
+  EXPECT_NE(m.find("1048576-byte limit"), std::string::npos) << m;
+  EXPECT_EQ(m.find("secret"), std::string::npos) << m;
+  // The connection was closed, so the server's sends fail (its thread ends and is joined here) long before
+  // it has streamed everything.
+  server.reset();
+  EXPECT_LT(sent.load(), kOffered) << "the client read the whole oversized body";
+}
+
+TEST_F(HttpClientTest, AContentLengthOverTheLimitIsRefusedBeforeTheBody) {
+  Gate done;
+  RawServer server([&](int fd) {
+    RawServer::readHead(fd);
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 536870912\r\n\r\n" + std::string(1000, 'y');
+    ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+    // Nothing more unless asked: a client that waited for the body would time out instead.
+    done.wait();
+  });
+  HttpClient client({.request_timeout = 3000ms});
+  const auto t0 = std::chrono::steady_clock::now();
+  auto response = client.perform({.url = server.url("/announced"), .max_response_bytes = 4096});
+  done.open();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kTooLarge) << response.error().toString();
+  EXPECT_NE(response.error().message.find("4096-byte limit"), std::string::npos) << response.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST_F(HttpClientTest, ABodyOfExactlyTheLimitIsAcceptedAndOneByteMoreIsNot) {
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Get("/n", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(5000, 'z'), "text/plain");
+  });
+  server->Get("/chunked", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+      if (offset >= 5000) {
+        sink.done();
+        return true;
+      }
+      const std::string piece(1000, 'c');
+      sink.write(piece.data(), piece.size());
+      return true;
+    });
+  });
+  HttpClient client;
+  for (const char* path : {"/n", "/chunked"}) {
+    auto exact = client.perform({.url = server.url(path), .max_response_bytes = 5000});
+    ASSERT_TRUE(exact.ok()) << path << ": " << exact.error().toString();
+    EXPECT_EQ(exact->body.size(), 5000u);
+    auto over = client.perform({.url = server.url(path), .max_response_bytes = 4999});
+    ASSERT_FALSE(over.ok()) << path;
+    EXPECT_EQ(over.error().kind, ErrorKind::kTooLarge) << path;
+  }
+  // The default limit (1 MiB) applies when the caller sets none.
+  server->Get("/2mib", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(size_t{2} << 20, 'm'), "text/plain");
+  });
+  auto defaulted = client.perform({.url = server.url("/2mib")});
+  ASSERT_FALSE(defaulted.ok());
+  EXPECT_EQ(defaulted.error().kind, ErrorKind::kTooLarge);
+  // And the client goes on working after a refusal.
+  auto after = client.perform({.url = server.url("/n")});
+  ASSERT_TRUE(after.ok()) << after.error().toString();
+}
+
+TEST_F(HttpClientTest, ResponseHeadersOverTheirLimitFail) {
+  RawServer server([](int fd) {
+    RawServer::readHead(fd);
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; head.size() <= kMaxResponseHeaderBytes + 4096; ++i) {
+      head += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'h') + "\r\n";
+    }
+    head += "Content-Length: 0\r\n\r\n";
+    RawServer::sendUntilRefused(fd, head.size(), head);
+  });
+  HttpClient client;
+  auto response = client.perform({.url = server.url("/headers")});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kTooLarge) << response.error().toString();
+  EXPECT_NE(response.error().message.find("headers"), std::string::npos) << response.error().message;
+}
+
+TEST_F(HttpClientTest, StreamCapsTheErrorBodyAtTheRequestsLimit) {
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Get("/err", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content(std::string(10000, 'e'), "text/plain");
+  });
+  HttpClient client;
+  auto response = client.stream(
+      {.url = server.url("/err"), .max_response_bytes = 100}, [](std::string_view) { return true; }, 2000ms);
+  ASSERT_TRUE(response.ok()) << response.error().toString();
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->body.size(), 100u);
+}
+
+TEST_F(HttpClientTest, HeaderValuesOrNamesWithCrOrLfAreRefusedBeforeSending) {
+  std::atomic<int> requests{0};
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Get(".*", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content("ok", "text/plain");
+  });
+  HttpClient client;
+  const std::vector<std::pair<std::string, std::string>> bad = {{"X-Token", "abc\r\nX-Injected: 1"},
+                                                                {"X-Token", "abc\nGET / HTTP/1.1"},
+                                                                {"X-Token", "abc\r"},
+                                                                {"X-Bad\r\nX-Injected", "1"},
+                                                                {"X-Nul", std::string("a\0b", 3)},
+                                                                {"", "empty-name"},
+                                                                {"X-Colon:", "v"}};
+  for (const auto& header : bad) {
+    auto response = client.perform({.url = server.url("/h"), .headers = {header}});
+    ASSERT_FALSE(response.ok()) << header.first;
+    EXPECT_EQ(response.error().kind, ErrorKind::kInvalidArgument) << header.first;
+    EXPECT_EQ(response.error().message.find("abc"), std::string::npos) << "the value was echoed";
+  }
+  auto bad_method = client.perform({.method = "GET / HTTP/1.1\r\nX:", .url = server.url("/h")});
+  ASSERT_FALSE(bad_method.ok());
+  EXPECT_EQ(bad_method.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(requests.load(), 0);
+  auto fine = client.perform({.url = server.url("/h"), .headers = {{"X-Token", "abc def\tghi"}}});
+  ASSERT_TRUE(fine.ok()) << fine.error().toString();
+  EXPECT_EQ(requests.load(), 1);
+}
+
+TEST_F(HttpClientTest, BypassProxyIgnoresEveryProxyFromTheEnvironment) {
+  auto proxy = startProxy();
+  ServerThread direct(std::make_unique<httplib::Server>());
+  direct->Get("/creds", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("direct", "text/plain");
+  });
+  ScopedEnv upper("HTTP_PROXY", proxy->url("").c_str());
+  ScopedEnv lower("http_proxy", proxy->url("").c_str());
+  ScopedEnv all("ALL_PROXY", proxy->url("").c_str());
+  HttpClient client;
+  // Without the bypass the proxy answers (so the environment really is in force)...
+  auto proxied = client.perform({.url = direct.url("/creds")});
+  ASSERT_TRUE(proxied.ok()) << proxied.error().toString();
+  EXPECT_EQ(proxied->body, "proxied " + direct.url("/creds"));
+  // ...with it the request goes straight to the endpoint.
+  auto response = client.perform({.url = direct.url("/creds"), .bypass_proxy = true});
+  ASSERT_TRUE(response.ok()) << response.error().toString();
+  EXPECT_EQ(response->body, "direct");
+}
+
+// --- abort_if
+// -------------------------------------------------------------------------------------------------
+
+TEST_F(HttpClientTest, AbortIfAbandonsAnInFlightRequestWithCancelled) {
+  Gate entered, release;
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Put("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    entered.open();
+    release.wait();
+    res.set_content("late", "text/plain");
+  });
+  std::atomic<bool> abort{false};
+  std::thread flipper([&] {
+    if (entered.wait()) abort = true;  // the premise goes away while the request is in flight
+  });
+  HttpClient client;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto response = client.perform(
+      {.method = "PUT", .url = server.url("/slow"), .body = "x", .abort_if = [&] { return abort.load(); }});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  release.open();
+  flipper.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled);
+  EXPECT_NE(response.error().message.find("aborted by its caller"), std::string::npos)
+      << response.error().message;
+  EXPECT_LT(took, 2s);
+  EXPECT_FALSE(client.cancelled()) << "abort_if is per request, not cancel()";
+  // The client goes on serving requests without the predicate.
+  auto after = client.perform({.method = "PUT", .url = server.url("/slow"), .body = "y"});
+  ASSERT_TRUE(after.ok()) << after.error().toString();
+  EXPECT_EQ(after->body, "late");
+}
+
+TEST_F(HttpClientTest, AbortIfAlreadyTrueSendsNothing) {
+  std::atomic<int> requests{0};
+  ServerThread server(std::make_unique<httplib::Server>());
+  server->Put("/w", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content("ok", "text/plain");
+  });
+  HttpClient client;
+  auto response = client.perform(
+      {.method = "PUT", .url = server.url("/w"), .body = "x", .abort_if = [] { return true; }});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(requests.load(), 0);
 }
 
 // --- urlEncode

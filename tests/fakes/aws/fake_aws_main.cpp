@@ -39,10 +39,13 @@
 //   /admin/credentials/expire {"access_key_id":"..."}  IAM answers ExpiredToken for that key      → 200 POST
 //   /admin/faults      any of:
 //            {"iam":{"throttle_next":N,"throttle_code":"Throttling","fail_page":K,"fail_status":500,
-//                    "fail_times":-1,"delay_ms":D,"drop_next":N,"page_cap":N},
+//                    "fail_times":-1,"delay_ms":D,"drop_next":N,"page_cap":N,
+//                    "huge_body_next":N,"huge_body_bytes":B,"huge_body_announce_length":false},
 //             "sts":{"fail_next":N,"status":503,"code":"ServiceUnavailable","token_expired":true},
-//             "container":{"fail_next":N,"status":500},
-//             "imds":{"fail_next":N,"status":500,"delay_next":N,"delay_ms":D}}                           →
+//             "container":{"fail_next":N,"status":500,"huge_body_next":N,"huge_body_bytes":B},
+//             "imds":{"fail_next":N,"status":500,"delay_next":N,"delay_ms":D,"huge_body_next":N,
+//                     "huge_body_bytes":B}}
+//            (huge_body: the next N answers are 200 with a body of B bytes, default 512 MiB, streamed) →
 //             200
 //   DELETE /admin/faults                           clears every fault
 //   GET    /admin/log {"iam":[{action,marker,path_prefix,max_items,page,status,error_code,access_key_id}],
@@ -110,6 +113,10 @@ void applyFaults(const json& f, const Services& s) {
     if (i.contains("delay_ms")) s.iam->setDelay(std::chrono::milliseconds(i["delay_ms"].get<int>()));
     if (i.contains("drop_next")) s.iam->dropNext(i["drop_next"].get<int>());
     if (i.contains("page_cap")) s.iam->setPageCap(i["page_cap"].get<int>());
+    if (i.contains("huge_body_next")) {
+      s.iam->hugeBodyNext(i["huge_body_next"].get<int>(), i.value("huge_body_bytes", size_t{512} << 20),
+                          i.value("huge_body_announce_length", false));
+    }
   }
   if (auto it = f.find("sts"); it != f.end() && it->is_object()) {
     const json& t = *it;
@@ -122,9 +129,17 @@ void applyFaults(const json& f, const Services& s) {
   if (auto it = f.find("container"); it != f.end() && it->is_object()) {
     if (it->contains("fail_next"))
       s.container->failNext((*it)["fail_next"].get<int>(), it->value("status", 500));
+    if (it->contains("huge_body_next")) {
+      s.container->hugeBodyNext((*it)["huge_body_next"].get<int>(),
+                                it->value("huge_body_bytes", size_t{512} << 20));
+    }
   }
   if (auto it = f.find("imds"); it != f.end() && it->is_object()) {
     if (it->contains("fail_next")) s.imds->failNext((*it)["fail_next"].get<int>(), it->value("status", 500));
+    if (it->contains("huge_body_next")) {
+      s.imds->hugeBodyNext((*it)["huge_body_next"].get<int>(),
+                           it->value("huge_body_bytes", size_t{512} << 20));
+    }
     if (it->contains("delay_next")) {
       s.imds->delayNext((*it)["delay_next"].get<int>(),
                         std::chrono::milliseconds(it->value("delay_ms", 1000)));

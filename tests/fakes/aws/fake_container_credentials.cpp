@@ -5,6 +5,7 @@
 
 #include "aws/credentials_util.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "fakes/aws/huge_body.hpp"
 
 namespace aar::fakes {
 
@@ -14,6 +15,8 @@ struct FakeContainerCredentials::Impl {
   mutable std::mutex mu;
   int fail_next = 0;
   int fail_status = 0;
+  int huge_next = 0;
+  size_t huge_bytes = 0;
   std::vector<LogEntry> log;
   std::vector<IssuedCredentials> issued;
 
@@ -34,6 +37,13 @@ struct FakeContainerCredentials::Impl {
     if (fail_next > 0) {
       --fail_next;
       return deny(fail_status, "InternalError", "injected fault");
+    }
+    if (huge_next > 0) {
+      --huge_next;
+      entry.status = 200;
+      log.push_back(entry);
+      res.status = 200;
+      return setHugeBody(res, huge_bytes, "application/json", "{\"AccessKeyId\":\"", 'A', false);
     }
     if (req.path != options.path) return deny(404, "NotFound", "no such credentials path");
     if (!options.expected_authorization.empty()) {
@@ -88,8 +98,14 @@ void FakeContainerCredentials::failNext(int n, int status) {
   impl_->fail_next = n;
   impl_->fail_status = status;
 }
+void FakeContainerCredentials::hugeBodyNext(int n, size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_next = n;
+  impl_->huge_bytes = bytes;
+}
 void FakeContainerCredentials::clearFaults() {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_next = 0;
   impl_->fail_next = 0;
 }
 std::vector<FakeContainerCredentials::LogEntry> FakeContainerCredentials::requests() const {

@@ -54,6 +54,8 @@ class FakeContainerCredentials {
   void setExpectedAuthorization(const std::string& value);
   void setDuration(std::chrono::seconds duration);
   void failNext(int n, int status);
+  // The next n requests get 200 with a streamed, chunked JSON-looking body of `bytes` bytes.
+  void hugeBodyNext(int n, size_t bytes);
   void clearFaults();
 
   std::vector<LogEntry> requests() const;

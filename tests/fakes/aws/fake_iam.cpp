@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "aws/sigv4.hpp"
+#include "fakes/aws/huge_body.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -164,6 +165,9 @@ struct FakeIam::Impl {
   int fail_page = 0, fail_status = 500, fail_times = 0;
   std::chrono::milliseconds delay{0};
   int drop_remaining = 0;
+  int huge_remaining = 0;
+  size_t huge_bytes = 0;
+  bool huge_announce = false;
   std::vector<LogEntry> log;
 
   std::string newId(const char* prefix) {
@@ -403,7 +407,22 @@ struct FakeIam::Impl {
       entry.status = 200;
     }
     res.set_header("x-amzn-RequestId", request_id);
-    if (drop) {
+    size_t huge = 0;
+    bool announce = false;
+    if (!error) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (huge_remaining > 0) {
+        --huge_remaining;
+        huge = huge_bytes;
+        announce = huge_announce;
+      }
+    }
+    if (huge > 0) {
+      setHugeBody(
+          res, huge, "text/xml",
+          "<ListUsersResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ListUsersResult><Users>",
+          ' ', announce);
+    } else if (drop) {
       entry.status = 0;
       res.set_content_provider(body.size(), "text/xml",
                                [](size_t, size_t, httplib::DataSink&) { return false; });
@@ -555,8 +574,16 @@ void FakeIam::dropNext(int n) {
   impl_->drop_remaining = n;
 }
 
+void FakeIam::hugeBodyNext(int n, size_t bytes, bool announce_length) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_remaining = n;
+  impl_->huge_bytes = bytes;
+  impl_->huge_announce = announce_length;
+}
+
 void FakeIam::clearFaults() {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_remaining = 0;
   impl_->page_cap = 0;
   impl_->throttle_remaining = 0;
   impl_->fail_page = 0;

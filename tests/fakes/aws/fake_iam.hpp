@@ -10,7 +10,7 @@
 // Listing: ListUsers and ListRoles, sorted by name, honouring MaxItems (1..1000), Marker and PathPrefix; a
 // page cap emulates IAM returning fewer items than asked while IsTruncated stays true. Faults: throttle the
 // next N requests (400 Throttling), fail page K with a status, delay every response, drop the connection of
-// the next N requests mid-response.
+// the next N requests mid-response, answer the next N listings with a huge streamed body.
 //
 // Thread-safety: every public method may be called from any thread while the server runs.
 #pragma once
@@ -83,6 +83,10 @@ class FakeIam {
   void setDelay(std::chrono::milliseconds delay);
   // The next n requests have their connection closed after the headers, before the body.
   void dropNext(int n);
+  // The next n listing requests that would succeed get 200 with a body of `bytes` bytes (an XML start, then
+  // whitespace), streamed and never held in memory; chunked, or with that Content-Length when
+  // announce_length. For "IAM or a proxy answers with an endless body".
+  void hugeBodyNext(int n, size_t bytes, bool announce_length = false);
   // Restores the defaults of every fault above.
   void clearFaults();
 

@@ -6,6 +6,7 @@
 
 #include "aws/credentials_util.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "fakes/aws/huge_body.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -25,6 +26,8 @@ struct FakeImds::Impl {
   int fail_next = 0;
   int fail_status = 0;
   int delay_next = 0;
+  int huge_next = 0;
+  size_t huge_bytes = 0;
   std::chrono::milliseconds delay{0};
   std::vector<LogEntry> log;
   std::vector<IssuedCredentials> issued;
@@ -49,6 +52,13 @@ struct FakeImds::Impl {
       res.set_content(body, type);
       log.push_back(entry);
     };
+    if (huge_next > 0) {
+      --huge_next;
+      entry.status = 200;
+      log.push_back(entry);
+      res.status = 200;
+      return setHugeBody(res, huge_bytes, "text/plain", "huge-", 'x', false);
+    }
     if (fail_next > 0) {
       --fail_next;
       return reply(fail_status, "injected fault");
@@ -131,8 +141,14 @@ void FakeImds::delayNext(int n, std::chrono::milliseconds delay) {
   impl_->delay_next = n;
   impl_->delay = delay;
 }
+void FakeImds::hugeBodyNext(int n, size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_next = n;
+  impl_->huge_bytes = bytes;
+}
 void FakeImds::clearFaults() {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->huge_next = 0;
   impl_->fail_next = 0;
   impl_->delay_next = 0;
 }

@@ -56,6 +56,8 @@ class FakeImds {
   void failNext(int n, int status);
   // The next n requests wait `delay` before answering (to drive client timeouts).
   void delayNext(int n, std::chrono::milliseconds delay);
+  // The next n requests (any path) get 200 with a streamed, chunked body of `bytes` bytes.
+  void hugeBodyNext(int n, size_t bytes);
   void clearFaults();
 
   std::vector<LogEntry> requests() const;
