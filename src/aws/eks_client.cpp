@@ -225,6 +225,7 @@ Result<std::string> EksClient::call(std::string_view operation, const std::strin
     for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
     request.body = body;
     request.timeout = options_.request_timeout;
+    request.max_response_bytes = kMaxEksResponseBytes;
 
     auto response = http_.perform(request);
     Error failure;

@@ -27,8 +27,8 @@
 // out-parameter gets code, message, status and request id as fields, so callers can tell the codes apart.
 // Secrets (secret key, session token) never appear in an error or a log line.
 //
-// Response size: net::HttpClient has no per-request body limit on this branch; kMaxEksResponseBytes is the
-// limit to pass once it has one (largest legitimate page: 100 ARNs or one entry with 50 tags, well under).
+// Response size: at most kMaxEksResponseBytes a response (kTooLarge beyond; the largest legitimate page, 100
+// ARNs or one entry with 50 tags, is well under).
 //
 // Thread-safety: every method may run on several threads at once if the injected functions (clock, sleep,
 // random, request_token, on_request) are thread-safe; the defaults are.
@@ -51,8 +51,7 @@
 
 namespace aar::aws {
 
-// The largest EKS response body to accept, for when net::HttpClient gains a per-request size limit (not yet
-// enforced: see the file comment).
+// The largest EKS response body to accept.
 inline constexpr std::size_t kMaxEksResponseBytes = std::size_t{4} << 20;  // 4 MiB
 
 // EKS's largest page (ListAccessEntries and ListAssociatedAccessPolicies accept 1..100).

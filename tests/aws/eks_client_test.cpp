@@ -3,11 +3,13 @@
 #include "aws/eks_client.hpp"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <map>
 #include <mutex>
 
 #include "fakes/aws/fake_eks.hpp"
+#include "fakes/aws/fake_issued_credentials.hpp"
 #include "fakes/pki/test_pki.hpp"
 
 namespace aar::aws {
@@ -412,6 +414,26 @@ TEST_F(EksClientTest, ACancelledClientSendsNothing) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kCancelled);
   EXPECT_TRUE(fake_.requests().empty());
+}
+
+TEST(EksClientLimitTest, AResponseOverTheLimitIsRefusedWithoutBeingHeld) {
+  // An endpoint (or a proxy in front of it) that answers DescribeCluster with more than any real page.
+  fakes::ServerThread big;
+  big.server().Get(R"(/clusters/.*)", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(kMaxEksResponseBytes + 1, ' ') + "{}", "application/json");
+  });
+  ASSERT_GT(big.start(), 0);
+  net::HttpClient http;
+  FixedCredentials creds{kSecret};
+  EksClientOptions o;
+  o.endpoint = Endpoint{big.url(), "us-east-1", "aws"};
+  o.cluster_name = kCluster;
+  o.request_timeout = milliseconds(3000);
+  o.sleep = [](milliseconds) {};
+  EksClient client(http, creds, o);
+  auto cluster = client.describeCluster();
+  ASSERT_FALSE(cluster.ok());
+  EXPECT_EQ(cluster.error().kind, ErrorKind::kTooLarge) << cluster.error().message;
 }
 
 TEST(EksClientTlsTest, CallsOverHttpsTrustingOnlyTheGivenCa) {
