@@ -79,5 +79,33 @@ TEST(Iso8601Test, ParsesTheFormsAwsSends) {
   EXPECT_FALSE(parseIso8601("2026-11-28T16:00:00Zjunk").has_value());
 }
 
+// system_clock holds int64 nanoseconds, 1677-09-21 .. 2262-04-11: a year it cannot hold whole is refused
+// rather than overflowing into some other time.
+TEST(Iso8601Test, AcceptsTheFirstAndLastYearsTheClockHolds) {
+  auto first = parseIso8601("1678-01-01T00:00:00Z");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(formatIso8601(*first), "1678-01-01T00:00:00Z");
+  EXPECT_LT(*first, std::chrono::system_clock::time_point{});
+  auto last = parseIso8601("2261-12-31T23:59:59Z");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(formatIso8601(*last), "2261-12-31T23:59:59Z");
+  // The largest offsets the grammar allows keep those years inside the clock's range.
+  auto early = parseIso8601("1678-01-01T00:00:00+99:59");
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(formatIso8601(*early), "1677-12-27T20:01:00Z");
+  auto late = parseIso8601("2261-12-31T23:59:60-99:59");
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(formatIso8601(*late), "2262-01-05T03:59:00Z");
+}
+
+TEST(Iso8601Test, RefusesYearsTheClockCannotHold) {
+  EXPECT_FALSE(parseIso8601("1677-12-31T23:59:59Z").has_value());
+  EXPECT_FALSE(parseIso8601("2262-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parseIso8601("2262-04-11T23:47:16Z").has_value());  // one second past the clock's end
+  EXPECT_FALSE(parseIso8601("9999-12-31T23:59:59Z").has_value());
+  EXPECT_FALSE(parseIso8601("0000-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parseIso8601("0001-01-01T00:00:00.000Z").has_value());
+}
+
 }  // namespace
 }  // namespace aar::aws
