@@ -190,4 +190,8 @@ std::optional<int64_t> jsonInt(const nlohmann::json& object, const char* key) {
   return std::nullopt;
 }
 
+std::string jsonText(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace aar::kube

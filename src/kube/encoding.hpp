@@ -32,4 +32,10 @@ std::string formatRfc3339Micro(std::chrono::system_clock::time_point t);
 std::string jsonString(const nlohmann::json& object, const char* key);
 std::optional<int64_t> jsonInt(const nlohmann::json& object, const char* key);
 
+// `value` as compact JSON text for a request body or a plugin's environment. Never throws: a string holding
+// invalid UTF-8 (a server's error text quoted in an Event note, a name read from elsewhere) is written with
+// each bad byte replaced by U+FFFD, where nlohmann's plain dump() would throw type_error 316. Every JSON body
+// we send goes through this.
+std::string jsonText(const nlohmann::json& value);
+
 }  // namespace aar::kube

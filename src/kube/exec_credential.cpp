@@ -126,7 +126,7 @@ std::string execInfoJson(const ExecConfig& config, const ExecClusterInfo* cluste
     if (cluster->insecure_skip_tls_verify) c["insecure-skip-tls-verify"] = true;
     info["spec"]["cluster"] = std::move(c);
   }
-  return info.dump();
+  return jsonText(info);
 }
 
 Result<ProcessResult> runProcess(const std::string& command, const std::vector<std::string>& args,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kube/api_error.hpp"
+#include "kube/encoding.hpp"
 
 namespace aar::kube {
 namespace {
@@ -137,7 +138,7 @@ Result<net::HttpResponse> RestClient::send(const std::string& method, const std:
 Result<nlohmann::json> RestClient::call(const std::string& method, const std::string& path,
                                         const nlohmann::json* body, std::string_view content_type) {
   std::string text;
-  if (body != nullptr) text = body->dump();
+  if (body != nullptr) text = jsonText(*body);
   auto resp = send(method, path, body != nullptr ? &text : nullptr, content_type);
   if (!resp) return resp.error();
   const std::string context = method + " " + withoutQuery(path);
