@@ -29,8 +29,9 @@ std::string trim(std::string_view s) {
 }
 
 // The years whose every instant system_clock can hold (libstdc++: int64 nanoseconds, 1677-09-21 to
-// 2262-04-11). A timestamp outside them would overflow the conversion below (undefined behaviour); an offset
-// of at most ±99:59 cannot carry a time inside these years out of the clock's range.
+// 2262-04-11). A timestamp outside them would overflow the conversion to nanoseconds (undefined behaviour).
+// The arithmetic before it is in seconds and cannot overflow; an offset of at most ±99:59 moves a time by
+// less than 5 days.
 constexpr int kMinYear = 1678;
 constexpr int kMaxYear = 2261;
 static_assert(std::chrono::sys_days{std::chrono::year{kMinYear} / 1 / 1} - std::chrono::days{5} >=
@@ -81,6 +82,11 @@ std::optional<std::chrono::system_clock::time_point> parseIso8601(std::string_vi
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
   const auto tp = sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - seconds{offset_seconds};
+  // The instant itself, in UTC, must fall in those years too (an offset can carry 2261-12-31 into 2262): what
+  // we accept is then exactly what formatIso8601 writes and we read back (found by fuzzing).
+  if (tp < sys_days{std::chrono::year{kMinYear} / 1 / 1} ||
+      tp >= sys_days{std::chrono::year{kMaxYear + 1} / 1 / 1})
+    return std::nullopt;
   return time_point_cast<system_clock::duration>(tp);
 }
 
