@@ -19,6 +19,8 @@ std::optional<std::string> base64Decode(std::string_view text);
 std::string base64Encode(std::string_view bytes);
 
 // Accepts "2006-01-02T15:04:05Z", with optional fraction (any number of digits) and a Z or ±hh:mm offset.
+// nullopt when malformed or when the time, as written or in UTC, lies outside the years 1678..2261 that
+// system_clock (int64 nanoseconds) can hold.
 std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 // "2006-01-02T15:04:05Z" (metav1.Time).
 std::string formatRfc3339(std::chrono::system_clock::time_point t);
