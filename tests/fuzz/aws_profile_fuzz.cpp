@@ -32,7 +32,9 @@ std::string writeIni(const aar::aws::IniSections& sections) {
       if (looksLikeItHasAComment(first)) {
         out += key + " =\n  " + std::string(first) + "\n";
       } else {
-        out += key + " = " + std::string(first) + "\n";
+        // No space after '=': a value may begin with '#' or ';' ("k =;x"), which after a space reads as a
+        // comment (found by fuzzing).
+        out += key + "=" + std::string(first) + "\n";
       }
       for (size_t pos = nl; pos != std::string::npos;) {
         const size_t next = value.find('\n', pos + 1);
