@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "kube/child_process.hpp"
+
 extern char** environ;
 
 namespace aar::app {
@@ -30,16 +32,18 @@ Result<std::unique_ptr<Subprocess>> Subprocess::spawn(const std::vector<std::str
     return makeError(ErrorKind::kInternal, "spawn " + argv[0] + ": fork failed");
   }
   if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(fds[1], 1);
-    if (!stderr_path.empty()) {
-      int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (err >= 0) dup2(err, 2);
-    }
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    // Only async-signal-safe calls here. The pipe is moved above 0..2 first so that dup2 cannot clobber it;
+    // then the child gets stdin from /dev/null, stdout on the pipe, stderr to the file (or ours), default
+    // signal dispositions, an empty mask and nothing else open (see kube/child_process.hpp).
+    const int out = fcntl(fds[1], F_DUPFD, 10);
+    if (out < 0) _exit(127);
+    int err = -1;
+    if (!stderr_path.empty()) err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (err >= 0) dup2(err, 2);
+    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0) dup2(devnull, 0);
+    if (dup2(out, 1) < 0) _exit(127);
+    if (kube::resetChildForExec(3) != 0) _exit(127);
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }

@@ -28,6 +28,17 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// The years whose every instant system_clock can hold (libstdc++: int64 nanoseconds, 1677-09-21 to
+// 2262-04-11). A timestamp outside them would overflow the conversion to nanoseconds (undefined behaviour).
+// The arithmetic before it is in seconds and cannot overflow; an offset of at most ±99:59 moves a time by
+// less than 5 days.
+constexpr int kMinYear = 1678;
+constexpr int kMaxYear = 2261;
+static_assert(std::chrono::sys_days{std::chrono::year{kMinYear} / 1 / 1} - std::chrono::days{5} >=
+              std::chrono::floor<std::chrono::days>(std::chrono::system_clock::time_point::min()));
+static_assert(std::chrono::sys_days{std::chrono::year{kMaxYear + 1} / 1 / 1} + std::chrono::days{5} <=
+              std::chrono::floor<std::chrono::days>(std::chrono::system_clock::time_point::max()));
+
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parseIso8601(std::string_view text) {
@@ -65,16 +76,25 @@ std::optional<std::chrono::system_clock::time_point> parseIso8601(std::string_vi
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
+  if (year < kMinYear || year > kMaxYear) return std::nullopt;
   using namespace std::chrono;
   const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                            std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
   const auto tp = sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - seconds{offset_seconds};
+  // The instant itself, in UTC, must fall in those years too (an offset can carry 2261-12-31 into 2262): what
+  // we accept is then exactly what formatIso8601 writes and we read back (found by fuzzing).
+  if (tp < sys_days{std::chrono::year{kMinYear} / 1 / 1} ||
+      tp >= sys_days{std::chrono::year{kMaxYear + 1} / 1 / 1})
+    return std::nullopt;
   return time_point_cast<system_clock::duration>(tp);
 }
 
 std::string formatIso8601(std::chrono::system_clock::time_point time) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  // floor, not to_time_t's truncation toward zero: before 1970 that would round a fraction up to the next
+  // second, and parse(format(t)) must be t floored to the second.
+  const auto t =
+      static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count());
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];

@@ -19,10 +19,12 @@
 namespace aar::aws {
 
 // Parses an ISO 8601 / RFC 3339 UTC timestamp as AWS sends them: "2026-11-28T16:00:00Z",
-// "2011-07-11T19:55:29.611Z", or with a numeric offset ("+00:00"). nullopt when malformed.
+// "2011-07-11T19:55:29.611Z", or with a numeric offset ("+00:00"). nullopt when malformed, and for a time
+// (as written, and in UTC) outside the years 1678..2261, the years system_clock (int64 nanoseconds) can hold:
+// such a time would overflow it.
 std::optional<std::chrono::system_clock::time_point> parseIso8601(std::string_view text);
 
-// "2026-11-28T16:00:00Z" (seconds precision, UTC).
+// "2026-11-28T16:00:00Z" (UTC, the time floored to the second: parseIso8601 of it is floor<seconds>(time)).
 std::string formatIso8601(std::chrono::system_clock::time_point time);
 
 // The whole content of a token file, surrounding whitespace trimmed. Error kInvalidArgument naming `what` and

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <unordered_set>
 
 #include "aws/sigv4.hpp"
 
@@ -14,7 +15,6 @@ constexpr char kService[] = "iam";
 constexpr char kApiVersion[] = "2010-05-08";
 constexpr char kContentType[] = "application/x-www-form-urlencoded; charset=utf-8";
 constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
-constexpr int kMaxPages = 100000;                     // a bound on a listing that never ends
 
 // Removes every occurrence of a secret from a message that came from outside (a server's error text).
 void redact(std::string& text, const std::string& secret) {
@@ -52,6 +52,7 @@ IamClient::IamClient(net::HttpClient& http, CredentialsProvider& credentials, Ia
   }
   options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
   options_.max_items = std::clamp(options_.max_items, 1, 1000);
+  options_.max_pages = std::max(1, options_.max_pages);
   while (!options_.endpoint.url.empty() && options_.endpoint.url.back() == '/')
     options_.endpoint.url.pop_back();
   url_ = options_.endpoint.url + "/";
@@ -75,7 +76,11 @@ Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::stri
   const std::string_view operation = kind == IamListKind::kUsers ? "ListUsers" : "ListRoles";
   std::vector<IamEntity> items;
   std::string marker;
-  for (int page = 1; page <= kMaxPages; ++page) {
+  // Every Marker this listing has sent. A server (or a proxy) that hands back any earlier Marker — not only
+  // the previous page's — would make the listing loop for ever, re-reading pages we already hold.
+  std::unordered_set<std::string> seen_markers;
+  const int max_pages = options_.max_pages;
+  for (int page = 1; page <= max_pages; ++page) {
     std::string body = "Action=";
     body += operation;
     body += "&Version=";
@@ -100,16 +105,19 @@ Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::stri
       spdlog::debug("IAM {}: {} items in {} page(s)", operation, items.size(), page);
       return items;
     }
-    if (parsed->marker == marker) {
-      return makeError(ErrorKind::kParse, std::string("IAM ") + std::string(operation) +
-                                              ": the same Marker came back twice (page " +
-                                              std::to_string(page) + ", request id " + parsed->request_id +
-                                              ")");
+    // (parseIamListPageInto already refuses a truncated page without a Marker.)
+    if (parsed->marker == marker || seen_markers.count(parsed->marker) != 0) {
+      return makeError(ErrorKind::kParse,
+                       std::string("IAM ") + std::string(operation) + ": page " + std::to_string(page) +
+                           " returned a Marker this listing has already used (request id " +
+                           parsed->request_id + "); the listing is discarded");
     }
+    if (!marker.empty()) seen_markers.insert(std::move(marker));
     marker = std::move(parsed->marker);
   }
-  return makeError(ErrorKind::kInternal, std::string("IAM ") + std::string(operation) + ": more than " +
-                                             std::to_string(kMaxPages) + " pages");
+  return makeError(ErrorKind::kParse, std::string("IAM ") + std::string(operation) +
+                                          ": still truncated after " + std::to_string(max_pages) +
+                                          " pages (the page budget); the listing is discarded");
 }
 
 Result<std::string> IamClient::call(std::string_view operation, const std::string& body, AwsError* details) {

@@ -9,6 +9,8 @@
 //
 // Listing: MaxItems per page and Marker pagination until IsTruncated is false (IAM may return fewer items
 // than asked while more remain). A listing returns every page or fails as a whole: never a partial list.
+// A listing fails (kParse) when a page is truncated without a Marker, when a Marker repeats anywhere in the
+// listing (a loop), or when it is still truncated after IamClientOptions::max_pages pages.
 //
 // Retries (per request, not per listing): throttling codes, transient codes, HTTP 5xx, connection errors and
 // timeouts, up to RetryPolicy::max_attempts with full-jitter exponential backoff. Other 4xx and parse errors
@@ -43,11 +45,19 @@ namespace aar::aws {
 // "Cancelled").
 using IamRequestHook = std::function<void(std::string_view operation, std::string_view code)>;
 
+// The page budget of one listing: 1,000 pages are 1,000,000 users or roles at MaxItems=1000, 200 times IAM's
+// quota of 5,000 users per account (roles: at most 5,000 with a raised quota), so a real account never
+// reaches it even when IAM returns short pages; a server that keeps saying "truncated" with fresh Markers is
+// stopped after at most 1,000 requests instead of growing the list until the pod's memory limit.
+inline constexpr int kDefaultIamMaxPages = 1000;
+
 struct IamClientOptions {
   Endpoint endpoint;                                 // from iamEndpoint(); required
   RetryPolicy retry;                                 // Default: 3 attempts, 100 ms base, 20 s cap
   std::chrono::milliseconds request_timeout{10000};  // Default: 10 s per attempt
   int max_items = 1000;                              // Default: 1000 (IAM's maximum)
+  // Default: kDefaultIamMaxPages. The listing fails when it is still truncated after this many pages.
+  int max_pages = kDefaultIamMaxPages;
   // Default: system_clock::now. The signing time.
   std::function<std::chrono::system_clock::time_point()> clock;
   // Default: a real sleep that wakes early when the HttpClient is cancelled.

@@ -4,6 +4,7 @@
 
 #include "kube/encoding.hpp"
 #include "kube/watch.hpp"
+#include "net/thread_guard.hpp"
 
 namespace aar::kube {
 namespace {
@@ -22,7 +23,7 @@ void ConfigMapCache::start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (started_ || stopping_) return;
   started_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { net::runGuarded("config map cache", [this] { run(); }); });
 }
 
 void ConfigMapCache::stop() {

@@ -12,6 +12,9 @@
 //
 // stop() returns within 2 s (it cancels the cache's own connection; the RestClient given stays usable).
 //
+// An exception escaping the cache's thread (from on_change, say) is logged and ends the process with exit
+// code 70 (net::runGuarded), never std::terminate.
+//
 // Thread-safety: every public method is safe from any thread.
 #pragma once
 

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+
 namespace aar::kube {
 namespace {
 
@@ -68,6 +72,11 @@ class TokenFileCredentials final : public CredentialSource {
   std::chrono::steady_clock::time_point last_read_{};
 };
 
+// The plugin runs with no lock held: the Lease renewal client shares this source with every other client, and
+// a plugin may take up to exec_timeout (60 s), longer than the renew deadline. Single flight: one caller runs
+// the plugin; while it runs, a caller with cached credentials that have not yet expired (only entered the
+// renewal margin) gets those at once, and a caller without usable credentials waits for that run's outcome
+// instead of starting its own.
 class ExecCredentials final : public CredentialSource {
  public:
   ExecCredentials(ExecConfig exec, ExecClusterInfo cluster, ClientCredentials base,
@@ -75,11 +84,50 @@ class ExecCredentials final : public CredentialSource {
       : exec_(std::move(exec)), cluster_(std::move(cluster)), base_(std::move(base)), options_(options) {}
 
   Result<ClientCredentials> get() override {
-    // Holding the lock while the plugin runs makes concurrent callers share one run.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (cached_ && (!expiration_ || options_.clock->wallNow() + options_.exec_expiry_margin < *expiration_)) {
-      return *cached_;
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      const auto now = options_.clock->wallNow();
+      if (cached_ && (!expiration_ || now + options_.exec_expiry_margin < *expiration_)) return *cached_;
+      if (running_) {
+        // Someone is refreshing: a token that has not expired yet is still good meanwhile.
+        if (cached_ && expiration_ && now < *expiration_) return *cached_;
+        const uint64_t waited_for = run_id_;
+        done_.wait(lock, [&] { return run_id_ != waited_for; });
+        if (!last_run_) return last_run_.error();
+        if (cached_) return *cached_;
+        continue;  // invalidated meanwhile: look again
+      }
+      running_ = true;
+      lock.unlock();
+      // Whatever happens, the run must end (running_ false, waiters woken): an exception here would otherwise
+      // leave every later caller waiting for ever.
+      Result<ClientCredentials> outcome = makeError(ErrorKind::kInternal, "exec plugin: not run");
+      try {
+        outcome = runOutsideLock();
+      } catch (const std::exception& e) {
+        outcome = makeError(ErrorKind::kInternal, "exec plugin " + exec_.command + ": " + e.what());
+      }
+      lock.lock();
+      running_ = false;
+      ++run_id_;
+      last_run_ = outcome.ok() ? Status::Ok() : Status(outcome.error());
+      done_.notify_all();
+      return outcome;
     }
+  }
+
+  bool invalidate(const ClientCredentials& rejected) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cached_ && *cached_ == rejected) {
+      cached_.reset();
+      expiration_.reset();
+    }
+    return true;
+  }
+
+ private:
+  // Runs the plugin (no lock held on entry), then stores its result under the lock.
+  Result<ClientCredentials> runOutsideLock() {
     auto cred = runExecPlugin(exec_, &cluster_, options_.exec_timeout);
     if (!cred) return cred.error();
     ClientCredentials c = base_;
@@ -88,6 +136,7 @@ class ExecCredentials final : public CredentialSource {
       c.client_cert_pem = cred->client_cert_pem;
       c.client_key_pem = cred->client_key_pem;
     }
+    std::lock_guard<std::mutex> lock(mu_);
     cached_ = c;
     expiration_ = cred->expiration;
     ++runs_;
@@ -95,18 +144,15 @@ class ExecCredentials final : public CredentialSource {
     return c;
   }
 
-  bool invalidate(const ClientCredentials& rejected) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (cached_ && *cached_ == rejected) cached_.reset();
-    return true;
-  }
-
- private:
   const ExecConfig exec_;
   const ExecClusterInfo cluster_;
   const ClientCredentials base_;
   const CredentialOptions options_;
   std::mutex mu_;
+  std::condition_variable done_;  // a run ended (run_id_ moved)
+  bool running_ = false;          // a plugin run is in flight
+  uint64_t run_id_ = 0;           // runs ended so far
+  Status last_run_;               // the outcome of the last run that ended
   std::optional<ClientCredentials> cached_;
   std::optional<std::chrono::system_clock::time_point> expiration_;
   int runs_ = 0;

@@ -8,8 +8,10 @@
 //
 // Secrets: tokens and keys are never logged; errors name the file or command only.
 //
-// Thread-safety: get() and invalidate() are safe from any thread; concurrent callers of an exec source share
-// one plugin run.
+// Thread-safety: get() and invalidate() are safe from any thread. An exec source runs its plugin with no lock
+// held (the Lease renewal client shares the source and must not wait behind a slow plugin): concurrent
+// callers share one run (single flight); while a refresh runs, callers whose cached credentials have entered
+// the renewal margin but not expired get those at once; only callers with no usable credentials wait for it.
 #pragma once
 
 #include <chrono>

@@ -163,6 +163,10 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
   if (pos != s.size()) return std::nullopt;
   const int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // The instant in UTC must lie in those years too (an offset can carry 2261-12-31 into 2262, which
+  // formatRfc3339 would write and this function then refuse): what we accept, we can read back.
+  if (secs < daysFromCivil(1678, 1, 1) * 86400 || secs >= daysFromCivil(2262, 1, 1) * 86400)
+    return std::nullopt;
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(secs) +
                                                                       std::chrono::nanoseconds(nanos)));
@@ -188,6 +192,10 @@ std::optional<int64_t> jsonInt(const nlohmann::json& object, const char* key) {
   }
   if (it->is_number_integer()) return it->get<int64_t>();
   return std::nullopt;
+}
+
+std::string jsonText(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace aar::kube

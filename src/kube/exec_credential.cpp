@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "kube/child_process.hpp"
 #include "kube/encoding.hpp"
 
 extern char** environ;
@@ -125,7 +126,7 @@ std::string execInfoJson(const ExecConfig& config, const ExecClusterInfo* cluste
     if (cluster->insecure_skip_tls_verify) c["insecure-skip-tls-verify"] = true;
     info["spec"]["cluster"] = std::move(c);
   }
-  return info.dump();
+  return jsonText(info);
 }
 
 Result<ProcessResult> runProcess(const std::string& command, const std::vector<std::string>& args,
@@ -160,14 +161,25 @@ Result<ProcessResult> runProcess(const std::string& command, const std::vector<s
   if (pid < 0)
     return makeError(ErrorKind::kInternal, "exec plugin " + command + ": fork: " + std::strerror(errno));
   if (pid == 0) {
+    // The child: only async-signal-safe calls. Its own process group (a timeout kills the whole group); the
+    // pipes moved above the standard descriptors first (so dup2 onto 0/1/2 cannot clobber one of them, were
+    // one of ours 0, 1 or 2); stdin from /dev/null; the exec-status pipe at 3, close-on-exec; then a clean
+    // signal state and nothing else open (see child_process.hpp).
     ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(out_w.get(), 1);
-    ::dup2(err_w.get(), 2);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    int err = errno;
-    ssize_t ignored = ::write(status_w.get(), &err, sizeof err);
+    const int out = ::fcntl(out_w.get(), F_DUPFD, 10);
+    const int err = ::fcntl(err_w.get(), F_DUPFD, 10);
+    const int status = ::fcntl(status_w.get(), F_DUPFD_CLOEXEC, 10);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (out < 0 || err < 0 || status < 0 || devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out, 1) < 0 ||
+        ::dup2(err, 2) < 0 || ::dup3(status, 3, O_CLOEXEC) < 0) {
+      ::_exit(127);
+    }
+    int failure = resetChildForExec(4);
+    if (failure == 0) {
+      ::execvpe(argv[0], argv.data(), envp.data());
+      failure = errno;
+    }
+    ssize_t ignored = ::write(3, &failure, sizeof failure);
     (void)ignored;
     ::_exit(127);
   }

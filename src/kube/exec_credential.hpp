@@ -68,7 +68,9 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs `command` with `args`, our environment plus `extra_env` (later entries win), stdin from /dev/null.
+// Runs `command` with `args`, our environment plus `extra_env` (later entries win), stdin from /dev/null,
+// in its own process group, with every signal at its default disposition, an empty signal mask, and only
+// descriptors 0, 1 and 2 open (resetChildForExec).
 // kTimeout when it exceeds `timeout` (then killed), kUnavailable when it cannot be started (not found, not
 // executable). A non-zero exit is a success of this function (exit_code says so).
 Result<ProcessResult> runProcess(const std::string& command, const std::vector<std::string>& args,

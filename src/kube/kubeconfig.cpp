@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+
 #include "kube/encoding.hpp"
 
 namespace aar::kube {
@@ -161,9 +163,15 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
   auto server = r.str(*cluster, "server", cl_where);
   if (!server) return server.error();
   if (server->empty()) return r.error(cl_where + ".server", "missing");
-  if (server->rfind("https://", 0) != 0 && server->rfind("http://", 0) != 0) {
-    return r.error(cl_where + ".server", "\"" + *server + "\" is not an http(s) URL");
+  const size_t scheme_end = server->find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : server->substr(0, scheme_end);
+  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme == "http") {
+    // A bearer token or client key would cross the network in clear, and nothing proves who answers.
+    return r.error(cl_where + ".server", "\"" + *server + "\" is plain http: cluster \"" + *cluster_name +
+                                             "\" must be reached over https");
   }
+  if (scheme != "https") return r.error(cl_where + ".server", "\"" + *server + "\" is not an https URL");
   config.server = *server;
   while (!config.server.empty() && config.server.back() == '/') config.server.pop_back();
   auto insecure = r.boolean(*cluster, "insecure-skip-tls-verify", cl_where);
@@ -174,6 +182,14 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
   config.ca_pem = *ca;
   if (!config.ca_pem.empty() && config.ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return r.error(cl_where + ".certificate-authority", "holds no PEM certificate");
+  }
+  if (config.insecure_skip_tls_verify && !config.ca_pem.empty()) {
+    // As kubectl (client-go) refuses: "specifying a root certificates file with the insecure flag is not
+    // allowed". A CA says "verify against this", the flag says "verify nothing": one of them is a mistake.
+    return r.error(cl_where + ".insecure-skip-tls-verify",
+                   "true together with a certificate authority (certificate-authority or "
+                   "certificate-authority-data) for cluster \"" +
+                       *cluster_name + "\": a CA with the insecure flag is not allowed; remove one of them");
   }
 
   if (user_name->empty()) return config;  // anonymous

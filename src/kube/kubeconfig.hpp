@@ -5,7 +5,9 @@
 // namespace. Relative paths (certificate-authority, client-certificate, client-key, tokenFile, and an exec
 // command containing '/') are resolved against the kubeconfig's directory, as kubectl does. Files named by
 // the kubeconfig are read at load time, except tokenFile, which is re-read while running. Not supported
-// (error, never silently ignored): auth-provider, username/password.
+// (error, never silently ignored): auth-provider, username/password. Refused as kubectl refuses them (errors
+// naming the cluster): a server that is not https:// (plain http:// would send the token in clear), and
+// insecure-skip-tls-verify: true together with certificate-authority or certificate-authority-data.
 //
 // Thread-safety: pure functions (loadKubeconfig reads files).
 #pragma once

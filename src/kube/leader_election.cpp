@@ -7,6 +7,7 @@
 
 #include "kube/encoding.hpp"
 #include "net/http_client.hpp"
+#include "net/thread_guard.hpp"
 
 namespace aar::kube {
 namespace {
@@ -139,7 +140,11 @@ LeaderElector::LeaderElector(RestClient& rest, LeaderElectionOptions options)
       parent_(rest),
       options_(std::move(options)) {}
 
-LeaderElector::~LeaderElector() { stop(); }
+// stop() joins the thread and releases the Lease over the network: whatever that throws must not leave a
+// destructor (std::terminate); it is logged and ends the process instead.
+LeaderElector::~LeaderElector() {
+  net::runGuarded("leader election shutdown", [this] { stop(); });
+}
 
 std::string LeaderElector::leasePath() const {
   return "/apis/coordination.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/leases/" +
@@ -289,7 +294,7 @@ void LeaderElector::start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (started_ || stopping_) return;
   started_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { net::runGuarded("leader election", [this] { run(); }); });
 }
 
 void LeaderElector::run() {

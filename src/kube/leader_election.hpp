@@ -17,7 +17,8 @@
 // deadline unnoticed.
 //
 // Thread-safety: start()/stop() from the owning thread; isLeader(), leader() from any thread; callbacks run
-// on the elector's thread and must return quickly (they must not call stop()).
+// on the elector's thread and must return quickly (they must not call stop()). An exception escaping that
+// thread (from a callback, say) is logged and ends the process with exit code 70 (net::runGuarded).
 #pragma once
 
 #include <chrono>

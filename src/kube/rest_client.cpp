@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kube/api_error.hpp"
+#include "kube/encoding.hpp"
 
 namespace aar::kube {
 namespace {
@@ -141,7 +142,7 @@ Result<nlohmann::json> RestClient::call(const std::string& method, const std::st
                                         const nlohmann::json* body, size_t max_response_bytes,
                                         std::string_view content_type) {
   std::string text;
-  if (body != nullptr) text = body->dump();
+  if (body != nullptr) text = jsonText(*body);
   auto resp = send(method, path, body != nullptr ? &text : nullptr, content_type, max_response_bytes);
   if (!resp) return resp.error();
   const std::string context = method + " " + withoutQuery(path);

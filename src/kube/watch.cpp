@@ -58,20 +58,28 @@ Result<WatchEvent> decodeWatchEvent(std::string_view line) {
   return ev;
 }
 
+namespace {
+
+Error lineTooLong(size_t limit) {
+  return makeError(ErrorKind::kParse, "watch: an event line exceeds the " + std::to_string(limit) +
+                                          "-byte limit; the stream is dropped");
+}
+
+}  // namespace
+
 Status WatchDecoder::feed(std::string_view chunk, std::vector<WatchEvent>* out) {
   size_t start = 0;
   while (start < chunk.size()) {
     const size_t nl = chunk.find('\n', start);
     if (nl == std::string_view::npos) {
-      buffer_.append(chunk.substr(start));
-      if (buffer_.size() > max_line_bytes_) {
-        return makeError(ErrorKind::kParse,
-                         "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
-      }
+      const std::string_view rest = chunk.substr(start);
+      if (buffer_.size() + rest.size() > max_line_bytes_) return lineTooLong(max_line_bytes_);
+      buffer_.append(rest);
       return Status::Ok();
     }
     std::string_view line = chunk.substr(start, nl - start);
     start = nl + 1;
+    if (buffer_.size() + line.size() > max_line_bytes_) return lineTooLong(max_line_bytes_);
     Result<WatchEvent> ev = makeError(ErrorKind::kInternal, "");
     if (buffer_.empty()) {
       // The common case: a whole line inside this chunk is decoded without copying it.
@@ -79,10 +87,6 @@ Status WatchDecoder::feed(std::string_view chunk, std::vector<WatchEvent>* out) 
       ev = decodeWatchEvent(line);
     } else {
       buffer_.append(line);
-      if (buffer_.size() > max_line_bytes_) {
-        return makeError(ErrorKind::kParse,
-                         "watch: event longer than " + std::to_string(max_line_bytes_) + " bytes");
-      }
       ev = decodeWatchEvent(buffer_);
       buffer_.clear();
     }

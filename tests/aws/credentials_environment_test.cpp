@@ -79,5 +79,34 @@ TEST(Iso8601Test, ParsesTheFormsAwsSends) {
   EXPECT_FALSE(parseIso8601("2026-11-28T16:00:00Zjunk").has_value());
 }
 
+// system_clock holds int64 nanoseconds, 1677-09-21 .. 2262-04-11: a year it cannot hold whole is refused
+// rather than overflowing into some other time.
+TEST(Iso8601Test, AcceptsTheFirstAndLastYearsTheClockHolds) {
+  auto first = parseIso8601("1678-01-01T00:00:00Z");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(formatIso8601(*first), "1678-01-01T00:00:00Z");
+  EXPECT_LT(*first, std::chrono::system_clock::time_point{});
+  auto last = parseIso8601("2261-12-31T23:59:59Z");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(formatIso8601(*last), "2261-12-31T23:59:59Z");
+  // An offset may move a time within those years.
+  auto shifted = parseIso8601("1678-01-06T00:00:00+99:59");
+  ASSERT_TRUE(shifted.has_value());
+  EXPECT_EQ(formatIso8601(*shifted), "1678-01-01T20:01:00Z");
+}
+
+TEST(Iso8601Test, RefusesYearsTheClockCannotHold) {
+  EXPECT_FALSE(parseIso8601("1677-12-31T23:59:59Z").has_value());
+  EXPECT_FALSE(parseIso8601("2262-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parseIso8601("2262-04-11T23:47:16Z").has_value());  // one second past the clock's end
+  EXPECT_FALSE(parseIso8601("9999-12-31T23:59:59Z").has_value());
+  EXPECT_FALSE(parseIso8601("0000-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(parseIso8601("0001-01-01T00:00:00.000Z").has_value());
+  // Nor an offset that carries a time in range out of those years: it would format as a year we refuse.
+  EXPECT_FALSE(parseIso8601("2261-12-31T23:59:60-99:59").has_value());
+  EXPECT_FALSE(parseIso8601("2261-12-31T23:00:00-01:00").has_value());
+  EXPECT_FALSE(parseIso8601("1678-01-01T00:00:00+00:01").has_value());
+}
+
 }  // namespace
 }  // namespace aar::aws

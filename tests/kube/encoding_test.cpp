@@ -58,6 +58,10 @@ TEST(Rfc3339Test, RejectsYearsTheClockCannotRepresent) {
   EXPECT_FALSE(parseRfc3339("9999-12-31T23:59:59Z").has_value());
   EXPECT_TRUE(parseRfc3339("1678-01-01T00:00:00Z").has_value());
   EXPECT_TRUE(parseRfc3339("2261-01-01T00:00:00Z").has_value());
+  // An offset that carries the time out of those years is refused too: it would format as a year we refuse.
+  EXPECT_FALSE(parseRfc3339("2261-12-31T23:30:00-01:00").has_value());
+  EXPECT_FALSE(parseRfc3339("1678-01-01T00:30:00+01:00").has_value());
+  EXPECT_TRUE(parseRfc3339("2261-12-31T23:30:00+01:00").has_value());
 }
 
 TEST(JsonFieldTest, ReadsStringsAndIntegersAndNeverThrowsOnOtherTypes) {

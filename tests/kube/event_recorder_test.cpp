@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kube/encoding.hpp"
 #include "kube_fake_fixture.hpp"
 #include "kube_test_support.hpp"
 
@@ -37,6 +38,27 @@ class EventRecorderTest : public testing::FakeServerTest {
 
   ManualClock clock_;
 };
+
+// A note quoting a server's error text may hold any bytes. nlohmann's plain dump() throws on invalid UTF-8;
+// the body is written with U+FFFD in their place instead, and the Event is posted.
+TEST_F(EventRecorderTest, ANoteWithInvalidUtf8IsPostedWithReplacementCharacters) {
+  EventRecorder recorder(*rest_, options());
+  const std::string note = "IAM said: bad \xff\xfe bytes and a cut \xe2\x82 sequence";
+  Outcome outcome = Outcome::kFailed;
+  EXPECT_NO_THROW(outcome = recorder.record(true, "IamListFailed", note));
+  EXPECT_EQ(outcome, Outcome::kCreated);
+  auto all = events();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0]["note"], "IAM said: bad \xef\xbf\xbd\xef\xbf\xbd bytes and a cut \xef\xbf\xbd sequence");
+}
+
+TEST(JsonTextTest, ReplacesInvalidUtf8InsteadOfThrowing) {
+  nlohmann::json j = {{"note", std::string("a\xc3(b")}, {"ok", "caf\xc3\xa9"}};
+  std::string text;
+  EXPECT_NO_THROW(text = jsonText(j));
+  EXPECT_EQ(text, "{\"note\":\"a\xef\xbf\xbd(b\",\"ok\":\"caf\xc3\xa9\"}");
+  EXPECT_THROW((void)j.dump(), nlohmann::json::type_error);  // what jsonText protects against
+}
 
 TEST_F(EventRecorderTest, PostsAnEventRegardingTheRulesConfigMap) {
   EventRecorder recorder(*rest_, options());

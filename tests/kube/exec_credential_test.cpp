@@ -1,12 +1,21 @@
 #include "kube/exec_credential.hpp"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "kube/credentials.hpp"
 #include "kube/encoding.hpp"
+#include "kube_fake_fixture.hpp"
 #include "kube_test_support.hpp"
 
 namespace aar::kube {
@@ -173,6 +182,166 @@ TEST(ExecCredentialTest, KillsAPluginThatHangs) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kTimeout);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// What a shell plugin reports of itself: the blocked and ignored signal sets it passes on to what it runs
+// (grep reads its own: dash blocks every signal while it waits for a child, so /proc/$$ would show the
+// shell's momentary mask) and the shell's open descriptors (ls lists them from outside, run as a simple
+// command so that no pipe of the shell's is open: a listing of /proc/self/fd would include the one the
+// listing uses).
+constexpr char kSelfReport[] = "grep -E '^Sig(Blk|Ign):' /proc/self/status; echo fds:; ls /proc/$$/fd";
+
+// The test process made hostile to a careless fork/exec: SIGTERM and SIGUSR1 blocked in this thread, SIGPIPE
+// and SIGHUP ignored, and a descriptor open without close-on-exec. Undone on destruction.
+class HostileParent {
+ public:
+  HostileParent() {
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &block, &old_mask_);
+    old_pipe_ = signal(SIGPIPE, SIG_IGN);
+    old_hup_ = signal(SIGHUP, SIG_IGN);
+    leaked_ = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, on purpose
+  }
+  ~HostileParent() {
+    ::close(leaked_);
+    signal(SIGHUP, old_hup_);
+    signal(SIGPIPE, old_pipe_);
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  HostileParent(const HostileParent&) = delete;
+  HostileParent& operator=(const HostileParent&) = delete;
+  int leaked() const { return leaked_; }
+
+ private:
+  sigset_t old_mask_{};
+  sighandler_t old_pipe_ = SIG_DFL;
+  sighandler_t old_hup_ = SIG_DFL;
+  int leaked_ = -1;
+};
+
+TEST(ExecCredentialTest, ThePluginRunsWithACleanSignalStateAndOnlyTheStandardDescriptors) {
+  HostileParent parent;
+  ASSERT_GE(parent.leaked(), 3);
+  auto r = runProcess("/bin/sh", {"-c", kSelfReport}, {}, std::chrono::seconds(10));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  EXPECT_THAT(r->out, HasSubstr("SigBlk:\t0000000000000000\n"));
+  EXPECT_THAT(r->out, HasSubstr("SigIgn:\t0000000000000000\n"));
+  EXPECT_THAT(r->out, ::testing::EndsWith("fds:\n0\n1\n2\n")) << r->out;
+}
+
+// A plugin whose first run answers at once, expiring at `first_expiry`, and whose later runs announce
+// themselves in <dir>/started, wait (at most 20 s) for <dir>/release, then answer expiring at `later_expiry`.
+// Each answers tok-<run>.
+std::string writeSlowPlugin(const TempDir& dir, const std::string& first_expiry,
+                            const std::string& later_expiry) {
+  const std::string runs = dir.file("runs");
+  std::string script = "#!/bin/sh\necho x >> " + runs + "\nn=$(wc -l < " + runs +
+                       " | tr -d ' ')\nexp=" + first_expiry + "\nif [ \"$n\" -gt 1 ]; then\n  touch " +
+                       dir.file("started") + "\n  i=0\n  while [ ! -e " + dir.file("release") +
+                       " ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n  exp=" + later_expiry +
+                       "\nfi\n";
+  script +=
+      "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+      "\"status\":{\"token\":\"tok-%s\",\"expirationTimestamp\":\"%s\"}}\\n' \"$n\" \"$exp\"\n";
+  return dir.write("bin/slow.sh", script, true);
+}
+
+int lineCount(const std::string& path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+TEST(ExecCredentialTest, ARefreshInFlightDoesNotBlockCallersWhoseTokenIsStillValid) {
+  TempDir dir;
+  ManualClock clock;
+  CredentialOptions options;
+  options.clock = &clock;
+  auto source = makeCredentialSource(
+      execConfig(writeSlowPlugin(dir, formatRfc3339(clock.wallNow() + std::chrono::seconds(60)),
+                                 formatRfc3339(clock.wallNow() + std::chrono::hours(1)))),
+      options);
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ((*source)->get()->token, "tok-1");
+  clock.advance(std::chrono::seconds(55));  // inside the 10 s renewal margin, not yet expired
+
+  std::atomic<bool> refreshed{false};
+  std::string refreshed_token;
+  std::thread refresher([&] {
+    auto c = (*source)->get();
+    refreshed_token = c.ok() ? c->token : c.error().message;
+    refreshed = true;
+  });
+  ASSERT_TRUE(testing::eventually([&] { return std::filesystem::exists(dir.file("started")); },
+                                  std::chrono::seconds(10)));
+  // The plugin is running (and will until released): another caller still gets the valid token at once.
+  auto during = (*source)->get();
+  ASSERT_TRUE(during.ok()) << during.error().message;
+  EXPECT_EQ(during->token, "tok-1");
+  EXPECT_FALSE(refreshed.load());
+  dir.write("release", "");
+  refresher.join();
+  EXPECT_EQ(refreshed_token, "tok-2");
+  EXPECT_EQ((*source)->get()->token, "tok-2");
+  EXPECT_EQ(lineCount(dir.file("runs")), 2);
+}
+
+TEST(ExecCredentialTest, ConcurrentCallersWithoutAUsableTokenShareOnePluginRun) {
+  TempDir dir;
+  ManualClock clock;
+  CredentialOptions options;
+  options.clock = &clock;
+  auto source = makeCredentialSource(
+      execConfig(writeSlowPlugin(dir, formatRfc3339(clock.wallNow() + std::chrono::seconds(60)),
+                                 formatRfc3339(clock.wallNow() + std::chrono::hours(1)))),
+      options);
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ((*source)->get()->token, "tok-1");
+  clock.advance(std::chrono::seconds(61));  // expired: nobody may use tok-1 any more
+
+  constexpr int kCallers = 4;
+  std::vector<std::string> tokens(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      auto c = (*source)->get();
+      tokens[static_cast<size_t>(i)] = c.ok() ? c->token : c.error().message;
+    });
+  }
+  ASSERT_TRUE(testing::eventually([&] { return std::filesystem::exists(dir.file("started")); },
+                                  std::chrono::seconds(10)));
+  dir.write("release", "");
+  for (auto& t : callers) t.join();
+  for (const auto& t : tokens) EXPECT_EQ(t, "tok-2");
+  EXPECT_EQ(lineCount(dir.file("runs")), 2);  // one run for all four callers
+}
+
+TEST(ExecCredentialTest, CallersWaitingForAFailedRunGetItsError) {
+  TempDir dir;
+  const std::string started = dir.file("started");
+  const std::string release = dir.file("release");
+  const std::string script = dir.write(
+      "fail-slow.sh",
+      "#!/bin/sh\ntouch " + started + "\ni=0\nwhile [ ! -e " + release +
+          " ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\necho 'no SSO session' >&2\nexit 1\n",
+      true);
+  auto source = makeCredentialSource(execConfig(script));
+  ASSERT_TRUE(source.ok());
+  std::string first_error, second_error;
+  std::thread first([&] { first_error = (*source)->get().error().message; });
+  ASSERT_TRUE(
+      testing::eventually([&] { return std::filesystem::exists(started); }, std::chrono::seconds(10)));
+  std::thread second([&] { second_error = (*source)->get().error().message; });
+  dir.write("release", "");
+  first.join();
+  second.join();
+  EXPECT_THAT(first_error, HasSubstr("no SSO session"));
+  EXPECT_THAT(second_error, HasSubstr("no SSO session"));
 }
 
 }  // namespace

@@ -119,6 +119,47 @@ TEST(KubeconfigTest, ErrorsNameTheFileAndTheFieldButNeverTheSecret) {
   }
 }
 
+TEST(KubeconfigTest, RefusesAPlainHttpServerNamingTheCluster) {
+  for (const char* server : {"http://127.0.0.1:8080", "HTTP://api.example.com"}) {
+    std::string yaml = kubeconfig("    token: s3cret\n");
+    yaml.replace(yaml.find("https://127.0.0.1:6443/"), std::string("https://127.0.0.1:6443/").size(), server);
+    auto r = parseKubeconfig(yaml, "/path/to/kc", "");
+    ASSERT_FALSE(r.ok()) << server;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
+    EXPECT_THAT(r.error().message, HasSubstr("/path/to/kc"));
+    EXPECT_THAT(r.error().message, HasSubstr("clusters[\"c1\"].cluster.server"));
+    EXPECT_THAT(r.error().message, HasSubstr("cluster \"c1\" must be reached over https"));
+    EXPECT_THAT(r.error().message, Not(HasSubstr("s3cret")));
+  }
+  std::string yaml = kubeconfig("    token: t\n");
+  yaml.replace(yaml.find("https://"), 8, "ftp://");
+  auto r = parseKubeconfig(yaml, "/kc", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("is not an https URL"));
+}
+
+TEST(KubeconfigTest, RefusesInsecureSkipTlsVerifyTogetherWithACaAsKubectlDoes) {
+  TempDir dir;
+  const std::string ca_file = dir.write("ca.crt", kCaPem);
+  for (const std::string& ca : {"    certificate-authority-data: " + base64Encode(kCaPem) + "\n",
+                                "    certificate-authority: " + ca_file + "\n"}) {
+    auto r =
+        parseKubeconfig(kubeconfig("    token: t\n", ca + "    insecure-skip-tls-verify: true\n"), "/kc", "");
+    ASSERT_FALSE(r.ok()) << ca;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument);
+    EXPECT_THAT(r.error().message, HasSubstr("clusters[\"c1\"].cluster.insecure-skip-tls-verify"));
+    EXPECT_THAT(r.error().message, HasSubstr("for cluster \"c1\""));
+    EXPECT_THAT(r.error().message, HasSubstr("a CA with the insecure flag is not allowed"));
+  }
+  // Either alone is accepted; insecure-skip-tls-verify: false with a CA is the normal case.
+  auto with_ca =
+      parseKubeconfig(kubeconfig("    token: t\n", "    certificate-authority-data: " + base64Encode(kCaPem) +
+                                                       "\n    insecure-skip-tls-verify: false\n"),
+                      "/kc", "");
+  ASSERT_TRUE(with_ca.ok()) << with_ca.error().message;
+  EXPECT_EQ(with_ca->ca_pem, kCaPem);
+}
+
 // The search order: --kubeconfig, $KUBECONFIG (first entry), in-cluster, ~/.kube/config.
 struct Fixture {
   TempDir dir;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <thread>
 
 #include "kube/encoding.hpp"
 #include "kube_fake_fixture.hpp"
@@ -34,6 +36,53 @@ class LeaderElectionTest : public testing::FakeServerTest {
     return leaseRecordFromJson(*l).value();
   }
 };
+
+// The Lease client shares its credential source with every other client. An exec plugin that is slow to
+// refresh a token that has entered its renewal margin (but is still valid) must not hold up a renewal.
+TEST_F(LeaderElectionTest, RenewalIsNotBlockedByASlowExecPluginRefreshingTheToken) {
+  testing::TempDir dir;
+  ManualClock credential_clock;
+  const std::string runs = dir.file("runs");
+  const std::string expiry = formatRfc3339(credential_clock.wallNow() + 60s);
+  // The first run answers at once; later runs announce themselves and wait (at most 20 s) to be released.
+  const std::string script =
+      dir.write("plugin.sh",
+                "#!/bin/sh\necho x >> " + runs + "\nif [ $(wc -l < " + runs + ") -gt 1 ]; then\n  touch " +
+                    dir.file("started") + "\n  i=0\n  while [ ! -e " + dir.file("release") +
+                    " ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\nfi\n"
+                    "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                    "\"status\":{\"token\":\"test-token\",\"expirationTimestamp\":\"" +
+                    expiry + "\"}}\\n'\n",
+                true);
+  ConnectionConfig config = config_;
+  config.auth = AuthConfig{};
+  ExecConfig exec;
+  exec.api_version = std::string(kExecApiV1);
+  exec.command = script;
+  config.auth.exec = exec;
+  CredentialOptions credential_options;
+  credential_options.clock = &credential_clock;
+  auto rest = RestClient::create(config, {}, credential_options);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  auto elector = LeaderElector::create(**rest, options("a"));
+  ASSERT_TRUE(elector.ok());
+  ASSERT_TRUE((*elector)->tryAcquireOrRenew());  // the plugin's first run
+
+  credential_clock.advance(55s);  // the token is inside its 10 s renewal margin: the next use refreshes it
+  std::atomic<bool> other_done{false};
+  std::thread other([&] {
+    (void)(*rest)->get("/api/v1/namespaces/kube-system/configmaps");
+    other_done = true;
+  });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.file("started")); }, 10s));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE((*elector)->tryAcquireOrRenew());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_FALSE(other_done.load());  // the refresh was still running throughout
+  dir.write("release", "");
+  other.join();
+  EXPECT_EQ(lease().holder_identity, "a");
+}
 
 TEST_F(LeaderElectionTest, RefusesDurationsInTheWrongOrder) {
   auto o = options("a");

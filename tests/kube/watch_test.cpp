@@ -1,6 +1,10 @@
 #include "kube/watch.hpp"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
 
 namespace aar::kube {
 namespace {
@@ -79,6 +83,97 @@ TEST(WatchDecoderTest, RejectsGarbageUnknownTypesAndOverlongLines) {
   WatchDecoder small(16);
   std::vector<WatchEvent> out;
   EXPECT_FALSE(small.feed(std::string(32, 'x'), &out).ok());
+}
+
+TEST(WatchDecoderTest, TheDefaultLineLimitIsEightMiBWellInsideThePodLimit) {
+  EXPECT_EQ(kMaxWatchLineBytes, size_t{8} << 20);
+  // A line of exactly the limit is accepted (here: one event padded with a long string).
+  const std::string head = R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a"},"pad":")";
+  const std::string tail = R"("}})";
+  std::string line = head + std::string(kMaxWatchLineBytes - head.size() - tail.size(), 'x') + tail;
+  ASSERT_EQ(line.size(), kMaxWatchLineBytes);
+  {
+    WatchDecoder d;
+    std::vector<WatchEvent> out;
+    ASSERT_TRUE(d.feed(line.substr(0, 1000), &out).ok());
+    auto s = d.feed(line.substr(1000) + "\n", &out);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(out.size(), 1u);
+  }
+  // One byte more is refused, split across chunks or inside one, before the excess is buffered.
+  line.insert(head.size(), "y");
+  {
+    WatchDecoder d;
+    std::vector<WatchEvent> out;
+    ASSERT_TRUE(d.feed(line.substr(0, 1000), &out).ok());
+    auto s = d.feed(line.substr(1000), &out);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().kind, ErrorKind::kParse);
+    EXPECT_EQ(s.error().message,
+              "watch: an event line exceeds the 8388608-byte limit; the stream is dropped");
+    EXPECT_EQ(d.pending(), 1000u);
+  }
+  {
+    WatchDecoder d;
+    std::vector<WatchEvent> out;
+    auto s = d.feed(line + "\n", &out);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("exceeds the 8388608-byte limit"), std::string::npos);
+    EXPECT_TRUE(out.empty());
+  }
+}
+
+// A server that sends one event line that never ends: watchOnce fails with the limit's error and drops the
+// connection (the server's next write fails) instead of buffering without bound.
+TEST(WatchOnceTest, DropsTheStreamWhenALineExceedsTheLimit) {
+  httplib::Server server;
+  std::atomic<size_t> sent{0};
+  std::atomic<bool> write_failed{false};
+  server.Get("/api/v1/configmaps", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink& sink) {
+      const std::string piece(64 * 1024, 'x');
+      if (sent == 0 && !sink.write("{\"type\":\"ADDED\",\"object\":{\"pad\":\"", 33)) {
+        write_failed = true;
+        return false;
+      }
+      // Bounded: at most 4x the limit, then the stream ends on its own.
+      if (sent > 4 * kMaxWatchLineBytes) return false;
+      if (!sink.write(piece.data(), piece.size())) {
+        write_failed = true;
+        return false;
+      }
+      sent += piece.size();
+      return true;
+    });
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+
+  ConnectionConfig config;
+  config.server = "http://127.0.0.1:" + std::to_string(port);
+  config.auth.token = "t";
+  auto rest = RestClient::create(config);
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  WatchOptions options;
+  options.idle_timeout = std::chrono::milliseconds(5000);
+  int events = 0;
+  Status s = watchOnce(**rest, "/api/v1/configmaps", options, [&](const WatchEvent&) {
+    ++events;
+    return true;
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::kParse);
+  EXPECT_NE(s.error().message.find("exceeds the 8388608-byte limit"), std::string::npos) << s.error().message;
+  EXPECT_EQ(events, 0);
+  // The connection is gone: the server's writes fail well before it would have ended the stream itself.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!write_failed && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(write_failed);
+  EXPECT_LT(sent.load(), 4 * kMaxWatchLineBytes);
+  server.stop();
+  serving.join();
 }
 
 TEST(WatchPathTest, CarriesSelectorBookmarksResourceVersionAndTimeout) {
