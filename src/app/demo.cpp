@@ -16,6 +16,7 @@
 #include "core/reconcile.hpp"
 #include "kube/config.hpp"
 #include "kube/config_maps.hpp"
+#include "kube/encoding.hpp"
 #include "kube/rest_client.hpp"
 #include "net/http_client.hpp"
 
@@ -107,7 +108,7 @@ class IamAdmin {
     req.method = method;
     req.url = url_ + path;
     if (!body.empty()) {
-      req.body = body.dump();
+      req.body = kube::jsonText(body);
       req.headers.emplace_back("Content-Type", "application/json");
     }
     auto res = http_.perform(req);

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "net/thread_guard.hpp"
+
 namespace aar::app {
 namespace {
 
@@ -34,7 +36,7 @@ ShutdownSignals::ShutdownSignals(std::function<void(int)> on_signal) : on_signal
     pthread_sigmask(SIG_SETMASK, &old_, nullptr);
     return;
   }
-  thread_ = std::thread([this] { waitForSignals(); });
+  thread_ = std::thread([this] { net::runGuarded("signal thread", [this] { waitForSignals(); }); });
 }
 
 void ShutdownSignals::waitForSignals() {

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/thread_guard.hpp"
+
 namespace aar::net {
 
 Result<BindAddress> parseBindAddress(std::string_view value) {
@@ -532,14 +534,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const BindAddress& address
   impl->wake = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (impl->wake.get() < 0) return makeError(ErrorKind::kNetwork, "cannot create the server's eventfd");
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] {
-    try {
-      raw->run();
-    } catch (...) {
-      // Out of memory in the loop: stop serving; the probes then fail and the kubelet restarts the pod,
-      // which is the right outcome for a process that cannot allocate.
-    }
-  });
+  impl->thread = std::thread([raw] { runGuarded("probe and metrics server", [raw] { raw->run(); }); });
   return std::make_unique<HttpServer>(std::move(impl));
 }
 
