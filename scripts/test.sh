@@ -27,7 +27,7 @@ done_stage test
 if [ "${AAR_SKIP_LINT:-0}" != 1 ]; then
   stage lint
   # Uses build/compile_commands.json from the build stage.
-  AAR_LINT_BUILD_DIR=build bash scripts/lint.sh format cppcheck tidy
+  AAR_LINT_BUILD_DIR=build bash scripts/lint.sh format layers cppcheck tidy
   done_stage lint
 fi
 

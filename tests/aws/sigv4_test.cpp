@@ -178,7 +178,9 @@ TEST_P(BotocoreSuiteTest, MatchesEveryExpectedFile) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, BotocoreSuiteTest,
                          testing::ValuesIn(caseDirs(kDataDir / "botocore-aws4-testsuite", ".req", "")),
-                         [](const testing::TestParamInfo<fs::path>& info) { return caseName(info.param); });
+                         [](const testing::TestParamInfo<fs::path>& test_case) {
+                           return caseName(test_case.param);
+                         });
 
 // --- aws-c-auth-v4: context.json + request.txt → header-canonical-request, -string-to-sign, -signature
 // -------
@@ -214,7 +216,9 @@ TEST_P(AwsCAuthSuiteTest, MatchesHeaderSigningExpectations) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, AwsCAuthSuiteTest,
                          testing::ValuesIn(caseDirs(kDataDir / "aws-c-auth-v4", "", "context.json")),
-                         [](const testing::TestParamInfo<fs::path>& info) { return caseName(info.param); });
+                         [](const testing::TestParamInfo<fs::path>& test_case) {
+                           return caseName(test_case.param);
+                         });
 
 // --- the steps on their own
 // -------------------------------------------------------------------------------------
