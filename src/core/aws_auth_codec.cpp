@@ -157,14 +157,6 @@ void emitCanonical(yaml::LibyamlEmitter& out, const UserMapping& m) {
   out.endMap();
 }
 
-Result<std::string> finish(std::string_view what, YAML::Emitter& out) {
-  if (!out.good())
-    return makeError(ErrorKind::kInternal, std::string(what) + ": emitter: " + out.GetLastError());
-  std::string text(out.c_str(), out.size());
-  text.push_back('\n');
-  return text;
-}
-
 Error mismatch(std::string_view what, const std::string& detail) {
   return makeError(ErrorKind::kInternal,
                    std::string(what) + ": emitted YAML does not read back as intended (" + detail + ")");
@@ -372,45 +364,6 @@ Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items) {
   if (!text.ok()) return makeError(ErrorKind::kInternal, std::string(kWhat) + ": " + text.error().message);
 
   if (Status check = checkMapUsers(*text, items); !check.ok()) return mismatch(kWhat, check.error().message);
-  return text;
-}
-
-Result<std::string> emitMapRoles(const std::vector<RoleMapping>& roles) {
-  constexpr std::string_view kWhat = "mapRoles";
-  YAML::Emitter out;
-  out << YAML::BeginSeq;
-  for (const auto& r : roles) {
-    out << YAML::BeginMap << YAML::Key << kRoleArn << YAML::Value;
-    yaml::emitString(out, r.role_arn);
-    out << YAML::Key << kUsername << YAML::Value;
-    yaml::emitString(out, r.username);
-    if (!r.groups.empty()) {
-      out << YAML::Key << kGroups << YAML::Value << YAML::BeginSeq;
-      for (const auto& g : r.groups) yaml::emitString(out, g);
-      out << YAML::EndSeq;
-    }
-    out << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-  auto text = finish(kWhat, out);
-  if (!text.ok()) return text;
-  auto back = parseMapRoles(*text);
-  if (!back.ok()) return mismatch(kWhat, back.error().message);
-  if (*back != roles) return mismatch(kWhat, "entries differ");
-  return text;
-}
-
-Result<std::string> emitMapAccounts(const std::vector<std::string>& accounts) {
-  constexpr std::string_view kWhat = "mapAccounts";
-  YAML::Emitter out;
-  out << YAML::BeginSeq;
-  for (const auto& a : accounts) yaml::emitString(out, a);
-  out << YAML::EndSeq;
-  auto text = finish(kWhat, out);
-  if (!text.ok()) return text;
-  auto back = parseMapAccounts(*text);
-  if (!back.ok()) return mismatch(kWhat, back.error().message);
-  if (*back != accounts) return mismatch(kWhat, "entries differ");
   return text;
 }
 

@@ -1,9 +1,9 @@
 // The aws-auth codec: the mapUsers, mapRoles and mapAccounts values of kube-system/aws-auth, read the way
 // aws-iam-authenticator reads them (its structs: userarn / rolearn, username, groups, optional userid;
 // unknown fields ignored; field names matched case-insensitively as encoding/json does, the greatest
-// spelling in byte order winning, so `UserArn:` and the exact `userarn:` both name the ARN) and written with
-// a real emitter, never by string concatenation: libyaml's for mapUsers (the hot path), yaml-cpp's for
-// mapRoles and mapAccounts.
+// spelling in byte order winning, so `UserArn:` and the exact `userarn:` both name the ARN). Only mapUsers is
+// ever written (mapRoles and mapAccounts are read to refuse a broken aws-auth, and carried over as text),
+// with libyaml's emitter, never by string concatenation.
 //
 // Reading keeps each mapUsers entry's original YAML node, so an entry we did not write can be re-emitted with
 // every field it had (including ones aws-iam-authenticator ignores) and every value typed as it was.
@@ -81,7 +81,5 @@ struct MapUsersItem {
 // Emits the items in the order given (callers sort), then parses the text back and checks it against the
 // items. An empty list is "[]". Errors: kInternal if the output does not read back as intended.
 Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items);
-Result<std::string> emitMapRoles(const std::vector<RoleMapping>& roles);
-Result<std::string> emitMapAccounts(const std::vector<std::string>& accounts);
 
 }  // namespace aar::core

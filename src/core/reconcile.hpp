@@ -45,13 +45,15 @@
 //   - kBound: a v2 record naming object_uid (or naming any uid when object_uid is empty: we cannot check it,
 //     and its binding is kept as it is).
 //   - kUnbound: a v1 record (earlier versions) or a v2 record with an empty uid. Accepted, and rewritten
-//   bound
-//     to object_uid: one write after an upgrade, even when mapUsers does not change.
+//     bound to object_uid: one write after an upgrade, even when mapUsers does not change.
 //   - kOtherObject: a v2 record naming another uid (copied from another cluster or object). Counts as no
 //     record: recorded_count is 0, every entry it lists is hand-written, and it is replaced by our own
 //     record.
 // object_uid that is not a Kubernetes uid ([A-Za-z0-9._-], at most 128 characters): kInvalidArgument. See
 // docs/core.md.
+//
+// How: reconcile() calls the pure steps of reconcile_steps.hpp in order (read the current state, classify
+// the entries, the desired entries, the diff, the ownership record, render, check the limits).
 //
 // Thread-safety: a pure function of its arguments.
 #pragma once

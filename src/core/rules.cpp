@@ -55,21 +55,8 @@ std::string readString(const YAML::Node& value, std::string* out) {
   return {};
 }
 
-}  // namespace
-
-struct RuleSet::Compiled {
-  std::vector<Rule> rules;
-  std::vector<std::unique_ptr<RE2>> regexes;
-  std::unique_ptr<RE2::Set> set;  // null when there are no rules.
-};
-
-RuleSet::RuleSet() : compiled_(std::make_shared<Compiled>()) {}
-
-Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml) {
-  return parse(map_users_yaml, ParseOptions{});
-}
-
-Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptions& o) {
+// The rules' YAML list: no aliases, valid YAML, not empty, a list. Errors: kInvalidArgument.
+Result<YAML::Node> loadRuleList(std::string_view map_users_yaml, const RuleSet::ParseOptions& o) {
   if (const yaml::FoundAlias alias = yaml::findAlias(map_users_yaml); alias.line > 0) {
     return invalid(o.source + ": " + yaml::aliasNotAllowed(alias.name, alias.line + o.first_line - 1));
   }
@@ -87,90 +74,141 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
     return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) +
                    ": mapUsers must be a YAML list of rules ({arnRegex, username, groups})");
   }
+  return root;
+}
 
+// A rule is a map of the known keys, each once (keys are case-sensitive: the old tool ignored typos such as
+// `arnregex` and then matched every IAM user).
+Status checkRuleKeys(const YAML::Node& item, size_t i, int line, const RuleSet::ParseOptions& o) {
+  if (!item.IsMap()) {
+    return invalid(where(o, i, "", line) + "a rule must be a map with keys arnRegex, username and groups");
+  }
+  for (const auto& kv : item) {
+    if (!kv.first.IsScalar())
+      return invalid(where(o, i, "", yaml::lineOf(kv.first)) + "a key must be a string");
+    const std::string& key = kv.first.Scalar();
+    if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
+      return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key +
+                     "\" (allowed: arnRegex, username, groups; keys are case-sensitive)");
+    }
+  }
+  if (const auto dup = yaml::findDuplicateKey(item); !dup.key.empty()) {
+    return invalid(where(o, i, dup.key, dup.line) + "duplicate key \"" + dup.key + "\"");
+  }
+  return {};
+}
+
+// A required, non-empty string field; `if_empty` says why empty is refused.
+Status readRequiredString(const YAML::Node& item, const char* key, size_t i, int line,
+                          const RuleSet::ParseOptions& o, const char* if_empty, std::string* out) {
+  const YAML::Node value = item[key];
+  if (!value.IsDefined()) return invalid(where(o, i, key, line) + "missing (required)");
+  if (auto m = readString(value, out); !m.empty()) return invalid(where(o, i, key, yaml::lineOf(value)) + m);
+  if (out->empty()) return invalid(where(o, i, key, yaml::lineOf(value)) + if_empty);
+  return {};
+}
+
+// `groups`: absent, null or a list of non-empty strings.
+Status readGroups(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o,
+                  std::vector<std::string>* out) {
+  const YAML::Node groups = item[kGroups];
+  if (!groups.IsDefined() || groups.IsNull()) return {};
+  if (!groups.IsSequence())
+    return invalid(where(o, i, kGroups, yaml::lineOf(groups)) + "must be a list of strings");
+  for (size_t g = 0; g < groups.size(); ++g) {
+    std::string group;
+    const std::string field = std::string(kGroups) + "[" + std::to_string(g) + "]";
+    if (auto m = readString(groups[g], &group); !m.empty()) {
+      return invalid(where(o, i, field, yaml::lineOf(groups[g])) + m);
+    }
+    if (group.empty()) return invalid(where(o, i, field, yaml::lineOf(groups[g])) + "must not be empty");
+    out->push_back(std::move(group));
+  }
+  return {};
+}
+
+// Rule `i` of the list, validated field by field (not yet compiled).
+Result<Rule> parseRule(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o) {
+  const int line = yaml::lineOf(item);
+  if (Status s = checkRuleKeys(item, i, line, o); !s.ok()) return s.error();
+  Rule rule;
+  rule.line = line > 0 ? line + o.first_line - 1 : 0;
+  if (Status s = readRequiredString(item, kArnRegex, i, line, o,
+                                    "must not be empty (an empty pattern would match every IAM user)",
+                                    &rule.arn_regex);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = readRequiredString(item, kUsername, i, line, o, "must not be empty", &rule.username);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = readGroups(item, i, o, &rule.groups); !s.ok()) return s.error();
+  return rule;
+}
+
+// Compiles rule `i`'s pattern (its arnRegex at `yaml_line`) in the RE2/Go dialect.
+Result<std::unique_ptr<RE2>> compilePattern(const Rule& rule, size_t i, int yaml_line,
+                                            const RuleSet::ParseOptions& o, const RE2::Options& options) {
+  auto re = std::make_unique<RE2>(rule.arn_regex, options);
+  if (!re->ok()) {
+    return invalid(where(o, i, kArnRegex, yaml_line) + "RE2 rejects the pattern \"" + rule.arn_regex +
+                   "\": " + re->error() + " (the dialect is RE2/Go: no backreferences, no lookaround)");
+  }
+  return re;
+}
+
+// One RE2::Set of every pattern, to find all matching rules in one pass; null when there are no rules or the
+// automaton would be too big (then matching goes rule by rule: correct, slower).
+Result<std::unique_ptr<RE2::Set>> compileSet(const std::vector<Rule>& rules, const RuleSet::ParseOptions& o,
+                                             const RE2::Options& options) {
+  if (rules.empty()) return std::unique_ptr<RE2::Set>();
+  RE2::Options set_options = options;
+  set_options.set_max_mem(kSetMaxMemBytes);
+  auto set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    std::string error;
+    if (set->Add(rules[i].arn_regex, &error) != static_cast<int>(i)) {
+      return invalid(where(o, i, kArnRegex, rules[i].line - o.first_line + 1) +
+                     "RE2 rejects the pattern: " + error);
+    }
+  }
+  if (!set->Compile()) set.reset();
+  return set;
+}
+
+}  // namespace
+
+struct RuleSet::Compiled {
+  std::vector<Rule> rules;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::unique_ptr<RE2::Set> set;  // null when there are no rules.
+};
+
+RuleSet::RuleSet() : compiled_(std::make_shared<Compiled>()) {}
+
+Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml) {
+  return parse(map_users_yaml, ParseOptions{});
+}
+
+Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptions& o) {
+  auto root = loadRuleList(map_users_yaml, o);
+  if (!root.ok()) return root.error();
   auto compiled = std::make_shared<Compiled>();
-  compiled->rules.reserve(root.size());
+  compiled->rules.reserve(root->size());
   const RE2::Options re_options = goCompatibleOptions();
-  for (size_t i = 0; i < root.size(); ++i) {
-    const YAML::Node item = root[i];
-    const int line = yaml::lineOf(item);
-    if (!item.IsMap()) {
-      return invalid(where(o, i, "", line) + "a rule must be a map with keys arnRegex, username and groups");
-    }
-    for (const auto& kv : item) {
-      if (!kv.first.IsScalar())
-        return invalid(where(o, i, "", yaml::lineOf(kv.first)) + "a key must be a string");
-      const std::string& key = kv.first.Scalar();
-      if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
-        return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key +
-                       "\" (allowed: arnRegex, username, groups; keys are case-sensitive)");
-      }
-    }
-    if (const auto dup = yaml::findDuplicateKey(item); !dup.key.empty()) {
-      return invalid(where(o, i, dup.key, dup.line) + "duplicate key \"" + dup.key + "\"");
-    }
-
-    Rule rule;
-    rule.line = line > 0 ? line + o.first_line - 1 : 0;
-    const YAML::Node arn_regex = item[kArnRegex];
-    if (!arn_regex.IsDefined()) return invalid(where(o, i, kArnRegex, line) + "missing (required)");
-    if (auto m = readString(arn_regex, &rule.arn_regex); !m.empty()) {
-      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) + m);
-    }
-    if (rule.arn_regex.empty()) {
-      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) +
-                     "must not be empty (an empty pattern would match every IAM user)");
-    }
-    const YAML::Node username = item[kUsername];
-    if (!username.IsDefined()) return invalid(where(o, i, kUsername, line) + "missing (required)");
-    if (auto m = readString(username, &rule.username); !m.empty()) {
-      return invalid(where(o, i, kUsername, yaml::lineOf(username)) + m);
-    }
-    if (rule.username.empty())
-      return invalid(where(o, i, kUsername, yaml::lineOf(username)) + "must not be empty");
-    const YAML::Node groups = item[kGroups];
-    if (groups.IsDefined() && !groups.IsNull()) {
-      if (!groups.IsSequence()) {
-        return invalid(where(o, i, kGroups, yaml::lineOf(groups)) + "must be a list of strings");
-      }
-      for (size_t g = 0; g < groups.size(); ++g) {
-        std::string group;
-        const std::string field = std::string(kGroups) + "[" + std::to_string(g) + "]";
-        if (auto m = readString(groups[g], &group); !m.empty()) {
-          return invalid(where(o, i, field, yaml::lineOf(groups[g])) + m);
-        }
-        if (group.empty()) return invalid(where(o, i, field, yaml::lineOf(groups[g])) + "must not be empty");
-        rule.groups.push_back(std::move(group));
-      }
-    }
-
-    auto re = std::make_unique<RE2>(rule.arn_regex, re_options);
-    if (!re->ok()) {
-      return invalid(where(o, i, kArnRegex, yaml::lineOf(arn_regex)) + "RE2 rejects the pattern \"" +
-                     rule.arn_regex + "\": " + re->error() +
-                     " (the dialect is RE2/Go: no backreferences, no lookaround)");
-    }
-    compiled->regexes.push_back(std::move(re));
-    compiled->rules.push_back(std::move(rule));
+  for (size_t i = 0; i < root->size(); ++i) {
+    const YAML::Node item = (*root)[i];
+    auto rule = parseRule(item, i, o);
+    if (!rule.ok()) return rule.error();
+    auto re = compilePattern(*rule, i, yaml::lineOf(item[kArnRegex]), o, re_options);
+    if (!re.ok()) return re.error();
+    compiled->regexes.push_back(std::move(*re));
+    compiled->rules.push_back(std::move(*rule));
   }
-
-  if (!compiled->rules.empty()) {
-    RE2::Options set_options = re_options;
-    set_options.set_max_mem(kSetMaxMemBytes);
-    auto set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-    for (size_t i = 0; i < compiled->rules.size(); ++i) {
-      std::string error;
-      if (set->Add(compiled->rules[i].arn_regex, &error) != static_cast<int>(i)) {
-        return invalid(where(o, i, kArnRegex, compiled->rules[i].line - o.first_line + 1) +
-                       "RE2 rejects the pattern: " + error);
-      }
-    }
-    if (!set->Compile()) {
-      // Too big for one automaton: keep matching rule by rule (correct, slower).
-      set.reset();
-    }
-    compiled->set = std::move(set);
-  }
+  auto set = compileSet(compiled->rules, o, re_options);
+  if (!set.ok()) return set.error();
+  compiled->set = std::move(*set);
 
   RuleSet result;
   result.compiled_ = std::move(compiled);

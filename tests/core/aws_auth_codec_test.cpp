@@ -206,7 +206,7 @@ TEST(AwsAuthCodecTest, ReadsEmptyOrNullValuesAsNoEntries) {
   }
 }
 
-TEST(AwsAuthCodecTest, ParsesAndEmitsMapRoles) {
+TEST(AwsAuthCodecTest, ParsesMapRoles) {
   auto roles = parseMapRoles(R"(- rolearn: arn:aws:iam::111122223333:role/eks-node
   username: system:node:{{EC2PrivateDNSName}}
   groups:
@@ -216,23 +216,15 @@ TEST(AwsAuthCodecTest, ParsesAndEmitsMapRoles) {
   ASSERT_TRUE(roles.ok()) << roles.error().message;
   ASSERT_EQ(roles->size(), 1u);
   EXPECT_EQ((*roles)[0].username, "system:node:{{EC2PrivateDNSName}}");
-  auto text = emitMapRoles(*roles);
-  ASSERT_TRUE(text.ok()) << text.error().message;
-  auto back = parseMapRoles(*text);
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back, *roles);
   auto bad = parseMapRoles("- rolearn: a\n  groups: {a: b}\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error().message, HasSubstr("mapRoles: entry 0"));
 }
 
-TEST(AwsAuthCodecTest, ParsesAndEmitsMapAccountsKeepingThemStrings) {
+TEST(AwsAuthCodecTest, ParsesMapAccountsAsStrings) {
   auto accounts = parseMapAccounts("- \"111122223333\"\n- 444455556666\n");
   ASSERT_TRUE(accounts.ok());
   EXPECT_THAT(*accounts, ElementsAre("111122223333", "444455556666"));
-  auto text = emitMapAccounts(*accounts);
-  ASSERT_TRUE(text.ok());
-  EXPECT_EQ(*text, "- \"111122223333\"\n- \"444455556666\"\n");
   EXPECT_FALSE(parseMapAccounts("- [a]\n").ok());
 }
 
