@@ -26,7 +26,7 @@
 
 namespace aar::test {
 
-class ManualClock final : public base::Clock {
+class ManualClock : public base::Clock {
  public:
   // Defaults: steady time 1000 h after the steady epoch (never the zero time point that code may treat as
   // "unset"); wall time 2026-01-01T00:00:00Z.
@@ -34,7 +34,7 @@ class ManualClock final : public base::Clock {
   explicit ManualClock(WallTime wall_start);
   ManualClock(const ManualClock&) = delete;
   ManualClock& operator=(const ManualClock&) = delete;
-  ~ManualClock() override = default;
+  ~ManualClock() override = default;  // not final: suites derive one with their start time
 
   SteadyTime now() const override;
   WallTime wallNow() const override;
