@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
@@ -79,7 +80,7 @@ struct LeaderElectionOptions {
   std::chrono::milliseconds renew_deadline{10000};  // Default: 10 s; must be < lease_duration
   std::chrono::milliseconds retry_period{2000};     // Default: 2 s; must be < renew_deadline
   bool release_on_stop = true;                      // Default: true
-  Clock* clock = &systemClock();                    // Default: systemClock()
+  base::Clock* clock = &base::systemClock();        // Default: base::systemClock()
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;  // a different holder was observed

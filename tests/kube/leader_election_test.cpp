@@ -20,7 +20,7 @@ using testing::ManualClock;
 
 class LeaderElectionTest : public testing::FakeServerTest {
  protected:
-  LeaderElectionOptions options(const std::string& identity, Clock* clock = &systemClock()) {
+  LeaderElectionOptions options(const std::string& identity, base::Clock* clock = &base::systemClock()) {
     LeaderElectionOptions o;
     o.identity = identity;
     o.lease_duration = 1000ms;
