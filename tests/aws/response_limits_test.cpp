@@ -172,7 +172,7 @@ class ContainerResponseLimitTest : public ::testing::Test {
 TEST_F(ContainerResponseLimitTest, AHugeAnswerFailsAtTheContainerCredentialsLimit) {
   fake_->hugeBodyNext(1, size_t{8} << 20);
   ContainerOptions o;
-  o.max_attempts = 1;
+  o.retry.max_attempts = 1;
   ContainerCredentialsProvider provider(env_.lookup(), http_, o);
   auto c = provider.get();
   ASSERT_FALSE(c.ok());
