@@ -122,7 +122,7 @@ TEST(ImdsResponseLimitTest, AHugeImdsAnswerFailsAtItsLimit) {
   fake.hugeBodyNext(1, size_t{8} << 20);
   net::HttpClient http;
   ImdsOptions o;
-  o.max_attempts = 1;
+  o.retry.max_attempts = 1;
   ImdsCredentialsProvider provider(env.lookup(), http, o);
   auto c = provider.get();
   ASSERT_FALSE(c.ok());
