@@ -39,7 +39,7 @@ std::string firstLine(const std::string& body) {
 }  // namespace
 
 ImdsCredentialsProvider::ImdsCredentialsProvider(EnvLookup env, net::HttpClient& http, ImdsOptions options)
-    : env_(std::move(env)), http_(http), options_(options) {}
+    : env_(std::move(env)), http_(http), options_(std::move(options)) {}
 
 Result<net::HttpResponse> ImdsCredentialsProvider::send(const net::HttpRequest& bare_request) {
   // Every IMDS answer here (a session token, a role name, one credentials JSON document) is well under a few
