@@ -212,7 +212,7 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
     net::HttpClient http;
     WebIdentityOptions o;
     o.timeout = 3s;
-    o.max_attempts = 1;
+    o.retry.max_attempts = 1;
     WebIdentityCredentialsProvider provider(env.lookup(), http, o);
     c = provider.get();
   }
