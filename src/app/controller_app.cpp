@@ -15,6 +15,7 @@
 #include "app/shutdown_signals.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/iam_client.hpp"
+#include "base/clock.hpp"
 #include "controller/controller.hpp"
 #include "controller/controller_metrics.hpp"
 #include "controller/metrics_registry.hpp"
@@ -197,7 +198,6 @@ int runController(const RunOptions& o) {
   KubeAwsAuthStore store(config_maps, aws_auth_cache, o.namespace_name, o.aws_auth_config_map);
   RecorderEventSink events(recorder);
   RecorderEventSink aws_auth_events(aws_auth_recorder);
-  controller::SystemClock clock;
 
   std::unique_ptr<kube::LeaderElector> elector;
   const bool elect = o.leader_elect && !o.once;
@@ -213,7 +213,8 @@ int runController(const RunOptions& o) {
     copts.may_write = [&elector] { return elector && elector->isLeader(); };
   }
   controller::Controller controller(
-      controller::ControllerPorts{identities, rules, store, events, aws_auth_events, clock}, copts, &metrics);
+      controller::ControllerPorts{identities, rules, store, events, aws_auth_events, base::systemClock()},
+      copts, &metrics);
   ctl = &controller;
 
   if (elect) {

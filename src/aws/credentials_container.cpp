@@ -130,8 +130,12 @@ Result<Credentials> ContainerCredentialsProvider::get() {
   req.bypass_proxy = true;
 
   Error last = makeError(ErrorKind::kInternal, "no attempt made");
-  const int attempts = std::max(1, options_.max_attempts);
+  const int attempts = std::max(1, options_.retry.max_attempts);
+  base::Clock& clock = options_.clock != nullptr ? *options_.clock : base::systemClock();
+  const RandomFn random = options_.random ? options_.random : defaultRandom();
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    // A retry waits its backoff first (the SDKs' standard mode), so a struggling agent is not hammered.
+    if (attempt > 1) clock.sleepFor(backoffDelay(options_.retry, attempt - 2, random()));
     auto resp = http_.perform(req);
     if (!resp.ok()) {
       last = makeError(resp.error().kind, std::string(kName) + ": GET " + url + ": " +

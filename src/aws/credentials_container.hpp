@@ -14,7 +14,7 @@
 // Outcomes: neither URI variable set → kUnavailable. A refused URI, an unreadable token file, a token with CR
 // or LF → kInvalidArgument. Non-200 → kUnauthorized (401), kForbidden (403), kServer (5xx), else
 // kInvalidArgument; the message has the status and the endpoint's error code, never the body. Transport
-// failures and 5xx are retried at once, up to ContainerOptions::max_attempts.
+// failures and 5xx are retried on ContainerOptions::retry, backing off (jittered) between attempts.
 //
 // Thread-safety: get() may run on several threads at once.
 #pragma once
@@ -24,13 +24,18 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "aws/retry.hpp"
+#include "base/clock.hpp"
 #include "net/http_client.hpp"
 
 namespace aar::aws {
 
 struct ContainerOptions {
   std::chrono::milliseconds timeout{2000};  // Default: 2 s per attempt
-  int max_attempts = 2;                     // Default: 2
+  // Transport failures and 5xx are retried on this policy: exponential backoff with full jitter, as the SDKs.
+  RetryPolicy retry{.max_attempts = 2};       // Default: 2 attempts, 100 ms base delay, 20 s cap
+  base::Clock* clock = &base::systemClock();  // sleeps the backoff. Default: base::systemClock()
+  RandomFn random;                            // the jitter, in [0, 1). Default: defaultRandom()
   // Where AWS_CONTAINER_CREDENTIALS_RELATIVE_URI points. Default: http://169.254.170.2 (the ECS agent); tests
   // point it at a fake on 127.0.0.1.
   std::string relative_uri_base = "http://169.254.170.2";

@@ -39,7 +39,7 @@ std::string firstLine(const std::string& body) {
 }  // namespace
 
 ImdsCredentialsProvider::ImdsCredentialsProvider(EnvLookup env, net::HttpClient& http, ImdsOptions options)
-    : env_(std::move(env)), http_(http), options_(options) {}
+    : env_(std::move(env)), http_(http), options_(std::move(options)) {}
 
 Result<net::HttpResponse> ImdsCredentialsProvider::send(const net::HttpRequest& bare_request) {
   // Every IMDS answer here (a session token, a role name, one credentials JSON document) is well under a few
@@ -49,8 +49,12 @@ Result<net::HttpResponse> ImdsCredentialsProvider::send(const net::HttpRequest& 
   request.max_response_bytes = kMaxImdsResponseBytes;
   request.bypass_proxy = true;
   std::optional<Error> last;
-  const int attempts = std::max(1, options_.max_attempts);
+  const int attempts = std::max(1, options_.retry.max_attempts);
+  base::Clock& clock = options_.clock != nullptr ? *options_.clock : base::systemClock();
+  const RandomFn random = options_.random ? options_.random : defaultRandom();
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    // A retry waits its backoff first (the SDKs' standard mode), so a struggling IMDS is not hammered.
+    if (attempt > 1) clock.sleepFor(backoffDelay(options_.retry, attempt - 2, random()));
     auto resp = http_.perform(request);
     if (resp.ok() && resp->status < 500) return resp;
     if (!resp.ok() && resp.error().kind == ErrorKind::kCancelled) return resp.error();

@@ -5,7 +5,7 @@
 // GET /latest/meta-data/iam/security-credentials/<role> → JSON {Code, AccessKeyId, SecretAccessKey, Token,
 // Expiration}. Endpoint: AWS_EC2_METADATA_SERVICE_ENDPOINT, default http://169.254.169.254.
 // AWS_EC2_METADATA_DISABLED=true (any case) turns the provider off. Each request: ImdsOptions::timeout
-// (default 1 s) and max_attempts (default 2: one retry) for transport failures and 5xx.
+// (default 1 s) and ImdsOptions::retry (default 2 attempts, jittered backoff) for transport failures and 5xx.
 //
 // Not implemented, on purpose: the IMDSv1 fallback (a GET without token when the PUT is refused) and
 // AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 (set AWS_EC2_METADATA_SERVICE_ENDPOINT instead).
@@ -21,14 +21,19 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "aws/retry.hpp"
+#include "base/clock.hpp"
 #include "net/http_client.hpp"
 
 namespace aar::aws {
 
 struct ImdsOptions {
   std::chrono::milliseconds timeout{1000};  // Default: 1 s per request
-  int max_attempts = 2;                     // Default: 2 (one retry)
-  int token_ttl_seconds = 21600;            // Default: 6 h, IMDS's maximum
+  // Transport failures and 5xx are retried on this policy: exponential backoff with full jitter, as the SDKs.
+  RetryPolicy retry{.max_attempts = 2};       // Default: 2 attempts (one retry), 100 ms base delay, 20 s cap
+  base::Clock* clock = &base::systemClock();  // sleeps the backoff. Default: base::systemClock()
+  RandomFn random;                            // the jitter, in [0, 1). Default: defaultRandom()
+  int token_ttl_seconds = 21600;              // Default: 6 h, IMDS's maximum
 };
 
 class ImdsCredentialsProvider final : public CredentialsProvider {

@@ -118,8 +118,12 @@ Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string
   // A server echoing the request would echo the token form-encoded.
   const std::string encoded_token = net::urlEncode(token);
   Error last = makeError(ErrorKind::kInternal, "no attempt made");
-  const int attempts = std::max(1, options_.max_attempts);
+  const int attempts = std::max(1, options_.retry.max_attempts);
+  base::Clock& clock = options_.retry_clock != nullptr ? *options_.retry_clock : base::systemClock();
+  const RandomFn random = options_.random ? options_.random : defaultRandom();
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    // A retry waits its backoff first (the SDKs' standard mode), so a struggling STS is not hammered.
+    if (attempt > 1) clock.sleepFor(backoffDelay(options_.retry, attempt - 2, random()));
     auto resp = http_.perform(req);
     if (!resp.ok()) {
       last = makeError(resp.error().kind, std::string(kName) + ": STS " + kAction + " at " + url + ": " +

@@ -12,8 +12,9 @@
 // bad endpoint override → kInvalidArgument. STS errors: InvalidIdentityToken and ExpiredTokenException →
 // kUnauthorized, AccessDenied → kForbidden, throttling → kTooManyRequests, 5xx → kServer; the message names
 // the code, STS's message and request id, with the token removed should STS ever echo it. Transport failures,
-// 5xx, throttling and IDPCommunicationError are retried at once, up to WebIdentityOptions::max_attempts.
-// The token and the returned secret/session token never reach a log line or an error message.
+// 5xx, throttling and IDPCommunicationError are retried on WebIdentityOptions::retry, backing off (jittered)
+// between attempts. The token and the returned secret/session token never reach a log line or an error
+// message.
 //
 // Thread-safety: get() may run on several threads at once (each call is an independent request).
 #pragma once
@@ -22,14 +23,20 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "aws/retry.hpp"
+#include "base/clock.hpp"
 #include "net/http_client.hpp"
 
 namespace aar::aws {
 
 struct WebIdentityOptions {
   std::chrono::milliseconds timeout{5000};  // Default: 5 s per attempt
-  int max_attempts = 3;                     // Default: 3
-  WallClock clock;                          // Default: system clock; names the default session
+  // 5xx, throttling and IDPCommunicationError are retried on this policy: exponential backoff with full
+  // jitter, as the SDKs.
+  RetryPolicy retry{.max_attempts = 3};             // Default: 3 attempts, 100 ms base delay, 20 s cap
+  base::Clock* retry_clock = &base::systemClock();  // sleeps the backoff. Default: base::systemClock()
+  RandomFn random;                                  // the jitter, in [0, 1). Default: defaultRandom()
+  WallClock clock;                                  // Default: system clock; names the default session
 };
 
 class WebIdentityCredentialsProvider final : public CredentialsProvider {

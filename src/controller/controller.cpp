@@ -108,6 +108,11 @@ int Controller::cyclesRun() const {
   return cycles_;
 }
 
+std::chrono::steady_clock::time_point Controller::nextCycleAt() const {
+  std::lock_guard lock(mu_);
+  return scheduler_.nextCycleAt();
+}
+
 std::chrono::nanoseconds Controller::livenessWindow() const {
   return std::max<std::chrono::nanoseconds>(kLivenessIntervals * options_.refresh_interval, kLivenessMinimum);
 }
@@ -142,7 +147,8 @@ void Controller::run() {
     auto next = scheduler_.nextCycleAt();
     auto now = ports_.clock.now();
     if (now < next) {
-      cv_.wait_for(lock, next - now);
+      // Wakes at `next`, on stop(), or when a trigger moves the schedule.
+      ports_.clock.waitUntil(cv_, lock, next, [&] { return stopping_ || scheduler_.nextCycleAt() != next; });
       continue;
     }
     scheduler_.cycleStarted();

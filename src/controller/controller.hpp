@@ -54,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "controller/controller_metrics.hpp"
 #include "controller/mass_removal_guard.hpp"
 #include "controller/ports.hpp"
@@ -86,7 +87,7 @@ struct ControllerPorts {
   AwsAuthStore& aws_auth;
   EventSink& events;           // Events about the rules ConfigMap
   EventSink& aws_auth_events;  // Events about aws-auth (ownership record lost)
-  Clock& clock;
+  base::Clock& clock;          // monotonic time of the schedule; the loop waits with clock.waitUntil
 };
 
 struct CycleReport {
@@ -126,6 +127,9 @@ class Controller {
   bool synced() const;
   // Cycles run so far (including skipped ones).
   int cyclesRun() const;
+  // When run() starts its next cycle (clock.now() time; in the past: at once). A trigger moves it to now or
+  // to the end of a backoff; tests read it to see that something did NOT schedule a cycle.
+  std::chrono::steady_clock::time_point nextCycleAt() const;
 
   // Liveness (/healthz): false, with the reason, when since run() began a cycle has been running, or has been
   // due without starting, for longer than livenessWindow(). True before run() (waiting for the caches).

@@ -1,16 +1,17 @@
 // ControllerMetrics: the aws_auth_refresher_* series, registered once in a MetricsRegistry.
 //
-//   aws_auth_refresher_reconcile_total{result}                 counter   success | error
-//   aws_auth_refresher_reconcile_duration_seconds              histogram one observation per cycle
-//   aws_auth_refresher_changes_total{kind}                      counter   added | removed | updated (applied)
-//   aws_auth_refresher_iam_requests_total{operation,code}      counter   code: HTTP status or AWS error code
-//   aws_auth_refresher_kube_requests_total{verb,code}          counter   code: HTTP status or "error"
-//   aws_auth_refresher_managed_entries                          gauge     managed mapUsers entries after a
-//   cycle aws_auth_refresher_rules                                    gauge     rules in effect
-//   aws_auth_refresher_last_success_timestamp_seconds           gauge     Unix time of the last successful
-//   cycle aws_auth_refresher_config_valid                             gauge     1 if the current rules parse,
-//   else 0 aws_auth_refresher_is_leader                                gauge     1 while this process may
-//   write aws_auth_refresher_build_info{version}                      gauge     always 1
+// - aws_auth_refresher_reconcile_total{result} (counter): success | error.
+// - aws_auth_refresher_reconcile_duration_seconds (histogram): one observation per cycle.
+// - aws_auth_refresher_changes_total{kind} (counter): added | removed | updated (applied).
+// - aws_auth_refresher_iam_requests_total{operation,code} (counter): code is the HTTP status or AWS error
+//   code.
+// - aws_auth_refresher_kube_requests_total{verb,code} (counter): code is the HTTP status or "error".
+// - aws_auth_refresher_managed_entries (gauge): managed mapUsers entries after a cycle.
+// - aws_auth_refresher_rules (gauge): rules in effect.
+// - aws_auth_refresher_last_success_timestamp_seconds (gauge): Unix time of the last successful cycle.
+// - aws_auth_refresher_config_valid (gauge): 1 if the current rules parse, else 0.
+// - aws_auth_refresher_is_leader (gauge): 1 while this process may write.
+// - aws_auth_refresher_build_info{version} (gauge): always 1.
 //
 // Thread-safety: every method is safe from any thread.
 #pragma once

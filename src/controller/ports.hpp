@@ -86,18 +86,4 @@ class EventSink {
   virtual void warning(std::string_view reason, std::string_view message) = 0;
 };
 
-// Time, injected so that tests control it.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual std::chrono::steady_clock::time_point now() = 0;
-  virtual std::chrono::system_clock::time_point wallNow() = 0;
-};
-
-class SystemClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  std::chrono::system_clock::time_point wallNow() override { return std::chrono::system_clock::now(); }
-};
-
 }  // namespace aar::controller

@@ -3,11 +3,10 @@
 //   - The first cycle is due at construction time.
 //   - After a successful cycle the next is due one refresh interval later.
 //   - After the n-th failure in a row the next is due after a backoff of initial·2^(n-1), capped at max;
-//   until
-//     then ordinary triggers wait (coalesced), so a failing dependency is never retried in a tight loop.
+//     until then ordinary triggers wait (coalesced), so a failing dependency is never retried in a tight
+//     loop.
 //   - A trigger makes a cycle due now (or when the backoff ends). Any number of triggers before a cycle
-//   starts
-//     coalesce into that one cycle.
+//     starts coalesce into that one cycle.
 //   - An urgent trigger (the rules changed: a person acted) is due now even during a backoff.
 //
 // Thread-safety: none; the controller guards it with its mutex.

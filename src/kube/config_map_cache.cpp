@@ -15,7 +15,9 @@ constexpr std::chrono::seconds kShortWatch{1};
 }  // namespace
 
 ConfigMapCache::ConfigMapCache(RestClient& rest, ConfigMapCacheOptions options)
-    : rest_(rest.fork()), options_(std::move(options)) {}
+    : rest_(rest.fork()), options_(std::move(options)) {
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
+}
 
 ConfigMapCache::~ConfigMapCache() { stop(); }
 
@@ -42,8 +44,9 @@ bool ConfigMapCache::hasSynced() const {
 }
 
 bool ConfigMapCache::waitForSync(std::chrono::milliseconds timeout) const {
+  base::Clock& clock = *options_.clock;
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return synced_ || stopping_; });
+  clock.waitUntil(cv_, lock, clock.now() + timeout, [&] { return synced_ || stopping_; });
   return synced_;
 }
 
@@ -65,8 +68,9 @@ ConfigMapCache::Stats ConfigMapCache::stats() const {
 }
 
 bool ConfigMapCache::waitStop(std::chrono::milliseconds d) {
+  base::Clock& clock = *options_.clock;
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, d, [&] { return stopping_; });
+  return clock.waitUntil(cv_, lock, clock.now() + d, [&] { return stopping_; });
 }
 
 void ConfigMapCache::apply(std::optional<ConfigMap> object, const std::string& resource_version) {
@@ -142,7 +146,7 @@ void ConfigMapCache::run() {
     }
     std::optional<Error> event_error;
     bool progressed = false;
-    const auto watch_started = std::chrono::steady_clock::now();
+    const auto watch_started = options_.clock->now();
     Status s = watchOnce(*rest_, collection, w, [&](const WatchEvent& ev) {
       switch (ev.type) {
         case WatchEvent::Type::kAdded:
@@ -190,7 +194,7 @@ void ConfigMapCache::run() {
       // The server ended the watch (timeoutSeconds): resume at once from where we are.
       if (progressed) {
         backoff = options_.backoff_initial;
-      } else if (std::chrono::steady_clock::now() - watch_started < kShortWatch) {
+      } else if (options_.clock->now() - watch_started < kShortWatch) {
         // A server that ends every watch at once would otherwise make us spin.
         if (waitStop(backoff)) return;
         backoff = std::min(backoff * 2, options_.backoff_max);

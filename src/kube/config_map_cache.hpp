@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "kube/config_maps.hpp"
 #include "kube/rest_client.hpp"
@@ -41,6 +42,9 @@ struct ConfigMapCacheOptions {
   std::chrono::milliseconds idle_timeout{330000};  // Default: 330 s without a byte → reconnect
   std::chrono::milliseconds backoff_initial{500};  // Default: 500 ms after a failure, doubling
   std::chrono::milliseconds backoff_max{30000};    // Default: 30 s
+  // Time of backoffs, waits and the short-watch check; tests pass a manual clock. Default:
+  // base::systemClock()
+  base::Clock* clock = &base::systemClock();
   // Called after the state changed; receives the object (nullopt: does not exist). Default: none.
   std::function<void(const std::optional<ConfigMap>&)> on_change;
 };

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "kube/clock.hpp"
 #include "kube/config.hpp"
@@ -45,7 +46,7 @@ class CredentialSource {
 };
 
 struct CredentialOptions {
-  Clock* clock = &systemClock();                  // Default: systemClock()
+  base::Clock* clock = &base::systemClock();      // Default: base::systemClock()
   std::chrono::seconds token_file_refresh{60};    // Default: 60 s
   std::chrono::milliseconds exec_timeout{60000};  // Default: 60 s, like client-go's exec timeout
   // Cached exec credentials are renewed this long before their expirationTimestamp. Default: 10 s.

@@ -25,7 +25,7 @@ std::string truncateNote(std::string_view note) {
 
 EventRecorder::EventRecorder(RestClient& rest, EventRecorderOptions options)
     : rest_(rest), options_(std::move(options)) {
-  if (options_.clock == nullptr) options_.clock = &systemClock();
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
   if (options_.reporting_instance.empty()) options_.reporting_instance = options_.reporting_controller;
 }
 

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
@@ -53,7 +54,7 @@ struct EventRecorderOptions {
   std::chrono::seconds aggregation_window{600};     // Default: 10 min since the last occurrence
   std::chrono::seconds series_update_interval{60};  // Default: 1 min between series writes per Event
   size_t max_tracked = 128;                         // Default: 128 distinct Events remembered
-  Clock* clock = &systemClock();                    // Default: systemClock()
+  base::Clock* clock = &base::systemClock();        // Default: base::systemClock()
 };
 
 class EventRecorder {

@@ -130,7 +130,7 @@ Result<std::unique_ptr<LeaderElector>> LeaderElector::create(RestClient& rest,
     const char* host = std::getenv("HOSTNAME");
     options.identity = makeHolderIdentity(host != nullptr ? host : "");
   }
-  if (options.clock == nullptr) options.clock = &systemClock();
+  if (options.clock == nullptr) options.clock = &base::systemClock();
   return std::unique_ptr<LeaderElector>(new LeaderElector(rest, std::move(options)));
 }
 
@@ -162,7 +162,7 @@ std::string LeaderElector::leader() const {
 }
 
 bool LeaderElector::tryAcquireOrRenew() {
-  Clock& clock = *options_.clock;
+  base::Clock& clock = *options_.clock;
   const std::string path = leasePath();
   auto got = rest_->get(path);
   std::optional<LeaseRecord> current;
@@ -286,8 +286,9 @@ std::chrono::milliseconds LeaderElector::jittered(std::chrono::milliseconds d) {
 }
 
 bool LeaderElector::waitStop(std::chrono::milliseconds d) {
+  base::Clock& clock = *options_.clock;
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, d, [&] { return stopping_; });
+  return clock.waitUntil(cv_, lock, clock.now() + d, [&] { return stopping_; });
 }
 
 void LeaderElector::start() {

@@ -1,14 +1,13 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics (tools/leaderelection).
 //
-// - A candidate takes the Lease when it does not exist, when its holderIdentity is empty (released), when it
-// is
-//   already ours, or when it has expired: the record has not changed for leaseDurationSeconds as measured by
-//   OUR monotonic clock since we first observed it (client-go's observedTime; clock skew between nodes cannot
-//   make two leaders). A write carries the resourceVersion read, so two candidates cannot both win.
+// - A candidate takes the Lease when it does not exist, when its holderIdentity is empty (released), when
+//   it is already ours, or when it has expired: the record has not changed for leaseDurationSeconds as
+//   measured by OUR monotonic clock since we first observed it (client-go's observedTime; clock skew between
+//   nodes cannot make two leaders). A write carries the resourceVersion read, so two candidates cannot both
+//   win.
 // - Taking it from another holder sets acquireTime and increments leaseTransitions.
 // - The leader renews every retry period. If it has not renewed successfully for renew_deadline it stops
-// leading
-//   at once (on_stopped_leading) and becomes a candidate again. isLeader() turns false as soon as the
+//   leading at once (on_stopped_leading) and becomes a candidate again. isLeader() turns false as soon as the
 //   deadline passes, even before the loop notices, so a leader cut off from the API server does not write.
 // - stop() while leading releases the Lease (holderIdentity "", leaseDurationSeconds 1, like client-go's
 //   ReleaseOnCancel), so a standby takes over at its next retry instead of waiting for expiry.
@@ -32,6 +31,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
@@ -79,7 +79,7 @@ struct LeaderElectionOptions {
   std::chrono::milliseconds renew_deadline{10000};  // Default: 10 s; must be < lease_duration
   std::chrono::milliseconds retry_period{2000};     // Default: 2 s; must be < renew_deadline
   bool release_on_stop = true;                      // Default: true
-  Clock* clock = &systemClock();                    // Default: systemClock()
+  base::Clock* clock = &base::systemClock();        // Default: base::systemClock()
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& identity)> on_new_leader;  // a different holder was observed

@@ -7,6 +7,7 @@
 #include "aws/credentials_cache.hpp"
 #include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_container_credentials.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
@@ -31,7 +32,15 @@ class ContainerCredentialsTest : public ::testing::Test {
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
     env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.write("pod-token", kPodToken));
   }
-  ContainerCredentialsProvider provider() { return ContainerCredentialsProvider(env_.lookup(), http_); }
+  // Retries back off on the manual clock (recorded, not slept), with the jitter pinned at 0.5.
+  ContainerCredentialsProvider provider(RetryPolicy retry = RetryPolicy{.max_attempts = 2}) {
+    ContainerOptions o;
+    o.retry = retry;
+    o.clock = &retry_clock_;
+    o.random = [] { return 0.5; };
+    return ContainerCredentialsProvider(env_.lookup(), http_, o);
+  }
+  aar::test::ManualClock retry_clock_;
 
   TestClock clock_;
   TempDir dir_;
@@ -105,6 +114,26 @@ TEST_F(ContainerCredentialsTest, RetriesAServerErrorOnce) {
   auto c = provider().get();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::kServer);
+  // One backoff before each retry (jitter 0.5 x 100 ms), none after the last attempt.
+  const std::vector<std::chrono::nanoseconds> expected{50ms, 50ms};
+  EXPECT_EQ(retry_clock_.sleeps(), expected);
+}
+
+TEST_F(ContainerCredentialsTest, BacksOffExponentiallyOnTheRetryPolicy) {
+  fake_->failNext(3, 503);
+  auto c = provider(RetryPolicy{.max_attempts = 4, .base_delay = 100ms, .max_backoff = 150ms}).get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  EXPECT_EQ(fake_->requests().size(), 4u);
+  // 0.5 x min(150 ms, 100 ms x 2^retry): 50, 75 (capped at 150), 75 ms.
+  const std::vector<std::chrono::nanoseconds> expected{50ms, 75ms, 75ms};
+  EXPECT_EQ(retry_clock_.sleeps(), expected);
+}
+
+TEST_F(ContainerCredentialsTest, DoesNotBackOffWhenItDoesNotRetry) {
+  env_.set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-token-value");
+  env_.unset("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  ASSERT_FALSE(provider().get().ok());  // 403: not retried
+  EXPECT_TRUE(retry_clock_.sleeps().empty());
 }
 
 TEST_F(ContainerCredentialsTest, EcsRelativeUriWinsOverTheFullUri) {

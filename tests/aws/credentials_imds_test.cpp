@@ -6,6 +6,7 @@
 #include "aws/credentials_cache.hpp"
 #include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_imds.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
@@ -24,10 +25,14 @@ class ImdsCredentialsTest : public ::testing::Test {
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", fake_->url() + "/");
   }
+  // Retries back off on the manual clock (recorded, not slept), with the jitter pinned at 0.5.
   ImdsCredentialsProvider provider(ImdsOptions o = {}) {
+    o.clock = &retry_clock_;
+    o.random = [] { return 0.5; };
     return ImdsCredentialsProvider(env_.lookup(), http_, o);
   }
 
+  aar::test::ManualClock retry_clock_;
   TestClock clock_;
   TestEnv env_;
   std::unique_ptr<fakes::FakeImds> fake_;
@@ -98,6 +103,20 @@ TEST_F(ImdsCredentialsTest, RetriesOnceAfterAServerErrorOrATimeout) {
   quick.timeout = 150ms;
   auto c = provider(quick).get();
   ASSERT_TRUE(c.ok()) << c.error().toString();
+  // Each retry waited its backoff first (jitter 0.5 x 100 ms).
+  const std::vector<std::chrono::nanoseconds> expected{50ms, 50ms};
+  EXPECT_EQ(retry_clock_.sleeps(), expected);
+}
+
+TEST_F(ImdsCredentialsTest, BacksOffExponentiallyOnTheRetryPolicy) {
+  fake_->failNext(2, 503);
+  ImdsOptions o;
+  o.retry = RetryPolicy{.max_attempts = 3, .base_delay = 100ms, .max_backoff = 20s};
+  auto c = provider(o).get();
+  ASSERT_TRUE(c.ok()) << c.error().toString();
+  // The failing request was retried twice: 0.5 x 100 ms, then 0.5 x 200 ms.
+  const std::vector<std::chrono::nanoseconds> expected{50ms, 100ms};
+  EXPECT_EQ(retry_clock_.sleeps(), expected);
 }
 
 TEST_F(ImdsCredentialsTest, CacheRefreshesInsideTheWindowOnly) {

@@ -12,6 +12,7 @@
 #include "aws/iam_client.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/aws/fake_sts.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
@@ -45,9 +46,13 @@ class WebIdentityCredentialsTest : public ::testing::Test {
     WebIdentityOptions o;
     o.clock = clock_.fn();
     o.timeout = 3s;
+    // Retries back off on the manual clock (recorded, not slept), with the jitter pinned at 0.5.
+    o.retry_clock = &retry_clock_;
+    o.random = [] { return 0.5; };
     return WebIdentityCredentialsProvider(env_.lookup(), http_, o);
   }
 
+  aar::test::ManualClock retry_clock_;
   TestClock clock_;
   TempDir dir_;
   TestEnv env_;
@@ -151,6 +156,9 @@ TEST_F(WebIdentityCredentialsTest, RetriesServerErrorsAndIdpCommunicationErrors)
   auto d = provider().get();
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(sts_->requests().size(), 3u);
+  // Backoff before each retry, 0.5 x 100 ms x 2^retry, and none after the last attempt.
+  const std::vector<std::chrono::nanoseconds> expected{50ms, 100ms, 50ms, 100ms};
+  EXPECT_EQ(retry_clock_.sleeps(), expected);
 }
 
 TEST_F(WebIdentityCredentialsTest, IsUnavailableWhenNotConfiguredAndFailsWhenHalfConfigured) {

@@ -122,7 +122,7 @@ TEST(ImdsResponseLimitTest, AHugeImdsAnswerFailsAtItsLimit) {
   fake.hugeBodyNext(1, size_t{8} << 20);
   net::HttpClient http;
   ImdsOptions o;
-  o.max_attempts = 1;
+  o.retry.max_attempts = 1;
   ImdsCredentialsProvider provider(env.lookup(), http, o);
   auto c = provider.get();
   ASSERT_FALSE(c.ok());
@@ -172,7 +172,7 @@ class ContainerResponseLimitTest : public ::testing::Test {
 TEST_F(ContainerResponseLimitTest, AHugeAnswerFailsAtTheContainerCredentialsLimit) {
   fake_->hugeBodyNext(1, size_t{8} << 20);
   ContainerOptions o;
-  o.max_attempts = 1;
+  o.retry.max_attempts = 1;
   ContainerCredentialsProvider provider(env_.lookup(), http_, o);
   auto c = provider.get();
   ASSERT_FALSE(c.ok());
@@ -212,7 +212,7 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
     net::HttpClient http;
     WebIdentityOptions o;
     o.timeout = 3s;
-    o.max_attempts = 1;
+    o.retry.max_attempts = 1;
     WebIdentityCredentialsProvider provider(env.lookup(), http, o);
     c = provider.get();
   }

@@ -318,8 +318,13 @@ class ControllerLivenessTest : public ControllerSafetyTest {
     if (thread.joinable()) thread.join();
   }
   bool waitFor(const std::function<bool()>& cond) {
-    for (int i = 0; i < 2500 && !cond(); ++i) std::this_thread::sleep_for(2ms);
-    return cond();
+    // Polls (bounded, ~5 s of real time) only where the loop thread must catch up.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!cond()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::yield();
+    }
+    return true;
   }
   std::unique_ptr<Controller> c;
   std::thread thread;
@@ -336,10 +341,11 @@ TEST_F(ControllerLivenessTest, FailsWhenADueCycleDoesNotStart) {
   identities.set({foo(0)});
   ControllerOptions o;
   o.refresh_interval = 15s;
+  clock.freezeWaits();  // before the loop first waits
   start(o);
   ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
-  // The loop now waits (in real time) for the next cycle at +15 s on the manual clock, which moves only here:
-  // to the controller, a cycle that is due and does not start.
+  // The loop now waits for the next cycle at +15 s, but its waits no longer end by time, and the clock moves
+  // only here: to the controller, a cycle that is due and does not start.
   clock.advance(15s + 60s);
   EXPECT_TRUE(c->liveness().ok) << "due for exactly the window: still live";
   clock.advance(1s);
@@ -380,10 +386,11 @@ TEST_F(ControllerLivenessTest, AHeldMassRemovalWaitsAnIntervalNotABackoff) {
   o.backoff_initial = 1ms;  // a failure would be retried (in real time) at once
   start(o);
   ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
-  // The manual clock passes the 1 ms backoff but not the 15 s interval. A loop in backoff would wake within
-  // a millisecond of real time and run a second cycle; one waiting an interval sleeps on.
+  // The next cycle is due one 15 s interval after the held one, not after the 1 ms backoff: the manual clock
+  // passes the backoff but not the interval, and the loop runs no second cycle.
+  EXPECT_EQ(c->nextCycleAt(), clock.now() + 15s);
   clock.advance(1s);
-  std::this_thread::sleep_for(50ms);  // the only way to see that something does NOT happen
+  EXPECT_EQ(c->nextCycleAt(), clock.now() + 14s);
   EXPECT_EQ(c->cyclesRun(), 1);
   EXPECT_EQ(aws_auth.updates, 1);
 }

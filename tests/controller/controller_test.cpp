@@ -413,30 +413,34 @@ TEST_F(ControllerTest, RecordsMetricsForEachCycle) {
   EXPECT_NE(text.find("aws_auth_refresher_build_info{version=\"test\"} 1\n"), std::string::npos);
 }
 
-// --- The loop (real time, short intervals, bounded waits) ---
+// --- The loop (the manual clock: time moves only when a test advances it) ---
 
+// Polls `cond` until it holds, for at most `limit` of real time: only where the loop thread must catch up.
 bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(2ms);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
   }
-  return cond();
+  return true;
 }
 
 class ControllerLoopTest : public ControllerTest {
  protected:
   void start(ControllerOptions o) {
     c = std::make_unique<Controller>(
-        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, system_clock}, std::move(o),
-        &metrics);
+        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, clock}, std::move(o), &metrics);
     thread = std::thread([this] { c->run(); });
   }
   ~ControllerLoopTest() override {
     if (c) c->stop();
     if (thread.joinable()) thread.join();
   }
-  SystemClock system_clock;
+  // The loop has run exactly `cycles` cycles and waits on the clock for the next (nothing else is pending:
+  // a pending trigger would have started a cycle instead of waiting).
+  bool idleAfter(int cycles) {
+    return waitFor([&] { return c->cyclesRun() == cycles && clock.waiters() == 1; });
+  }
   std::unique_ptr<Controller> c;
   std::thread thread;
 };
@@ -447,7 +451,12 @@ TEST_F(ControllerLoopTest, RunsAtStartAndThenEveryInterval) {
   ControllerOptions o;
   o.refresh_interval = 10ms;
   start(o);
-  EXPECT_TRUE(waitFor([&] { return c->cyclesRun() >= 5; }));
+  for (int i = 1; i < 5; ++i) {
+    ASSERT_TRUE(idleAfter(i));
+    EXPECT_EQ(c->nextCycleAt(), clock.now() + 10ms);
+    clock.advance(10ms);
+  }
+  ASSERT_TRUE(idleAfter(5));
   EXPECT_TRUE(c->synced());
   EXPECT_EQ(aws_auth.updates, 1);  // five cycles, one write
 }
@@ -458,10 +467,10 @@ TEST_F(ControllerLoopTest, ARulesChangeRunsACycleAtOnceDespiteALongInterval) {
   ControllerOptions o;
   o.refresh_interval = std::chrono::hours(1);
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1; }));
+  ASSERT_TRUE(idleAfter(1));
   rules.setText("- arnRegex: tmp-bar\n  username: bar\n");
-  c->rulesChanged();
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 2; }));
+  c->rulesChanged();  // the clock does not move: only the trigger can start this cycle
+  ASSERT_TRUE(idleAfter(2));
   EXPECT_EQ(entries(aws_auth.mapUsers()), (std::vector<std::tuple<std::string, std::string, std::string>>{
                                               {kBarOne, "bar", ""}, {kAdmin, "admin", "system:masters"}}));
 }
@@ -472,11 +481,12 @@ TEST_F(ControllerLoopTest, RestoresAnEntrySomeoneElseRemovedButIgnoresItsOwnWrit
   ControllerOptions o;
   o.refresh_interval = std::chrono::hours(1);
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1; }));
+  ASSERT_TRUE(idleAfter(1));
   std::string ours = aws_auth.mapUsers();
-  // The watch reports our own write: no cycle.
+  // The watch reports our own write: no cycle (the schedule does not move).
+  const auto next = c->nextCycleAt();
   c->awsAuthObserved(aws_auth.content());
-  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(c->nextCycleAt(), next);
   EXPECT_EQ(c->cyclesRun(), 1);
   // Someone removes our entry: one cycle restores it, and the watch event of that write triggers nothing.
   aws_auth.outsideWrite([](core::ConfigMapContent& content) {
@@ -484,10 +494,11 @@ TEST_F(ControllerLoopTest, RestoresAnEntrySomeoneElseRemovedButIgnoresItsOwnWrit
         std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
   });
   c->awsAuthObserved(aws_auth.content());
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 2; }));
+  ASSERT_TRUE(idleAfter(2));
   EXPECT_EQ(aws_auth.mapUsers(), ours);
+  const auto next_after_restore = c->nextCycleAt();
   c->awsAuthObserved(aws_auth.content());
-  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(c->nextCycleAt(), next_after_restore);
   EXPECT_EQ(c->cyclesRun(), 2);
   EXPECT_EQ(aws_auth.updates, 2);
 }
@@ -499,18 +510,31 @@ TEST_F(ControllerLoopTest, BacksOffAfterFailuresInsteadOfRetryingInATightLoop) {
   o.refresh_interval = 1ms;
   o.backoff_initial = 40ms;
   o.backoff_max = 10s;
+  const auto t0 = clock.now();
   start(o);
-  std::this_thread::sleep_for(300ms);
-  // Backoff 40, 80, 160 ms: at most four attempts in 300 ms, where a 1 ms interval would allow hundreds.
-  EXPECT_LE(identities.calls, 4);
-  EXPECT_GE(identities.calls, 1);
+  // Backoff 40, 80, 160 ms: exactly four attempts in 300 ms, where a 1 ms interval would allow hundreds.
+  const std::chrono::milliseconds backoffs[] = {40ms, 80ms, 160ms};
+  for (int failures = 1; failures <= 3; ++failures) {
+    ASSERT_TRUE(idleAfter(failures));
+    EXPECT_EQ(identities.calls, failures);
+    EXPECT_EQ(c->nextCycleAt(), clock.now() + backoffs[failures - 1]);
+    clock.advance(backoffs[failures - 1]);
+  }
+  ASSERT_TRUE(idleAfter(4));
+  clock.advance(20ms);
+  EXPECT_EQ(clock.now() - t0, 300ms);
+  EXPECT_EQ(c->nextCycleAt(), t0 + 280ms + 320ms);  // the fourth failure waits 320 ms
+  EXPECT_EQ(identities.calls, 4);
   {
     std::lock_guard lock(identities.mu);
     identities.error.reset();
     identities.arns = {kFooOne};
   }
+  // Ordinary triggers wait out the backoff, coalesced into one cycle.
   for (int i = 0; i < 3; ++i) c->trigger("test");
+  clock.advance(300ms);
   EXPECT_TRUE(waitFor([&] { return c->synced(); }));
+  EXPECT_TRUE(idleAfter(5));
 }
 
 TEST_F(ControllerLoopTest, TriggersCoalesceIntoOneCycle) {
@@ -521,14 +545,14 @@ TEST_F(ControllerLoopTest, TriggersCoalesceIntoOneCycle) {
   std::atomic<bool> release{false};
   std::atomic<int> in_update{0};
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1; }));
+  ASSERT_TRUE(idleAfter(1));
   // Hold the next cycle inside its write while many triggers arrive; they must add one cycle, not many.
   identities.set({kFooOne, kBarOne});
   {
     std::lock_guard lock(aws_auth.mu);
     aws_auth.before_update = [&] {
       ++in_update;
-      while (!release) std::this_thread::sleep_for(1ms);
+      release.wait(false);
     };
   }
   c->trigger("first");
@@ -539,8 +563,10 @@ TEST_F(ControllerLoopTest, TriggersCoalesceIntoOneCycle) {
     aws_auth.before_update = nullptr;
   }
   release = true;
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 3; }));
-  std::this_thread::sleep_for(50ms);
+  release.notify_all();
+  // Three cycles, then the loop waits a whole interval: no trigger is left pending.
+  ASSERT_TRUE(idleAfter(3));
+  EXPECT_EQ(c->nextCycleAt(), clock.now() + std::chrono::hours(1));
   EXPECT_EQ(c->cyclesRun(), 3);
 }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "controller/ports.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::controller::testing {
 
@@ -152,28 +154,25 @@ class RecordingEvents : public EventSink {
   std::vector<Event> events;
 };
 
-// A clock that moves only when told to. Safe from any thread (a loop thread reads it while a test advances
-// it).
-class ManualClock : public Clock {
+// The shared manual clock (tests/support/manual_clock.hpp), starting at the wall time these tests' metrics
+// assertions expect (1700000000 s since the epoch).
+class ManualClock : public aar::test::ManualClock {
  public:
-  std::chrono::steady_clock::time_point now() override {
-    std::lock_guard lock(mu_);
-    return steady_;
-  }
-  std::chrono::system_clock::time_point wallNow() override {
-    std::lock_guard lock(mu_);
-    return wall_;
-  }
-  void advance(std::chrono::nanoseconds d) {
-    std::lock_guard lock(mu_);
-    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  ManualClock() : aar::test::ManualClock(WallTime{std::chrono::seconds(1700000000)}) {}
+
+  // From now on waits end only when ready() (a notify: a trigger, stop()), never because time passed: the
+  // loop, once waiting, does not wake when its next cycle falls due. Simulates a stuck loop for liveness.
+  void freezeWaits() { frozen_ = true; }
+
+  bool waitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, SteadyTime deadline,
+                 const std::function<bool()>& ready) override {
+    if (!frozen_) return aar::test::ManualClock::waitUntil(cv, lock, deadline, ready);
+    cv.wait(lock, ready);
+    return true;
   }
 
  private:
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point steady_{std::chrono::seconds(1000)};
-  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1700000000)};
+  std::atomic<bool> frozen_{false};
 };
 
 }  // namespace aar::controller::testing

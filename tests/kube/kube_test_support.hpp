@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kube/clock.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::kube::testing {
 
@@ -50,27 +50,11 @@ class TempDir {
   std::string path_;
 };
 
-// A clock that moves only when told to.
-class ManualClock final : public Clock {
+// The shared manual clock (tests/support/manual_clock.hpp), its wall time starting at the real time now (the
+// exec plugin scripts compare expiry stamps with the real clock).
+class ManualClock : public aar::test::ManualClock {
  public:
-  std::chrono::steady_clock::time_point now() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return steady_;
-  }
-  std::chrono::system_clock::time_point wallNow() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return wall_;
-  }
-  void advance(std::chrono::milliseconds d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    steady_ += d;
-    wall_ += d;
-  }
-
- private:
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1000)};
-  std::chrono::system_clock::time_point wall_{std::chrono::system_clock::now()};
+  ManualClock() : aar::test::ManualClock(std::chrono::system_clock::now()) {}
 };
 
 }  // namespace aar::kube::testing

@@ -20,7 +20,7 @@ using testing::ManualClock;
 
 class LeaderElectionTest : public testing::FakeServerTest {
  protected:
-  LeaderElectionOptions options(const std::string& identity, Clock* clock = &systemClock()) {
+  LeaderElectionOptions options(const std::string& identity, base::Clock* clock = &base::systemClock()) {
     LeaderElectionOptions o;
     o.identity = identity;
     o.lease_duration = 1000ms;
@@ -186,36 +186,55 @@ TEST_F(LeaderElectionTest, AStandbyTakesOverAtOnceWhenTheLeaderStopsCleanly) {
   EXPECT_EQ(lease().lease_duration_seconds, 1);
 }
 
+// Waits (bounded) until `threads` electors block on the manual clock, then advances it by `d`: a retry period
+// or a lease duration passes for them at once.
+void advanceWhenWaiting(ManualClock& clock, size_t threads, std::chrono::milliseconds d) {
+  ASSERT_TRUE(eventually([&] { return clock.waiters() >= threads; }));
+  clock.advance(d);
+}
+
 TEST_F(LeaderElectionTest, AStandbyTakesOverWhenTheLeaderDiesWithoutReleasing) {
-  auto oa = options("a");
+  ManualClock clock;
+  auto oa = options("a", &clock);
   oa.release_on_stop = false;  // a crash: nothing is released
   auto a = LeaderElector::create(*rest_, oa);
   (*a)->start();
   ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }));
   auto rest_b = newClient();
-  auto b = LeaderElector::create(*rest_b, options("b"));
+  auto b = LeaderElector::create(*rest_b, options("b", &clock));
   (*b)->start();
   ASSERT_TRUE(eventually([&] { return (*b)->leader() == "a"; }));
   (*a)->stop();
   EXPECT_EQ(lease().holder_identity, "a");  // still a's, until it expires
+  // One lease duration (1000 ms) and a jittered retry period later by b's clock, b takes the unrenewed Lease.
+  advanceWhenWaiting(clock, 1, 999ms);
+  EXPECT_FALSE((*b)->isLeader());
+  advanceWhenWaiting(clock, 1, 121ms);
   ASSERT_TRUE(eventually([&] { return (*b)->isLeader(); }, 5s));
   EXPECT_EQ(lease().holder_identity, "b");
   EXPECT_EQ(lease().lease_transitions, 1);
 }
 
 TEST_F(LeaderElectionTest, ALeaderThatCannotRenewStopsLeadingWithinTheRenewDeadline) {
+  ManualClock clock;
   std::atomic<int> stopped{0};
-  auto o = options("a");
+  auto o = options("a", &clock);
   o.on_stopped_leading = [&] { ++stopped; };
   auto a = LeaderElector::create(*rest_, o);
   (*a)->start();
   ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }));
   server_.stop();  // the API server becomes unreachable
-  ASSERT_TRUE(eventually([&] { return !(*a)->isLeader(); }, 3s));
+  advanceWhenWaiting(clock, 1, 599ms);
+  EXPECT_TRUE((*a)->isLeader()) << "inside the renew deadline";
+  clock.advance(1ms);
+  EXPECT_FALSE((*a)->isLeader()) << "the renew deadline (600 ms) has passed since the last renewal";
+  // The loop's next retry (a jittered retry period later) fails to renew and stops leading.
+  advanceWhenWaiting(clock, 1, 121ms);
   ASSERT_TRUE(eventually([&] { return stopped.load() == 1; }, 5s));
   server_.start();
-  ASSERT_TRUE(
-      eventually([&] { return (*a)->isLeader(); }, 5s));  // a candidate again, it re-acquires its own lease
+  // A candidate again, it re-acquires its own lease at a later retry.
+  for (int i = 0; i < 20 && !(*a)->isLeader(); ++i) advanceWhenWaiting(clock, 1, 121ms);
+  ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }, 5s));
 }
 
 }  // namespace
