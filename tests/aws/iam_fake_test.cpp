@@ -11,6 +11,7 @@
 #include "aws/iam_xml.hpp"
 #include "aws/sigv4.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "net/url_encode.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -150,7 +151,7 @@ TEST_F(IamFakeTest, ListingStaysConsistentWhileUsersChange) {
   size_t seen = 0;
   for (int i = 0; i < 20; ++i) {
     auto res = post("Action=ListUsers&Version=2010-05-08&MaxItems=100" +
-                    (marker.empty() ? "" : "&Marker=" + aws::sigv4::uriEncode(marker, false)));
+                    (marker.empty() ? "" : "&Marker=" + net::urlEncode(marker)));
     ASSERT_TRUE(res);
     ASSERT_EQ(res->status, 200);
     std::vector<aws::IamEntity> items;
