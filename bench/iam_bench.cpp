@@ -15,6 +15,7 @@
 #include "aws/iam_client.hpp"
 #include "aws/sigv4.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "net/url_encode.hpp"
 
 namespace {
 
@@ -46,7 +47,7 @@ struct Env {
     std::string marker;
     do {
       std::string body = "Action=ListUsers&Version=2010-05-08&MaxItems=1000";
-      if (!marker.empty()) body += "&Marker=" + aws::sigv4::uriEncode(marker, false);
+      if (!marker.empty()) body += "&Marker=" + net::urlEncode(marker);
       aws::sigv4::Request r{"POST",
                             "/",
                             "",

@@ -179,22 +179,24 @@ class Demo {
   }
 
  private:
-  Status steps() {
+  // Where the fakes listen, from their ready lines.
+  struct Fakes {
+    std::string kubeconfig, kube_url, iam_url, admin_url;
+  };
+
+  // 1. The fake Kubernetes API server (HTTPS, token auth) and the fake IAM (SigV4 checked).
+  Result<Fakes> startFakes() {
     auto kube_bin = locate(o_.fake_kube_apiserver, "AAR_FAKE_KUBE_APISERVER",
                            {"fake-kube-apiserver", "tests/fakes/kube/fake-kube-apiserver"});
     if (!kube_bin.ok()) return kube_bin.error();
     auto aws_bin = locate(o_.fake_aws, "AAR_FAKE_AWS", {"fake-aws", "tests/fakes/aws/fake-aws"});
     if (!aws_bin.ok()) return aws_bin.error();
-
-    // 1. The fake Kubernetes API server (HTTPS, token auth) and the fake IAM (SigV4 checked).
     auto kube = Subprocess::spawn({*kube_bin, "--state-dir", dir_, "--admin-port", "-1"}, environmentWith({}),
                                   dir_ + "/fake-kube-apiserver.log");
     if (!kube.ok()) return kube.error();
     kube_ = std::move(kube.value());
     auto kube_ready = readyLine(*kube_, "fake-kube-apiserver");
     if (!kube_ready.ok()) return kube_ready.error();
-    std::string kubeconfig = kube_ready->value("kubeconfig", "");
-
     auto iam = Subprocess::spawn({*aws_bin, "--account-id", kAccount, "--access-key-id", kDemoAccessKeyId,
                                   "--secret-access-key", kDemoSecretKey},
                                  environmentWith({}), dir_ + "/fake-aws.log");
@@ -202,19 +204,12 @@ class Demo {
     iam_ = std::move(iam.value());
     auto iam_ready = readyLine(*iam_, "fake-aws");
     if (!iam_ready.ok()) return iam_ready.error();
-    std::string iam_url = iam_ready->value("iam_url", "");
-    IamAdmin admin(iam_ready->value("admin_url", ""));
-    std::cout << "Started a fake Kubernetes API server at " << kube_ready->value("url", "")
-              << " and a fake IAM at " << iam_url << " (127.0.0.1 only).\n\n";
+    return Fakes{kube_ready->value("kubeconfig", ""), kube_ready->value("url", ""),
+                 iam_ready->value("iam_url", ""), iam_ready->value("admin_url", "")};
+  }
 
-    // 2. Seed: the README's rules, and an aws-auth holding a node role that must survive.
-    kube::LoadOptions load;
-    load.kubeconfig_path = kubeconfig;
-    auto config = kube::loadConnectionConfig(load);
-    if (!config.ok()) return config.error();
-    auto rest = kube::RestClient::create(*config);
-    if (!rest.ok()) return rest.error();
-    kube::ConfigMapClient cms(**rest);
+  // 2. Seed: the README's rules, and an aws-auth holding a node role that must survive.
+  static Status seed(kube::ConfigMapClient& cms) {
     kube::ConfigMap rules(kNamespace, "aws-auth-refresher");
     rules.setDataValue("mapUsers", kRules);
     if (auto r = cms.create(rules); !r.ok()) return r.error();
@@ -224,13 +219,15 @@ class Demo {
     std::cout << "$ kubectl -n kube-system get configmap aws-auth-refresher -o yaml   # the rules\n"
               << "data:\n  mapUsers: |\n"
               << indented(kRules, 4) << "\n";
+    return Status::Ok();
+  }
 
-    // 3. The real controller, in its own process, against both fakes.
-    if (auto s = admin.addUser("tmp-foo-one"); !s.ok()) return s;
+  // 3. The real controller, in its own process, against both fakes.
+  Status startController(const Fakes& fakes) {
     std::vector<std::string> args = {selfExe(),
                                      "run",
                                      "--kubeconfig",
-                                     kubeconfig,
+                                     fakes.kubeconfig,
                                      "--refresh-interval",
                                      std::to_string(o_.refresh_interval.count()) + "ms",
                                      "--metrics-bind-address",
@@ -242,7 +239,7 @@ class Demo {
     auto env =
         environmentWith({std::string("AWS_ACCESS_KEY_ID=") + kDemoAccessKeyId,
                          std::string("AWS_SECRET_ACCESS_KEY=") + kDemoSecretKey, "AWS_REGION=us-east-1",
-                         "AWS_ENDPOINT_URL_IAM=" + iam_url, "AWS_EC2_METADATA_DISABLED=true"},
+                         "AWS_ENDPOINT_URL_IAM=" + fakes.iam_url, "AWS_EC2_METADATA_DISABLED=true"},
                         {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
                          "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                          "AWS_ENDPOINT_URL", "KUBECONFIG"});
@@ -251,37 +248,59 @@ class Demo {
     controller_ = std::move(ctl.value());
     std::cout << "$ aws-auth-refresher --kubeconfig … --refresh-interval " << o_.refresh_interval.count()
               << "ms &\n\n";
+    return Status::Ok();
+  }
 
-    auto show = [&](const std::string& title, const std::vector<std::string>& expected) -> Status {
-      std::cout << title << "\n";
-      std::optional<kube::ConfigMap> seen;
-      auto deadline = std::chrono::steady_clock::now() + o_.step_timeout;
-      while (std::chrono::steady_clock::now() < deadline) {
-        if (auto code = controller_->poll()) {
-          return makeError(ErrorKind::kInternal, "the controller exited with code " + std::to_string(*code));
-        }
-        auto cm = cms.get(kNamespace, "aws-auth");
-        if (cm.ok()) {
-          auto arns = managedArns(*cm);
-          std::sort(arns.begin(), arns.end());
-          if (arns == expected) {
-            seen = std::move(cm.value());
-            break;
-          }
-        }
-        std::this_thread::sleep_for(50ms);
+  // Prints `title`, waits (up to the step timeout) until aws-auth's managed ARNs are `expected`, shows it.
+  Status show(kube::ConfigMapClient& cms, const std::string& title,
+              const std::vector<std::string>& expected) {
+    std::cout << title << "\n";
+    std::optional<kube::ConfigMap> seen;
+    auto deadline = std::chrono::steady_clock::now() + o_.step_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto code = controller_->poll()) {
+        return makeError(ErrorKind::kInternal, "the controller exited with code " + std::to_string(*code));
       }
-      if (!seen) return makeError(ErrorKind::kTimeout, "aws-auth did not reach the expected state in time");
-      std::cout << "$ kubectl -n kube-system get configmap aws-auth -o yaml\n" << showAwsAuth(*seen) << "\n";
-      return Status::Ok();
-    };
+      auto cm = cms.get(kNamespace, "aws-auth");
+      if (cm.ok()) {
+        auto arns = managedArns(*cm);
+        std::sort(arns.begin(), arns.end());
+        if (arns == expected) {
+          seen = std::move(cm.value());
+          break;
+        }
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    if (!seen) return makeError(ErrorKind::kTimeout, "aws-auth did not reach the expected state in time");
+    std::cout << "$ kubectl -n kube-system get configmap aws-auth -o yaml\n" << showAwsAuth(*seen) << "\n";
+    return Status::Ok();
+  }
 
-    if (auto s = show("Step 1: only the IAM user tmp-foo-one exists.", {userArn("tmp-foo-one")}); !s.ok())
+  Status steps() {
+    auto fakes = startFakes();
+    if (!fakes.ok()) return fakes.error();
+    IamAdmin admin(fakes->admin_url);
+    std::cout << "Started a fake Kubernetes API server at " << fakes->kube_url << " and a fake IAM at "
+              << fakes->iam_url << " (127.0.0.1 only).\n\n";
+    kube::LoadOptions load;
+    load.kubeconfig_path = fakes->kubeconfig;
+    auto config = kube::loadConnectionConfig(load);
+    if (!config.ok()) return config.error();
+    auto rest = kube::RestClient::create(*config);
+    if (!rest.ok()) return rest.error();
+    kube::ConfigMapClient cms(**rest);
+    if (auto s = seed(cms); !s.ok()) return s;
+    if (auto s = admin.addUser("tmp-foo-one"); !s.ok()) return s;
+    if (auto s = startController(*fakes); !s.ok()) return s;
+
+    if (auto s = show(cms, "Step 1: only the IAM user tmp-foo-one exists.", {userArn("tmp-foo-one")});
+        !s.ok())
       return s;
     for (const char* u : {"tmp-bar-one", "tmp-bar-two"}) {
       if (auto s = admin.addUser(u); !s.ok()) return s;
     }
-    if (auto s = show("Step 2: tmp-bar-one and tmp-bar-two are created.",
+    if (auto s = show(cms, "Step 2: tmp-bar-one and tmp-bar-two are created.",
                       {userArn("tmp-bar-one"), userArn("tmp-bar-two"), userArn("tmp-foo-one")});
         !s.ok()) {
       return s;
@@ -289,7 +308,7 @@ class Demo {
     for (const char* u : {"tmp-foo-one", "tmp-bar-two"}) {
       if (auto s = admin.removeUser(u); !s.ok()) return s;
     }
-    if (auto s = show("Step 3: tmp-foo-one and tmp-bar-two are deleted.", {userArn("tmp-bar-one")});
+    if (auto s = show(cms, "Step 3: tmp-foo-one and tmp-bar-two are deleted.", {userArn("tmp-bar-one")});
         !s.ok()) {
       return s;
     }

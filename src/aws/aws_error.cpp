@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include "aws/retry.hpp"
+#include "net/http_status.hpp"
 
 namespace aar::aws {
 
@@ -26,16 +27,8 @@ Error toError(const AwsError& error, std::string_view service, std::string_view 
   ErrorKind kind;
   if (isThrottlingCode(error.code) || error.http_status == 429) {
     kind = ErrorKind::kTooManyRequests;
-  } else if (error.http_status >= 500) {
-    kind = ErrorKind::kServer;
-  } else if (error.http_status == 401) {
-    kind = ErrorKind::kUnauthorized;
-  } else if (error.http_status == 403) {
-    kind = ErrorKind::kForbidden;
-  } else if (error.http_status == 404) {
-    kind = ErrorKind::kNotFound;
   } else {
-    kind = ErrorKind::kInvalidArgument;
+    kind = net::errorKindForHttpStatus(error.http_status);
   }
   std::string msg(service);
   msg += ' ';

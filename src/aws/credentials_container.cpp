@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/credentials_util.hpp"
+#include "net/http_status.hpp"
 
 namespace aar::aws {
 namespace {
@@ -54,15 +55,6 @@ bool isLoopbackV4(const std::string& host) {
     if (dot == host.size()) break;
   }
   return parts == 4;
-}
-
-ErrorKind kindForStatus(long status) {
-  if (status == 401) return ErrorKind::kUnauthorized;
-  if (status == 403) return ErrorKind::kForbidden;
-  if (status == 404) return ErrorKind::kNotFound;
-  if (status == 429) return ErrorKind::kTooManyRequests;
-  if (status >= 500) return ErrorKind::kServer;
-  return ErrorKind::kInvalidArgument;
 }
 
 }  // namespace
@@ -153,7 +145,7 @@ Result<Credentials> ContainerCredentialsProvider::get() {
     nlohmann::json doc = nlohmann::json::parse(resp->body, nullptr, false);
     if (doc.is_object() && doc.contains("Code") && doc["Code"].is_string())
       code = doc["Code"].get<std::string>();
-    last = makeError(kindForStatus(resp->status),
+    last = makeError(net::errorKindForHttpStatus(resp->status),
                      std::string(kName) + ": GET " + url + ": HTTP " + std::to_string(resp->status) +
                          (code.empty() ? "" : " " + redact(code, {authorization})));
     spdlog::debug("credentials: {} attempt {}: {}", kName, attempt, last.message);

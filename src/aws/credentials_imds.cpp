@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/credentials_util.hpp"
+#include "net/http_status.hpp"
 
 namespace aar::aws {
 namespace {
@@ -17,15 +18,6 @@ constexpr char kCredentialsPath[] = "/latest/meta-data/iam/security-credentials/
 constexpr char kTtlHeader[] = "X-aws-ec2-metadata-token-ttl-seconds";
 constexpr char kTokenHeader[] = "X-aws-ec2-metadata-token";
 constexpr char kName[] = "imds";
-
-ErrorKind kindForStatus(long status) {
-  if (status == 401) return ErrorKind::kUnauthorized;
-  if (status == 403) return ErrorKind::kForbidden;
-  if (status == 404) return ErrorKind::kNotFound;
-  if (status == 429) return ErrorKind::kTooManyRequests;
-  if (status >= 500) return ErrorKind::kServer;
-  return ErrorKind::kInvalidArgument;
-}
 
 std::string firstLine(const std::string& body) {
   const auto b = body.find_first_not_of(" \t\r\n");
@@ -94,8 +86,9 @@ Result<Credentials> ImdsCredentialsProvider::get() {
                                token_resp.error().toString() + ")");
   }
   if (token_resp->status != 200) {
-    return makeError(kindForStatus(token_resp->status), std::string(kName) + ": PUT " + token_req.url +
-                                                            ": HTTP " + std::to_string(token_resp->status));
+    return makeError(
+        net::errorKindForHttpStatus(token_resp->status),
+        std::string(kName) + ": PUT " + token_req.url + ": HTTP " + std::to_string(token_resp->status));
   }
   const std::string token = firstLine(token_resp->body);
   if (token.empty()) {
@@ -115,7 +108,7 @@ Result<Credentials> ImdsCredentialsProvider::get() {
       return makeError(r.error().kind,
                        std::string(kName) + ": GET " + url + ": " + redact(r.error().toString(), {token}));
     }
-    return makeError(kindForStatus(r->status),
+    return makeError(net::errorKindForHttpStatus(r->status),
                      std::string(kName) + ": GET " + url + ": HTTP " + std::to_string(r->status));
   };
 

@@ -15,7 +15,7 @@ constexpr char kTokenFileVar[] = "AWS_WEB_IDENTITY_TOKEN_FILE";
 constexpr char kSessionNameVar[] = "AWS_ROLE_SESSION_NAME";
 constexpr char kAction[] = "AssumeRoleWithWebIdentity";
 constexpr char kVersion[] = "2011-06-15";
-constexpr char kContentType[] = "application/x-www-form-urlencoded; charset=utf-8";
+constexpr const char* kContentType = net::kFormContentType;
 constexpr char kSessionPrefix[] = "aws-auth-refresher-";
 constexpr char kName[] = "web-identity";
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "aws/sigv4.hpp"
+#include "net/url_encode.hpp"
 
 namespace aar::aws {
 namespace {
@@ -36,7 +37,7 @@ std::string hostHeader(const UrlParts& url) {
 }
 
 // One path segment: everything but RFC 3986 unreserved characters encoded, '/' and ':' included.
-std::string segment(std::string_view s) { return sigv4::uriEncode(s, false); }
+std::string segment(std::string_view s) { return net::urlEncode(s); }
 
 std::string randomUuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -6,23 +6,16 @@
 #include <thread>
 #include <unordered_set>
 
+#include "aws/credentials_util.hpp"
 #include "aws/sigv4.hpp"
+#include "net/url_encode.hpp"
 
 namespace aar::aws {
 namespace {
 
 constexpr char kService[] = "iam";
 constexpr char kApiVersion[] = "2010-05-08";
-constexpr char kContentType[] = "application/x-www-form-urlencoded; charset=utf-8";
 constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
-
-// Removes every occurrence of a secret from a message that came from outside (a server's error text).
-void redact(std::string& text, const std::string& secret) {
-  if (secret.size() < 4) return;
-  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-    text.replace(pos, secret.size(), "<redacted>");
-  }
-}
 
 std::string hostHeader(const UrlParts& url) {
   std::string host = url.host;
@@ -86,8 +79,8 @@ Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::stri
     body += "&Version=";
     body += kApiVersion;
     body += "&MaxItems=" + std::to_string(options_.max_items);
-    if (!marker.empty()) body += "&Marker=" + sigv4::uriEncode(marker, false);
-    if (!path_prefix.empty()) body += "&PathPrefix=" + sigv4::uriEncode(path_prefix, false);
+    if (!marker.empty()) body += "&Marker=" + net::urlEncode(marker);
+    if (!path_prefix.empty()) body += "&PathPrefix=" + net::urlEncode(path_prefix);
 
     auto response = call(operation, body, details);
     if (!response.ok()) {
@@ -136,7 +129,7 @@ Result<std::string> IamClient::call(std::string_view operation, const std::strin
     sigv4::Request to_sign;
     to_sign.method = "POST";
     to_sign.path = path_;
-    to_sign.headers = {{"Host", host_}, {"Content-Type", kContentType}};
+    to_sign.headers = {{"Host", host_}, {"Content-Type", net::kFormContentType}};
     to_sign.body = body;
     sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};
 
@@ -171,8 +164,7 @@ Result<std::string> IamClient::call(std::string_view operation, const std::strin
       aws = parseAwsErrorXml(response->body).value_or(AwsError{});
       aws.http_status = response->status;
       if (aws.request_id.empty()) aws.request_id = response->header("x-amzn-requestid").value_or("");
-      redact(aws.message, creds->secret_access_key);
-      redact(aws.message, creds->session_token);
+      aws.message = redact(std::move(aws.message), {creds->secret_access_key, creds->session_token});
       failure = toError(aws, "IAM", operation);
       retryable = isRetryableAwsFailure(aws.http_status, aws.code, failure.kind);
     }

@@ -60,12 +60,4 @@ Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind,
   return page;
 }
 
-Result<IamListPage> parseIamListPage(std::string_view xml, IamListKind kind) {
-  std::vector<IamEntity> items;
-  auto page = parseIamListPageInto(xml, kind, items);
-  if (!page.ok()) return page.error();
-  page->items = std::move(items);
-  return page;
-}
-
 }  // namespace aar::aws

@@ -30,17 +30,13 @@ using IamRole = IamEntity;
 enum class IamListKind { kUsers, kRoles };
 
 struct IamListPage {
-  std::vector<IamEntity> items;
   bool truncated = false;
   std::string marker;  // non-empty when truncated
   std::string request_id;
 };
 
-// Parses one page; its entities are in `items`.
-Result<IamListPage> parseIamListPage(std::string_view xml, IamListKind kind);
-
-// Same, appending the entities to `out` instead (so a listing builds one vector without copying pages);
-// `items` of the result stays empty. On error `out` is left as it was.
+// Parses one page, appending its entities to `out` (so a listing builds one vector without copying pages).
+// On error `out` is left as it was.
 Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind, std::vector<IamEntity>& out);
 
 }  // namespace aar::aws

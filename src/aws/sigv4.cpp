@@ -8,6 +8,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "net/url_encode.hpp"
+
 namespace aar::aws::sigv4 {
 namespace {
 
@@ -116,25 +118,9 @@ std::string hmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-std::string uriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3 / 2);
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 0xf]);
-    }
-  }
-  return out;
-}
-
 std::string canonicalUri(std::string_view path, bool normalize) {
   if (path.empty()) return "/";
-  if (!normalize) return uriEncode(path, true);
+  if (!normalize) return net::urlEncode(path, true);
   std::vector<std::string_view> segments;
   size_t start = 0;
   while (start <= path.size()) {
@@ -151,7 +137,7 @@ std::string canonicalUri(std::string_view path, bool normalize) {
   std::string out = "/";
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i) out.push_back('/');
-    out += uriEncode(segments[i], false);
+    out += net::urlEncode(segments[i]);
   }
   if (!segments.empty() && path.back() == '/') out.push_back('/');
   return out;
@@ -168,7 +154,7 @@ std::string canonicalQuery(std::string_view query) {
       size_t eq = part.find('=');
       std::string_view k = part.substr(0, eq);
       std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-      params.emplace_back(uriEncode(percentDecode(k), false), uriEncode(percentDecode(v), false));
+      params.emplace_back(net::urlEncode(percentDecode(k)), net::urlEncode(percentDecode(v)));
     }
     start = end + 1;
   }

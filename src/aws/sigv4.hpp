@@ -61,9 +61,6 @@ std::string hex(std::string_view bytes);
 // Raw 32-byte HMAC-SHA256.
 std::string hmacSha256(std::string_view key, std::string_view data);
 
-// RFC 3986 percent-encoding: A-Z a-z 0-9 - _ . ~ kept; '/' kept too when keep_slash.
-std::string uriEncode(std::string_view s, bool keep_slash);
-
 // The canonical URI for a wire path (see the file comment).
 std::string canonicalUri(std::string_view path, bool normalize);
 // The canonical query string: decoded, re-encoded, sorted by key then value; a key without '=' gets "=".

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/encoding.hpp"
+#include "net/http_status.hpp"
 
 namespace aar::kube {
 namespace {
@@ -31,12 +32,6 @@ std::optional<std::chrono::seconds> parseSeconds(std::string_view text) {
 
 ErrorKind errorKindForStatus(int code, std::string_view reason) {
   switch (code) {
-    case 401:
-      return ErrorKind::kUnauthorized;
-    case 403:
-      return ErrorKind::kForbidden;
-    case 404:
-      return ErrorKind::kNotFound;
     case 409:
       return reason == "AlreadyExists" ? ErrorKind::kAlreadyExists : ErrorKind::kConflict;
     case 410:
@@ -45,16 +40,13 @@ ErrorKind errorKindForStatus(int code, std::string_view reason) {
       return ErrorKind::kTooLarge;
     case 422:
       return ErrorKind::kInvalid;
-    case 429:
-      return ErrorKind::kTooManyRequests;
     case 504:
       return ErrorKind::kTimeout;
     default:
       break;
   }
-  if (code >= 500) return ErrorKind::kServer;
-  if (reason == "Expired" || reason == "Gone") return ErrorKind::kGone;
-  return ErrorKind::kInvalidArgument;
+  if (code < 500 && (reason == "Expired" || reason == "Gone")) return ErrorKind::kGone;
+  return net::errorKindForHttpStatus(code);
 }
 
 ApiError decodeApiError(int http_code, std::string_view body,

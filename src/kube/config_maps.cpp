@@ -109,21 +109,12 @@ void ConfigMap::setDataValue(const std::string& key, const std::string& value) {
   object_["data"][key] = value;
 }
 
-void ConfigMap::eraseDataValue(const std::string& key) {
-  if (object_.contains("data") && object_["data"].is_object()) object_["data"].erase(key);
-}
-
 void ConfigMap::setAnnotation(const std::string& key, const std::string& value) {
   nlohmann::json& meta = object_["metadata"];
   if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
     meta["annotations"] = nlohmann::json::object();
   }
   meta["annotations"][key] = value;
-}
-
-void ConfigMap::eraseAnnotation(const std::string& key) {
-  nlohmann::json& meta = object_["metadata"];
-  if (meta.contains("annotations") && meta["annotations"].is_object()) meta["annotations"].erase(key);
 }
 
 void ConfigMap::setContent(const core::ConfigMapContent& content) {
@@ -190,37 +181,6 @@ Result<ConfigMap> ConfigMapClient::create(const ConfigMap& config_map) {
 Result<ConfigMap> ConfigMapClient::update(const ConfigMap& config_map) {
   return toConfigMap(
       rest_.put(configMapPath(config_map.namespaceName(), config_map.name()), config_map.object()));
-}
-
-Result<ConfigMap> ConfigMapClient::patch(const std::string& namespace_name, const std::string& name,
-                                         const nlohmann::json& merge_patch) {
-  return toConfigMap(
-      rest_.patch(configMapPath(namespace_name, name), merge_patch, "application/merge-patch+json"));
-}
-
-Result<ConfigMap> ConfigMapClient::updateWithRetry(const std::string& namespace_name, const std::string& name,
-                                                   const Mutator& mutate,
-                                                   const ConflictRetryOptions& options) {
-  auto backoff = options.initial_backoff;
-  for (int attempt = 1;; ++attempt) {
-    auto current = get(namespace_name, name);
-    if (!current) return current.error();
-    ConfigMap desired = *current;
-    auto changed = mutate(desired);
-    if (!changed) return changed.error();
-    if (!*changed) return current;
-    desired.setResourceVersion(current->resourceVersion());
-    auto written = update(desired);
-    if (written || written.error().kind != ErrorKind::kConflict) return written;
-    if (attempt >= std::max(1, options.max_attempts)) {
-      return makeError(ErrorKind::kConflict,
-                       written.error().message + " (gave up after " + std::to_string(attempt) + " attempts)");
-    }
-    spdlog::info("ConfigMap {}/{} changed while we updated it; re-reading (attempt {}/{})", namespace_name,
-                 name, attempt + 1, options.max_attempts);
-    if (options.sleep) options.sleep(backoff);
-    backoff = std::min(backoff * 2, options.max_backoff);
-  }
 }
 
 }  // namespace aar::kube

@@ -8,8 +8,6 @@
 // Thread-safety: ConfigMap is a value. ConfigMapClient is safe from several threads (the RestClient is).
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,7 +16,6 @@
 
 #include "core/config_map.hpp"
 #include "core/result.hpp"
-#include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
 
 namespace aar::kube {
@@ -44,9 +41,7 @@ class ConfigMap {
   core::ConfigMapContent content() const;  // data and annotations
 
   void setDataValue(const std::string& key, const std::string& value);
-  void eraseDataValue(const std::string& key);
   void setAnnotation(const std::string& key, const std::string& value);
-  void eraseAnnotation(const std::string& key);
   // Makes data and annotations equal `content`, key by key (untouched keys keep their place; an empty map is
   // not added where there was none). Everything else is kept.
   void setContent(const core::ConfigMapContent& content);
@@ -59,13 +54,6 @@ class ConfigMap {
 
 // "/api/v1/namespaces/<ns>/configmaps[/<name>]" (segments percent-encoded).
 std::string configMapPath(const std::string& namespace_name, const std::string& name = "");
-
-struct ConflictRetryOptions {
-  int max_attempts = 5;                            // Default: 5 attempts in all
-  std::chrono::milliseconds initial_backoff{100};  // Default: 100 ms, doubled after each conflict
-  std::chrono::milliseconds max_backoff{2000};     // Default: 2 s
-  SleepFn sleep = realSleep;                       // Default: realSleep
-};
 
 struct ConfigMapList {
   std::vector<ConfigMap> items;
@@ -86,18 +74,6 @@ class ConfigMapClient {
   Result<ConfigMap> create(const ConfigMap& config_map);
   // PUT carrying the object's resourceVersion. kConflict when it moved on; kNotFound when deleted.
   Result<ConfigMap> update(const ConfigMap& config_map);
-  // PATCH with a JSON merge patch (RFC 7386). Put metadata.resourceVersion in the patch to make it
-  // conditional.
-  Result<ConfigMap> patch(const std::string& namespace_name, const std::string& name,
-                          const nlohmann::json& merge_patch);
-
-  // Read, let `mutate` change the object, write; on kConflict read again and repeat, with backoff, at most
-  // options.max_attempts times. `mutate` returns false when no write is needed (then the object as read is
-  // returned and nothing is written) or an error (returned as is). kNotFound when the ConfigMap does not
-  // exist.
-  using Mutator = std::function<Result<bool>(ConfigMap& config_map)>;
-  Result<ConfigMap> updateWithRetry(const std::string& namespace_name, const std::string& name,
-                                    const Mutator& mutate, const ConflictRetryOptions& options = {});
 
  private:
   RestClient& rest_;

@@ -133,33 +133,12 @@ Result<ExecConfig> parseExec(const Reader& r, const YAML::Node& exec, const std:
   return out;
 }
 
-Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const std::string& wanted_context) {
-  if (!root.IsMap()) return r.error("(top level)", "not a kubeconfig (not a map)");
-  std::string context_name = wanted_context;
-  if (context_name.empty()) {
-    auto cur = r.str(root, "current-context", "");
-    if (!cur) return cur.error();
-    if (cur->empty()) return r.error("current-context", "not set and no --context given");
-    context_name = *cur;
-  }
-  auto ctx = r.findNamed(root, "contexts", "context", context_name);
-  if (!ctx) return ctx.error();
-  const std::string ctx_where = "contexts[\"" + context_name + "\"].context";
-  auto cluster_name = r.str(*ctx, "cluster", ctx_where);
-  if (!cluster_name) return cluster_name.error();
-  if (cluster_name->empty()) return r.error(ctx_where + ".cluster", "missing");
-  auto user_name = r.str(*ctx, "user", ctx_where);
-  if (!user_name) return user_name.error();
-  auto ns = r.str(*ctx, "namespace", ctx_where);
-  if (!ns) return ns.error();
-
-  ConnectionConfig config;
-  config.namespace_name = *ns;
-  config.source = "kubeconfig " + r.path() + ", context " + context_name;
-
-  auto cluster = r.findNamed(root, "clusters", "cluster", *cluster_name);
+// The cluster named `cluster_name`: its https server and how to verify it, into `config`.
+Status parseCluster(const Reader& r, const YAML::Node& root, const std::string& cluster_name,
+                    ConnectionConfig& config) {
+  auto cluster = r.findNamed(root, "clusters", "cluster", cluster_name);
   if (!cluster) return cluster.error();
-  const std::string cl_where = "clusters[\"" + *cluster_name + "\"].cluster";
+  const std::string cl_where = "clusters[\"" + cluster_name + "\"].cluster";
   auto server = r.str(*cluster, "server", cl_where);
   if (!server) return server.error();
   if (server->empty()) return r.error(cl_where + ".server", "missing");
@@ -168,7 +147,7 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
   for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (scheme == "http") {
     // A bearer token or client key would cross the network in clear, and nothing proves who answers.
-    return r.error(cl_where + ".server", "\"" + *server + "\" is plain http: cluster \"" + *cluster_name +
+    return r.error(cl_where + ".server", "\"" + *server + "\" is plain http: cluster \"" + cluster_name +
                                              "\" must be reached over https");
   }
   if (scheme != "https") return r.error(cl_where + ".server", "\"" + *server + "\" is not an https URL");
@@ -189,13 +168,17 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
     return r.error(cl_where + ".insecure-skip-tls-verify",
                    "true together with a certificate authority (certificate-authority or "
                    "certificate-authority-data) for cluster \"" +
-                       *cluster_name + "\": a CA with the insecure flag is not allowed; remove one of them");
+                       cluster_name + "\": a CA with the insecure flag is not allowed; remove one of them");
   }
+  return Status::Ok();
+}
 
-  if (user_name->empty()) return config;  // anonymous
-  auto user = r.findNamed(root, "users", "user", *user_name);
+// The user named `user_name`: a token (or token file), a client certificate and key, or exec, into `config`.
+Status parseUser(const Reader& r, const YAML::Node& root, const std::string& user_name,
+                 ConnectionConfig& config) {
+  auto user = r.findNamed(root, "users", "user", user_name);
   if (!user) return user.error();
-  const std::string u_where = "users[\"" + *user_name + "\"].user";
+  const std::string u_where = "users[\"" + user_name + "\"].user";
   for (const char* unsupported : {"auth-provider", "username", "password"}) {
     if (const YAML::Node n = (*user)[unsupported]; n && !n.IsNull()) {
       return r.error(u_where + "." + unsupported, "not supported; use a token, a client certificate or exec");
@@ -226,6 +209,36 @@ Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const st
     if (!e) return e.error();
     config.auth.exec = std::move(*e);
   }
+  return Status::Ok();
+}
+
+Result<ConnectionConfig> parse(const Reader& r, const YAML::Node& root, const std::string& wanted_context) {
+  if (!root.IsMap()) return r.error("(top level)", "not a kubeconfig (not a map)");
+  std::string context_name = wanted_context;
+  if (context_name.empty()) {
+    auto cur = r.str(root, "current-context", "");
+    if (!cur) return cur.error();
+    if (cur->empty()) return r.error("current-context", "not set and no --context given");
+    context_name = *cur;
+  }
+  auto ctx = r.findNamed(root, "contexts", "context", context_name);
+  if (!ctx) return ctx.error();
+  const std::string ctx_where = "contexts[\"" + context_name + "\"].context";
+  auto cluster_name = r.str(*ctx, "cluster", ctx_where);
+  if (!cluster_name) return cluster_name.error();
+  if (cluster_name->empty()) return r.error(ctx_where + ".cluster", "missing");
+  auto user_name = r.str(*ctx, "user", ctx_where);
+  if (!user_name) return user_name.error();
+  auto ns = r.str(*ctx, "namespace", ctx_where);
+  if (!ns) return ns.error();
+
+  ConnectionConfig config;
+  config.namespace_name = *ns;
+  config.source = "kubeconfig " + r.path() + ", context " + context_name;
+
+  if (auto s = parseCluster(r, root, *cluster_name, config); !s.ok()) return s.error();
+  if (user_name->empty()) return config;  // anonymous
+  if (auto s = parseUser(r, root, *user_name, config); !s.ok()) return s.error();
   return config;
 }
 

@@ -289,6 +289,123 @@ std::string proxyFromUppercaseEnv(const std::string& url) {
   return upper != nullptr ? std::string(upper) : std::string();
 }
 
+void setMethod(Setter& set, const HttpRequest& request) {
+  const std::string& m = request.method;
+  if (m == "GET") {
+    set(CURLOPT_HTTPGET, 1L);
+  } else if (m == "HEAD") {
+    set(CURLOPT_NOBODY, 1L);
+  } else {
+    if (m != "POST") set(CURLOPT_CUSTOMREQUEST, m.c_str());
+    if (!request.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      set(CURLOPT_POSTFIELDS, request.body.c_str());
+    }
+  }
+}
+
+// TLS settings; a response body over max_response_bytes (when not 0) fails before it is read.
+void setTls(Setter& set, const HttpClientOptions& o, size_t max_response_bytes) {
+  // TLS 1.0 and 1.1 are broken and deprecated (RFC 8996); no AWS or Kubernetes endpoint needs them.
+  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (max_response_bytes > 0) {
+    // A Content-Length over the limit fails before any of the body is read (CURLE_FILESIZE_EXCEEDED); the
+    // write callback covers chunked and unannounced bodies.
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_bytes));
+  }
+  if (o.insecure_skip_tls_verify) {
+    set(CURLOPT_SSL_VERIFYPEER, 0L);
+    set(CURLOPT_SSL_VERIFYHOST, 0L);
+  } else {
+    set(CURLOPT_SSL_VERIFYPEER, 1L);
+    set(CURLOPT_SSL_VERIFYHOST, 2L);
+  }
+  if (!o.ca_pem.empty() || !o.ca_file.empty()) {
+    // A configured CA replaces the system store rather than adding to it (as kubectl does).
+    set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+  }
+  if (!o.ca_pem.empty()) {
+    curl_blob blob{const_cast<char*>(o.ca_pem.data()), o.ca_pem.size(), CURL_BLOB_COPY};
+    set(CURLOPT_CAINFO_BLOB, &blob);
+  } else if (!o.ca_file.empty()) {
+    set(CURLOPT_CAINFO, o.ca_file.c_str());
+  }
+  if (!o.client_cert_pem.empty()) {
+    curl_blob blob{const_cast<char*>(o.client_cert_pem.data()), o.client_cert_pem.size(), CURL_BLOB_COPY};
+    set(CURLOPT_SSLCERT_BLOB, &blob);
+    set(CURLOPT_SSLCERTTYPE, "PEM");
+  } else if (!o.client_cert_file.empty()) {
+    set(CURLOPT_SSLCERT, o.client_cert_file.c_str());
+    set(CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!o.client_key_pem.empty()) {
+    curl_blob blob{const_cast<char*>(o.client_key_pem.data()), o.client_key_pem.size(), CURL_BLOB_COPY};
+    set(CURLOPT_SSLKEY_BLOB, &blob);
+    set(CURLOPT_SSLKEYTYPE, "PEM");
+  } else if (!o.client_key_file.empty()) {
+    set(CURLOPT_SSLKEY, o.client_key_file.c_str());
+    set(CURLOPT_SSLKEYTYPE, "PEM");
+  }
+}
+
+void setProxy(Setter& set, const HttpRequest& request) {
+  // Proxies: libcurl reads http_proxy, HTTPS_PROXY/https_proxy, ALL_PROXY and NO_PROXY itself as long as
+  // CURLOPT_PROXY stays unset; we only add the upper-case HTTP_PROXY it ignores.
+  if (request.bypass_proxy) {
+    // "" disables the environment's proxy variables and "*" matches every host in the no-proxy list: either
+    // alone is documented to be enough; both together leave no doubt.
+    set(CURLOPT_PROXY, "");
+    set(CURLOPT_NOPROXY, "*");
+  } else if (const std::string proxy = proxyFromUppercaseEnv(request.url); !proxy.empty()) {
+    set(CURLOPT_PROXY, proxy.c_str());  // libcurl copies the string
+  }
+}
+
+enum class Ending { kDone, kCancelled, kAborted, kIdle, kMultiError };
+
+// Runs the transfer already added to `multi` until it ends, is cancelled or aborted, or idles past
+// idle_timeout; `result` gets libcurl's result when it ended (kDone).
+Ending drive(CURLM* multi, CURL* easy, const HttpRequest& request, const Transfer& transfer,
+             std::optional<std::chrono::milliseconds> idle_timeout, const std::atomic<bool>& cancelled,
+             CURLcode& result) {
+  for (;;) {
+    int running = 0;
+    if (curl_multi_perform(multi, &running) != CURLM_OK) {
+      return Ending::kMultiError;
+    }
+    if (running == 0) {
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
+      }
+      return Ending::kDone;
+    }
+    if (cancelled.load()) {
+      return Ending::kCancelled;
+    }
+    if (request.abort_if && request.abort_if()) {
+      return Ending::kAborted;
+    }
+    if (idle_timeout && std::chrono::steady_clock::now() - transfer.last_data > *idle_timeout) {
+      return Ending::kIdle;
+    }
+    if (curl_multi_poll(multi, nullptr, 0, kPollIntervalMs, nullptr) != CURLM_OK) {
+      return Ending::kMultiError;
+    }
+  }
+}
+
+// The error for a transfer libcurl ended with `result` (not CURLE_OK).
+Error transferError(CURLcode result, const char* errbuf, const std::string& where, bool cancelled) {
+  const std::string detail =
+      errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(result));
+  if (result == CURLE_OPERATION_TIMEDOUT) return makeError(ErrorKind::kTimeout, where + ": " + detail);
+  if (result == CURLE_ABORTED_BY_CALLBACK && cancelled)
+    return makeError(ErrorKind::kCancelled, where + ": cancelled");
+  if (isTlsError(result)) return makeError(ErrorKind::kNetwork, where + ": TLS failure: " + detail);
+  return makeError(ErrorKind::kNetwork, where + ": " + detail);
+}
+
 }  // namespace
 
 Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transfer& transfer,
@@ -305,75 +422,14 @@ Error HttpClient::Impl::configure(CURL* easy, const HttpRequest& request, Transf
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_TCP_KEEPALIVE, 1L);  // long watches: let the kernel notice a peer that vanished
 
-  const std::string& m = request.method;
-  if (m == "GET") {
-    set(CURLOPT_HTTPGET, 1L);
-  } else if (m == "HEAD") {
-    set(CURLOPT_NOBODY, 1L);
-  } else {
-    if (m != "POST") set(CURLOPT_CUSTOMREQUEST, m.c_str());
-    if (!request.body.empty() || m == "POST" || m == "PUT" || m == "PATCH") {
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      set(CURLOPT_POSTFIELDS, request.body.c_str());
-    }
-  }
+  setMethod(set, request);
 
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, timeout ? static_cast<long>(timeout->count()) : 0L);
 
-  // TLS 1.0 and 1.1 are broken and deprecated (RFC 8996); no AWS or Kubernetes endpoint needs them.
-  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (stream == nullptr) {
-    // A Content-Length over the limit fails before any of the body is read (CURLE_FILESIZE_EXCEEDED); the
-    // write callback covers chunked and unannounced bodies.
-    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
-  }
-  if (options.insecure_skip_tls_verify) {
-    set(CURLOPT_SSL_VERIFYPEER, 0L);
-    set(CURLOPT_SSL_VERIFYHOST, 0L);
-  } else {
-    set(CURLOPT_SSL_VERIFYPEER, 1L);
-    set(CURLOPT_SSL_VERIFYHOST, 2L);
-  }
-  if (!options.ca_pem.empty() || !options.ca_file.empty()) {
-    // A configured CA replaces the system store rather than adding to it (as kubectl does).
-    set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
-  }
-  if (!options.ca_pem.empty()) {
-    curl_blob blob{const_cast<char*>(options.ca_pem.data()), options.ca_pem.size(), CURL_BLOB_COPY};
-    set(CURLOPT_CAINFO_BLOB, &blob);
-  } else if (!options.ca_file.empty()) {
-    set(CURLOPT_CAINFO, options.ca_file.c_str());
-  }
-  if (!options.client_cert_pem.empty()) {
-    curl_blob blob{const_cast<char*>(options.client_cert_pem.data()), options.client_cert_pem.size(),
-                   CURL_BLOB_COPY};
-    set(CURLOPT_SSLCERT_BLOB, &blob);
-    set(CURLOPT_SSLCERTTYPE, "PEM");
-  } else if (!options.client_cert_file.empty()) {
-    set(CURLOPT_SSLCERT, options.client_cert_file.c_str());
-    set(CURLOPT_SSLCERTTYPE, "PEM");
-  }
-  if (!options.client_key_pem.empty()) {
-    curl_blob blob{const_cast<char*>(options.client_key_pem.data()), options.client_key_pem.size(),
-                   CURL_BLOB_COPY};
-    set(CURLOPT_SSLKEY_BLOB, &blob);
-    set(CURLOPT_SSLKEYTYPE, "PEM");
-  } else if (!options.client_key_file.empty()) {
-    set(CURLOPT_SSLKEY, options.client_key_file.c_str());
-    set(CURLOPT_SSLKEYTYPE, "PEM");
-  }
+  setTls(set, options, stream == nullptr ? request.max_response_bytes : 0);
 
-  // Proxies: libcurl reads http_proxy, HTTPS_PROXY/https_proxy, ALL_PROXY and NO_PROXY itself as long as
-  // CURLOPT_PROXY stays unset; we only add the upper-case HTTP_PROXY it ignores.
-  if (request.bypass_proxy) {
-    // "" disables the environment's proxy variables and "*" matches every host in the no-proxy list: either
-    // alone is documented to be enough; both together leave no doubt.
-    set(CURLOPT_PROXY, "");
-    set(CURLOPT_NOPROXY, "*");
-  } else if (const std::string proxy = proxyFromUppercaseEnv(request.url); !proxy.empty()) {
-    set(CURLOPT_PROXY, proxy.c_str());  // libcurl copies the string
-  }
+  setProxy(set, request);
 
   set(CURLOPT_HEADERFUNCTION, &onHeader);
   set(CURLOPT_HEADERDATA, &transfer);
@@ -431,39 +487,8 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
     return makeError(ErrorKind::kInternal, where + ": cannot start the transfer");
   }
 
-  enum class Ending { kDone, kCancelled, kAborted, kIdle, kMultiError };
-  Ending ending = Ending::kDone;
   CURLcode result = CURLE_OK;
-  for (;;) {
-    int running = 0;
-    if (curl_multi_perform(multi, &running) != CURLM_OK) {
-      ending = Ending::kMultiError;
-      break;
-    }
-    if (running == 0) {
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) result = msg->data.result;
-      }
-      break;
-    }
-    if (cancelled.load()) {
-      ending = Ending::kCancelled;
-      break;
-    }
-    if (request.abort_if && request.abort_if()) {
-      ending = Ending::kAborted;
-      break;
-    }
-    if (idle_timeout && std::chrono::steady_clock::now() - transfer.last_data > *idle_timeout) {
-      ending = Ending::kIdle;
-      break;
-    }
-    if (curl_multi_poll(multi, nullptr, 0, kPollIntervalMs, nullptr) != CURLM_OK) {
-      ending = Ending::kMultiError;
-      break;
-    }
-  }
+  const Ending ending = drive(multi, easy, request, transfer, idle_timeout, cancelled, result);
   curl_multi_remove_handle(multi, easy);  // aborts the transfer if it is still running
   // A connection abandoned mid-transfer is closed by libcurl; the slot itself stays reusable. After an
   // oversized response the slot (and the connection cache in its multi handle) is thrown away, so that the
@@ -493,16 +518,7 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
                          "-byte limit for this request; connection dropped");
   }
   if (result == CURLE_WRITE_ERROR && transfer.stopped_by_handler) result = CURLE_OK;
-  if (result != CURLE_OK) {
-    const std::string detail =
-        errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(result));
-    if (result == CURLE_OPERATION_TIMEDOUT) return makeError(ErrorKind::kTimeout, where + ": " + detail);
-    if (result == CURLE_ABORTED_BY_CALLBACK && cancelled.load()) {
-      return makeError(ErrorKind::kCancelled, where + ": cancelled");
-    }
-    if (isTlsError(result)) return makeError(ErrorKind::kNetwork, where + ": TLS failure: " + detail);
-    return makeError(ErrorKind::kNetwork, where + ": " + detail);
-  }
+  if (result != CURLE_OK) return transferError(result, errbuf, where, cancelled.load());
   transfer.response.status = statusOf(easy);
   return std::move(transfer.response);
 }
@@ -532,24 +548,5 @@ void HttpClient::cancel() {
 bool HttpClient::cancelled() const { return impl_->cancelled.load(); }
 
 const HttpClientOptions& HttpClient::options() const { return impl_->options; }
-
-std::string urlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                            c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
-}
 
 }  // namespace aar::net

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "net/url_encode.hpp"  // urlEncode, for the callers that build request URLs
 
 namespace aar::net {
 
@@ -129,8 +130,5 @@ class HttpClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Percent-encodes per RFC 3986 (unreserved characters kept), as AWS and Kubernetes query strings need.
-std::string urlEncode(std::string_view s);
 
 }  // namespace aar::net

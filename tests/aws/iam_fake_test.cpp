@@ -11,6 +11,7 @@
 #include "aws/iam_xml.hpp"
 #include "aws/sigv4.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "net/url_encode.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -130,9 +131,10 @@ TEST_F(IamFakeTest, DefaultsToOneHundredItemsLikeIam) {
   fake_.addUsers(150, "d");
   auto res = post("Action=ListUsers&Version=2010-05-08");
   ASSERT_TRUE(res);
-  auto page = aws::parseIamListPage(res->body, aws::IamListKind::kUsers);
+  std::vector<aws::IamEntity> items;
+  auto page = aws::parseIamListPageInto(res->body, aws::IamListKind::kUsers, items);
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(page->items.size(), 100u);
+  EXPECT_EQ(items.size(), 100u);
   EXPECT_TRUE(page->truncated);
 }
 
@@ -149,12 +151,13 @@ TEST_F(IamFakeTest, ListingStaysConsistentWhileUsersChange) {
   size_t seen = 0;
   for (int i = 0; i < 20; ++i) {
     auto res = post("Action=ListUsers&Version=2010-05-08&MaxItems=100" +
-                    (marker.empty() ? "" : "&Marker=" + aws::sigv4::uriEncode(marker, false)));
+                    (marker.empty() ? "" : "&Marker=" + net::urlEncode(marker)));
     ASSERT_TRUE(res);
     ASSERT_EQ(res->status, 200);
-    auto page = aws::parseIamListPage(res->body, aws::IamListKind::kUsers);
+    std::vector<aws::IamEntity> items;
+    auto page = aws::parseIamListPageInto(res->body, aws::IamListKind::kUsers, items);
     ASSERT_TRUE(page.ok());
-    for (const auto& u : page->items) seen += u.name[0] == 'c' ? 1 : 0;
+    for (const auto& u : items) seen += u.name[0] == 'c' ? 1 : 0;
     if (!page->truncated) break;
     marker = page->marker;
   }

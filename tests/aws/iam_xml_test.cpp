@@ -27,40 +27,44 @@ std::string usersPage(const std::string& members, const std::string& truncated, 
 }
 
 TEST(IamXmlTest, ParsesTheDocumentedListUsersResponse) {
-  auto page = parseIamListPage(fixture("responses-iam-list-users.xml"), IamListKind::kUsers);
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(fixture("responses-iam-list-users.xml"), IamListKind::kUsers, items);
   ASSERT_TRUE(page.ok()) << page.error().toString();
-  ASSERT_EQ(page->items.size(), 2u);
-  EXPECT_EQ(page->items[0].name, "Andrew");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].name, "Andrew");
   // The fixture's ARN spans a line break; it is kept verbatim, as botocore keeps it.
-  EXPECT_EQ(page->items[0].arn,
+  EXPECT_EQ(items[0].arn,
             "arn:aws:iam::123456789012:user\n            /division_abc/subdivision_xyz/engineering/Andrew");
-  EXPECT_EQ(page->items[1].name, "Jackie");
+  EXPECT_EQ(items[1].name, "Jackie");
   EXPECT_FALSE(page->truncated);
   EXPECT_EQ(page->request_id, "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE");
 }
 
 TEST(IamXmlTest, ParsesTheDocumentedListRolesResponse) {
-  auto page = parseIamListPage(fixture("responses-iam-list-roles.xml"), IamListKind::kRoles);
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(fixture("responses-iam-list-roles.xml"), IamListKind::kRoles, items);
   ASSERT_TRUE(page.ok()) << page.error().toString();
-  ASSERT_EQ(page->items.size(), 2u);
-  EXPECT_EQ(page->items[0],
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0],
             (IamRole{"arn:aws:iam::123456789012:role/application_abc/component_xyz/S3Access", "S3Access"}));
 }
 
 TEST(IamXmlTest, ReadsTheMarkerOfATruncatedPage) {
-  auto page =
-      parseIamListPage(usersPage("<member><UserName>a</UserName><Arn>arn:aws:iam::1:user/a</Arn></member>",
-                                 "true", "<Marker>abc</Marker>"),
-                       IamListKind::kUsers);
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(
+      usersPage("<member><UserName>a</UserName><Arn>arn:aws:iam::1:user/a</Arn></member>", "true",
+                "<Marker>abc</Marker>"),
+      IamListKind::kUsers, items);
   ASSERT_TRUE(page.ok()) << page.error().toString();
   EXPECT_TRUE(page->truncated);
   EXPECT_EQ(page->marker, "abc");
 }
 
 TEST(IamXmlTest, AnEmptyListIsValid) {
-  auto page = parseIamListPage(usersPage("", "false", ""), IamListKind::kUsers);
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(usersPage("", "false", ""), IamListKind::kUsers, items);
   ASSERT_TRUE(page.ok());
-  EXPECT_TRUE(page->items.empty());
+  EXPECT_TRUE(items.empty());
 }
 
 TEST(IamXmlTest, RejectsWhatItCannotTrust) {
@@ -74,7 +78,8 @@ TEST(IamXmlTest, RejectsWhatItCannotTrust) {
            usersPage("<member><Arn>arn</Arn></member>", "false", ""),          // no UserName
            usersPage(member, "false", "").substr(0, 120),                      // cut short
        }) {
-    auto page = parseIamListPage(bad, IamListKind::kUsers);
+    std::vector<IamEntity> items;
+    auto page = parseIamListPageInto(bad, IamListKind::kUsers, items);
     ASSERT_FALSE(page.ok()) << bad;
     EXPECT_EQ(page.error().kind, ErrorKind::kParse);
   }

@@ -9,10 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view xml(reinterpret_cast<const char*>(data), size);
-  (void)aar::aws::parseIamListPage(xml, aar::aws::IamListKind::kUsers);
-  (void)aar::aws::parseIamListPage(xml, aar::aws::IamListKind::kRoles);
   std::vector<aar::aws::IamEntity> out;
   (void)aar::aws::parseIamListPageInto(xml, aar::aws::IamListKind::kUsers, out);
+  (void)aar::aws::parseIamListPageInto(xml, aar::aws::IamListKind::kRoles, out);
   (void)aar::aws::parseAwsErrorXml(xml);
   return 0;
 }
