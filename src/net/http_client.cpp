@@ -511,10 +511,10 @@ Result<HttpResponse> HttpClient::Impl::run(const HttpRequest& request, const Bod
   }
 
   if (too_large) {
-    const bool headers = transfer.header_bytes > kMaxResponseHeaderBytes;
+    const bool header_limit = transfer.header_bytes > kMaxResponseHeaderBytes;
     return makeError(ErrorKind::kTooLarge,
-                     where + ": response " + (headers ? "headers exceed the " : "body exceeds the ") +
-                         std::to_string(headers ? kMaxResponseHeaderBytes : request.max_response_bytes) +
+                     where + ": response " + (header_limit ? "headers exceed the " : "body exceeds the ") +
+                         std::to_string(header_limit ? kMaxResponseHeaderBytes : request.max_response_bytes) +
                          "-byte limit for this request; connection dropped");
   }
   if (result == CURLE_WRITE_ERROR && transfer.stopped_by_handler) result = CURLE_OK;
