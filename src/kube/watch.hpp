@@ -20,8 +20,8 @@
 namespace aar::kube {
 
 // bugprone-exception-escape: the implicit noexcept default constructor runs nlohmann::json's noexcept default
-// constructor, whose json_value(value_t) holds a throw the null value never reaches; the check cannot see that.
-// NOLINTNEXTLINE(bugprone-exception-escape)
+// constructor, whose json_value(value_t) holds a throw the null value never reaches; the check cannot see
+// that. NOLINTNEXTLINE(bugprone-exception-escape)
 struct WatchEvent {
   enum class Type { kAdded, kModified, kDeleted, kBookmark, kError };
   Type type = Type::kAdded;
