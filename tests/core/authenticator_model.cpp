@@ -1,10 +1,10 @@
 #include "core/authenticator_model.hpp"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <string_view>
 #include <utility>
 
@@ -42,9 +42,10 @@ bool plainIsString(const std::string& v) {
   for (char c : v) {
     if (c != '_') digits.push_back(c);
   }
-  static const std::regex kInt("[-+]?(0b[01]+|0o?[0-7]*|0x[0-9a-fA-F]+|[1-9][0-9]*)");
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  return !std::regex_match(digits, kInt) && !std::regex_match(v, kFloat);
+  // RE2, not std::regex: GCC 12 warns maybe-uninitialized inside std::regex in the sanitizer build.
+  static const RE2 kInt("[-+]?(0b[01]+|0o?[0-7]*|0x[0-9a-fA-F]+|[1-9][0-9]*)");
+  static const RE2 kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  return !RE2::FullMatch(digits, kInt) && !RE2::FullMatch(v, kFloat);
 }
 
 enum class Json { kNull, kString, kOther };
