@@ -296,6 +296,30 @@ std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
   return all.front();
 }
 
+std::optional<RuleMatch> RuleSet::match(const Principal& principal) const {
+  // Seam for rules v2 (issue #12): group membership and ${...} expansion are still to come.
+  const auto index = firstMatch(principal.arn);
+  if (!index) return std::nullopt;
+  return RuleMatch{*index, rules()[*index].username, {}};
+}
+
+std::vector<size_t> RuleSet::matches(const Principal& principal) const { return matches(principal.arn); }
+
+std::vector<std::string> RuleSet::iamGroups() const { return {}; }
+
+Result<RulesConfig> parseRulesConfig(const RulesText& text, std::string_view source) {
+  // Seam for rules v2 (issue #12): only mapUsers so far.
+  if (!text.map_users) return invalid(std::string(source) + ": no mapUsers");
+  RuleSet::ParseOptions options;
+  options.first_line = text.map_users_first_line;
+  options.source = std::string(source);
+  auto users = RuleSet::parse(*text.map_users, options);
+  if (!users.ok()) return users.error();
+  RulesConfig config;
+  config.users = std::move(*users);
+  return config;
+}
+
 Result<RulesSource> extractRulesMapUsers(std::string_view text) {
   YAML::Node root;
   try {

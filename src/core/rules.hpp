@@ -34,22 +34,59 @@
 
 namespace aar::core {
 
+// One IAM principal as listed, which is what a rule is matched against.
+struct Principal {
+  std::string arn;  // as IAM returns it; a role's ARN includes its path (role/aws-reserved/.../Name).
+  std::string id;   // IAM's unique id (UserId "AIDA...", RoleId "AROA..."); empty when unknown (plan).
+  // Users: the names of the IAM groups the user is a member of, among those the rules name (iamGroup); any
+  // order. Empty for roles.
+  std::vector<std::string> iam_groups;
+};
+
+// An EKS access policy a rule associates (access-entries backend; the aws-auth backend ignores it).
+struct AccessScope {
+  enum class Type { kCluster, kNamespace };
+  Type type = Type::kCluster;
+  std::vector<std::string> namespaces;  // non-empty iff type == kNamespace.
+  bool operator==(const AccessScope&) const = default;
+};
+struct AccessPolicy {
+  std::string policy_arn;
+  AccessScope scope;
+  bool operator==(const AccessPolicy&) const = default;
+};
+
 struct Rule {
-  std::string arn_regex;
+  std::string arn_regex;  // empty only when iam_group is set.
+  std::string iam_group;  // mapUsers rules only: the rule matches members of this IAM group. Empty: none.
+  // May hold ${name}, ${N} (the pattern's capture groups) and $$ (a literal $); see RuleSet::match.
   std::string username;
   std::vector<std::string> groups;
+  std::vector<AccessPolicy> access_policies;
   int line =
       0;  // 1-based line of the rule in the parsed text (plus ParseOptions::first_line - 1); 0 if unknown.
 };
 
+// The rule that decides a principal, and the username it gets.
+struct RuleMatch {
+  size_t rule_index = 0;
+  std::string username;  // the rule's username with ${...} expanded; empty when expansion_error is set.
+  // Non-empty when the expansion failed for this principal (a captured text with characters IAM does not
+  // allow in names, or an empty result): the principal gets no entry and is reported with this reason.
+  std::string expansion_error;
+};
+
 class RuleSet {
  public:
+  enum class Kind { kUsers, kRoles };  // the mapUsers or the mapRoles key; iamGroup is for kUsers only.
+
   struct ParseOptions {
     // Line number of the first line of the text, so that errors and Rule::line point into the file the text
     // came from (e.g. the line after `mapUsers: |` in a manifest). Default: 1.
     int first_line = 1;
     // Prefix of every error message, e.g. the file name. Default: "rules".
     std::string source = "rules";
+    Kind kind = Kind::kUsers;
   };
 
   // A RuleSet that manages nothing (the same as parsing "[]").
@@ -69,6 +106,15 @@ class RuleSet {
   // Indexes of every rule that matches `arn`, ascending. The first is firstMatch(arn); the rest are shadowed.
   std::vector<size_t> matches(std::string_view arn) const;
 
+  // The first rule that matches `principal` (its pattern matches the ARN, and the principal is a member of
+  // its iamGroup when it names one), with the username expanded from that pattern's captures; nullopt when
+  // none matches.
+  std::optional<RuleMatch> match(const Principal& principal) const;
+  // Indexes of every rule that matches `principal`, ascending (the first is match()'s).
+  std::vector<size_t> matches(const Principal& principal) const;
+  // The distinct IAM group names the rules name (iamGroup), sorted. Empty: no GetGroup call is needed.
+  std::vector<std::string> iamGroups() const;
+
  private:
   struct Compiled;
   std::shared_ptr<const Compiled> compiled_;
@@ -79,6 +125,36 @@ class RuleSet {
 // merely contains the pattern, so whoever can create such an IAM user gets cluster-admin. Empty when there is
 // nothing to say.
 std::vector<std::string> ruleWarnings(const RuleSet& rules);
+
+// A second AWS account whose principals are listed with credentials from STS AssumeRole.
+struct AccountSpec {
+  std::string role_arn;     // arn:<partition>:iam::<account>:role/<name>
+  std::string external_id;  // empty: none.
+  std::string account_id;   // the 12 digits of role_arn.
+  int line = 0;
+};
+
+// The whole rules ConfigMap's data, each key optional.
+struct RulesText {
+  std::optional<std::string> map_users;
+  std::optional<std::string> map_roles;
+  std::optional<std::string> accounts;
+  int map_users_first_line = 1;  // where each value starts in its file (for `plan`); 1 otherwise.
+  int map_roles_first_line = 1;
+  int accounts_first_line = 1;
+};
+
+// Everything the rules ConfigMap configures.
+struct RulesConfig {
+  RuleSet users;                      // mapUsers rules (empty when the key is absent).
+  RuleSet roles;                      // mapRoles rules (empty when the key is absent).
+  std::vector<AccountSpec> accounts;  // further accounts; empty: only the controller's own.
+};
+
+// Parses each present key strictly (errors name the key, the rule or item, the field and the line; messages
+// start with `source`). kInvalidArgument when any key is invalid, or when neither mapUsers nor mapRoles is
+// present.
+Result<RulesConfig> parseRulesConfig(const RulesText& text, std::string_view source = "rules");
 
 // The mapUsers text of a rules file, and where it starts in that file.
 struct RulesSource {
