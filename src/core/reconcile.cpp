@@ -18,6 +18,20 @@ const char* changeKindName(Change::Kind kind) {
   return "unknown";
 }
 
+const char* principalKindName(PrincipalKind kind) { return kind == PrincipalKind::kRole ? "role" : "user"; }
+
+Result<ReconcileResult> reconcile(const RulesConfig& rules, const IamSnapshot& iam,
+                                  const ConfigMapContent& current, const ReconcileOptions& options) {
+  // Seam for rules v2 (issue #12): users only so far.
+  std::vector<std::string> arns;
+  arns.reserve(iam.users.size());
+  for (const Principal& p : iam.users) arns.push_back(p.arn);
+  auto result = reconcile(rules.users, arns, current, options);
+  if (!result.ok()) return result;
+  result->users = KindSummary{result->managed_count, result->record_state, result->recorded_count};
+  return result;
+}
+
 Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::string>& iam_user_arns,
                                   const ConfigMapContent& current, const ReconcileOptions& options) {
   namespace steps = reconcile_steps;

@@ -73,6 +73,11 @@ inline constexpr char kMapUsersKey[] = "mapUsers";
 inline constexpr char kMapRolesKey[] = "mapRoles";
 inline constexpr char kMapAccountsKey[] = "mapAccounts";
 inline constexpr char kManagedUsersAnnotation[] = "aws-auth-refresher/managed-users";
+inline constexpr char kManagedRolesAnnotation[] = "aws-auth-refresher/managed-roles";
+
+// Which aws-auth list an entry belongs to: mapUsers (userarn) or mapRoles (rolearn).
+enum class PrincipalKind { kUser, kRole };
+const char* principalKindName(PrincipalKind kind);  // "user", "role"
 
 struct Change {
   enum class Kind { kAdded, kRemoved, kUpdated };
@@ -86,6 +91,7 @@ struct Change {
   // For kUpdated: the entry before the change.
   std::string previous_username;
   std::vector<std::string> previous_groups;
+  PrincipalKind principal = PrincipalKind::kUser;  // mapUsers or mapRoles.
 };
 
 const char* changeKindName(Change::Kind kind);  // "added", "removed", "updated"
@@ -95,6 +101,7 @@ struct ShadowedMatch {
   std::string arn;
   size_t rule_index = 0;
   std::vector<size_t> shadowed_rules;
+  PrincipalKind principal = PrincipalKind::kUser;
 };
 
 // The ownership record as read from aws-auth.
@@ -103,6 +110,21 @@ enum class RecordState {
   kBound,    // a record bound to this object's metadata.uid.
   kUnbound,  // a record that names no object (written by an earlier version, or before the uid was known).
   kOtherObject,  // a record bound to another object (copied from another cluster or object): counts as none.
+};
+
+// A principal that matched a rule but gets no entry because its username did not expand (RuleMatch).
+struct ExpansionFailure {
+  PrincipalKind principal = PrincipalKind::kUser;
+  std::string arn;
+  size_t rule_index = 0;
+  std::string reason;
+};
+
+// Per list (mapUsers, mapRoles): what is managed and what the ownership record said.
+struct KindSummary {
+  size_t managed_count = 0;                         // managed entries in desired.
+  RecordState record_state = RecordState::kAbsent;  // the record in `current`.
+  size_t recorded_count = 0;                        // entries that record lists (0: kAbsent, kOtherObject).
 };
 
 struct ReconcileResult {
@@ -115,6 +137,10 @@ struct ReconcileResult {
   std::vector<std::string> adopted;            // ARNs of unmanaged entries taken over (adoption); sorted.
   RecordState record_state = RecordState::kAbsent;  // the record in `current`.
   size_t recorded_count = 0;  // entries the record in `current` lists (0 when kAbsent or kOtherObject).
+  // Rules v2: the same per list (managed_count, record_state and recorded_count above are `users`').
+  KindSummary users;
+  KindSummary roles;
+  std::vector<ExpansionFailure> expansion_failures;  // sorted by kind, then ARN.
 };
 
 struct ReconcileOptions {
@@ -124,6 +150,21 @@ struct ReconcileOptions {
   // when unknown (e.g. `plan` on a manifest without a uid). Default: empty.
   std::string object_uid;
 };
+
+// Everything reconcile knows about IAM in one cycle: complete listings (never partial), except for the
+// accounts in frozen_accounts.
+struct IamSnapshot {
+  std::vector<Principal> users;  // any order, duplicates allowed.
+  std::vector<Principal> roles;  // ARNs as ListRoles returns them (with their path).
+  // 12-digit account ids whose listing failed this cycle: every managed entry whose ARN is in one of them is
+  // kept exactly as it is (neither added nor removed), and their principals above are ignored.
+  std::vector<std::string> frozen_accounts;
+};
+
+// Rules v2 (issue #12): mapUsers and mapRoles through the same steps. With no role rules, no managed role
+// entry and no frozen account it gives exactly what reconcile(rules.users, user ARNs, ...) gives.
+Result<ReconcileResult> reconcile(const RulesConfig& rules, const IamSnapshot& iam,
+                                  const ConfigMapContent& current, const ReconcileOptions& options = {});
 
 // See the contract above. `iam_user_arns` may hold duplicates and any order.
 Result<ReconcileResult> reconcile(const RuleSet& rules, const std::vector<std::string>& iam_user_arns,
