@@ -9,15 +9,23 @@
 #include <utility>
 
 #include "core/libyaml_tree.hpp"
+#include "core/username_template.hpp"
 #include "core/yaml_util.hpp"
 
 namespace aar::core {
 namespace {
 
 constexpr char kArnRegex[] = "arnRegex";
+constexpr char kIamGroup[] = "iamGroup";
 constexpr char kUsername[] = "username";
 constexpr char kGroups[] = "groups";
-constexpr std::array<std::string_view, 3> kRuleKeys = {kArnRegex, kUsername, kGroups};
+constexpr std::array<std::string_view, 4> kRuleKeys = {kArnRegex, kIamGroup, kUsername, kGroups};
+
+// IAM's limit on a group name: [\w+=,.@-]{1,128}.
+constexpr size_t kMaxIamGroupName = 128;
+
+// The ConfigMap key the rules come from, for messages.
+const char* keyName(RuleSet::Kind kind) { return kind == RuleSet::Kind::kRoles ? "mapRoles" : "mapUsers"; }
 
 // Memory for the RE2::Set's DFA. Above it, Match() reports out-of-memory and we fall back to one RE2 per
 // rule.
@@ -68,11 +76,11 @@ Result<YAML::Node> loadRuleList(std::string_view map_users_yaml, const RuleSet::
                    ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (!root.IsDefined() || root.IsNull()) {
-    return invalid(o.source + ": mapUsers is empty; write [] to manage nothing");
+    return invalid(o.source + ": " + keyName(o.kind) + " is empty; write [] to manage nothing");
   }
   if (!root.IsSequence()) {
-    return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) +
-                   ": mapUsers must be a YAML list of rules ({arnRegex, username, groups})");
+    return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) + ": " +
+                   keyName(o.kind) + " must be a YAML list of rules ({arnRegex, username, groups})");
   }
   return root;
 }
@@ -87,9 +95,15 @@ Status checkRuleKeys(const YAML::Node& item, size_t i, int line, const RuleSet::
     if (!kv.first.IsScalar())
       return invalid(where(o, i, "", yaml::lineOf(kv.first)) + "a key must be a string");
     const std::string& key = kv.first.Scalar();
+    if (key == kIamGroup && o.kind == RuleSet::Kind::kRoles) {
+      return invalid(where(o, i, key, yaml::lineOf(kv.first)) +
+                     "iamGroup is for mapUsers rules only (IAM roles are not members of IAM groups)");
+    }
     if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
-      return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key +
-                     "\" (allowed: arnRegex, username, groups; keys are case-sensitive)");
+      return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key + "\" (allowed: " +
+                     (o.kind == RuleSet::Kind::kRoles ? "arnRegex, username, groups"
+                                                      : "arnRegex, iamGroup, username, groups") +
+                     "; keys are case-sensitive)");
     }
   }
   if (const auto dup = yaml::findDuplicateKey(item); !dup.key.empty()) {
@@ -127,17 +141,42 @@ Status readGroups(const YAML::Node& item, size_t i, const RuleSet::ParseOptions&
   return {};
 }
 
+// `iamGroup`: absent, or a valid IAM group name.
+Status readIamGroup(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o, std::string* out) {
+  const YAML::Node value = item[kIamGroup];
+  if (!value.IsDefined()) return {};
+  const int line = yaml::lineOf(value);
+  if (auto m = readString(value, out); !m.empty()) return invalid(where(o, i, kIamGroup, line) + m);
+  const bool valid =
+      !out->empty() && out->size() <= kMaxIamGroupName && std::all_of(out->begin(), out->end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+      });
+  if (!valid) {
+    return invalid(where(o, i, kIamGroup, line) + "\"" + *out +
+                   "\" is not an IAM group name (1-128 characters of A-Z a-z 0-9 _ + = , . @ -)");
+  }
+  return {};
+}
+
 // Rule `i` of the list, validated field by field (not yet compiled).
 Result<Rule> parseRule(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o) {
   const int line = yaml::lineOf(item);
   if (Status s = checkRuleKeys(item, i, line, o); !s.ok()) return s.error();
   Rule rule;
   rule.line = line > 0 ? line + o.first_line - 1 : 0;
-  if (Status s = readRequiredString(item, kArnRegex, i, line, o,
-                                    "must not be empty (an empty pattern would match every IAM user)",
-                                    &rule.arn_regex);
-      !s.ok()) {
-    return s.error();
+  if (Status s = readIamGroup(item, i, o, &rule.iam_group); !s.ok()) return s.error();
+  // arnRegex is required unless the rule names an iamGroup (then it is optional but, when given, non-empty).
+  if (rule.iam_group.empty() || item[kArnRegex].IsDefined()) {
+    if (Status s = readRequiredString(item, kArnRegex, i, line, o,
+                                      "must not be empty (an empty pattern would match every IAM user)",
+                                      &rule.arn_regex);
+        !s.ok()) {
+      if (o.kind == RuleSet::Kind::kUsers && !item[kArnRegex].IsDefined()) {
+        return invalid(where(o, i, kArnRegex, line) + "missing (required unless the rule names an iamGroup)");
+      }
+      return s.error();
+    }
   }
   if (Status s = readRequiredString(item, kUsername, i, line, o, "must not be empty", &rule.username);
       !s.ok()) {
@@ -147,9 +186,11 @@ Result<Rule> parseRule(const YAML::Node& item, size_t i, const RuleSet::ParseOpt
   return rule;
 }
 
-// Compiles rule `i`'s pattern (its arnRegex at `yaml_line`) in the RE2/Go dialect.
+// Compiles rule `i`'s pattern (its arnRegex at `yaml_line`) in the RE2/Go dialect; null for a rule without
+// arnRegex (it names an iamGroup and matches every ARN).
 Result<std::unique_ptr<RE2>> compilePattern(const Rule& rule, size_t i, int yaml_line,
                                             const RuleSet::ParseOptions& o, const RE2::Options& options) {
+  if (rule.arn_regex.empty()) return std::unique_ptr<RE2>();
   auto re = std::make_unique<RE2>(rule.arn_regex, options);
   if (!re->ok()) {
     return invalid(where(o, i, kArnRegex, yaml_line) + "RE2 rejects the pattern \"" + rule.arn_regex +
@@ -168,6 +209,7 @@ Result<std::unique_ptr<RE2::Set>> compileSet(const std::vector<Rule>& rules, con
   auto set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
   for (size_t i = 0; i < rules.size(); ++i) {
     std::string error;
+    // A rule without arnRegex matches every ARN pattern-wise (the empty pattern); its iamGroup decides.
     if (set->Add(rules[i].arn_regex, &error) != static_cast<int>(i)) {
       return invalid(where(o, i, kArnRegex, rules[i].line - o.first_line + 1) +
                      "RE2 rejects the pattern: " + error);
@@ -181,8 +223,16 @@ Result<std::unique_ptr<RE2::Set>> compileSet(const std::vector<Rule>& rules, con
 
 struct RuleSet::Compiled {
   std::vector<Rule> rules;
-  std::vector<std::unique_ptr<RE2>> regexes;
-  std::unique_ptr<RE2::Set> set;  // null when there are no rules.
+  std::vector<std::unique_ptr<RE2>> regexes;  // per rule; null for a rule without arnRegex.
+  std::vector<UsernameTemplate> usernames;    // per rule.
+  std::unique_ptr<RE2::Set> set;              // null when there are no rules.
+  std::vector<std::string> iam_groups;        // distinct iamGroup values, sorted.
+
+  // True when rule `i` matches the principal's groups (always, for a rule without iamGroup).
+  bool inGroup(size_t i, const Principal& p) const {
+    const std::string& group = rules[i].iam_group;
+    return group.empty() || std::find(p.iam_groups.begin(), p.iam_groups.end(), group) != p.iam_groups.end();
+  }
 };
 
 RuleSet::RuleSet() : compiled_(std::make_shared<Compiled>()) {}
@@ -203,12 +253,21 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
     if (!rule.ok()) return rule.error();
     auto re = compilePattern(*rule, i, yaml::lineOf(item[kArnRegex]), o, re_options);
     if (!re.ok()) return re.error();
+    auto username = UsernameTemplate::compile(rule->username, re->get());
+    if (!username.ok()) {
+      return invalid(where(o, i, kUsername, yaml::lineOf(item[kUsername])) + username.error().message);
+    }
+    if (!rule->iam_group.empty()) compiled->iam_groups.push_back(rule->iam_group);
     compiled->regexes.push_back(std::move(*re));
+    compiled->usernames.push_back(std::move(*username));
     compiled->rules.push_back(std::move(*rule));
   }
   auto set = compileSet(compiled->rules, o, re_options);
   if (!set.ok()) return set.error();
   compiled->set = std::move(*set);
+  std::sort(compiled->iam_groups.begin(), compiled->iam_groups.end());
+  compiled->iam_groups.erase(std::unique(compiled->iam_groups.begin(), compiled->iam_groups.end()),
+                             compiled->iam_groups.end());
 
   RuleSet result;
   result.compiled_ = std::move(compiled);
@@ -277,7 +336,7 @@ std::vector<size_t> RuleSet::matches(std::string_view arn) const {
     // kOutOfMemory (the DFA hit its budget): fall through to one RE2 per rule.
   }
   for (size_t i = 0; i < c.regexes.size(); ++i) {
-    if (RE2::PartialMatch(arn, *c.regexes[i])) out.push_back(i);
+    if (!c.regexes[i] || RE2::PartialMatch(arn, *c.regexes[i])) out.push_back(i);
   }
   return out;
 }
@@ -287,7 +346,7 @@ std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
   if (c.rules.empty()) return std::nullopt;
   if (!c.set) {
     for (size_t i = 0; i < c.regexes.size(); ++i) {
-      if (RE2::PartialMatch(arn, *c.regexes[i])) return i;
+      if (!c.regexes[i] || RE2::PartialMatch(arn, *c.regexes[i])) return i;
     }
     return std::nullopt;
   }
@@ -297,15 +356,53 @@ std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
 }
 
 std::optional<RuleMatch> RuleSet::match(const Principal& principal) const {
-  // Seam for rules v2 (issue #12): group membership and ${...} expansion are still to come.
-  const auto index = firstMatch(principal.arn);
+  const Compiled& c = *compiled_;
+  std::optional<size_t> index;
+  if (c.iam_groups.empty()) {
+    index = firstMatch(principal.arn);  // no rule names a group: the pattern alone decides.
+  } else {
+    for (const size_t i : matches(principal.arn)) {
+      if (c.inGroup(i, principal)) {
+        index = i;
+        break;
+      }
+    }
+  }
   if (!index) return std::nullopt;
-  return RuleMatch{*index, rules()[*index].username, {}};
+  RuleMatch m;
+  m.rule_index = *index;
+  const UsernameTemplate& username = c.usernames[*index];
+  if (!username.hasReferences()) {
+    m.username = username.literal();
+    return m;
+  }
+  // Only rules whose username references a capture pay for a capturing match. The pattern matched (the
+  // RE2::Set said so), and a template with references always has a pattern (compile() refuses otherwise).
+  const RE2& re = *c.regexes[*index];
+  const auto groups = static_cast<size_t>(username.maxGroup()) + 1;
+  std::vector<re2::StringPiece> pieces(groups);
+  if (!re.Match(principal.arn, 0, principal.arn.size(), RE2::UNANCHORED, pieces.data(),
+                static_cast<int>(groups))) {
+    m.expansion_error = "the arnRegex did not match on the second, capturing pass";  // not expected.
+    return m;
+  }
+  std::vector<std::string_view> captures;
+  captures.reserve(groups);
+  for (const re2::StringPiece& p : pieces) captures.emplace_back(p.data(), p.size());
+  if (!username.expand(captures, &m.username, &m.expansion_error)) m.username.clear();
+  return m;
 }
 
-std::vector<size_t> RuleSet::matches(const Principal& principal) const { return matches(principal.arn); }
+std::vector<size_t> RuleSet::matches(const Principal& principal) const {
+  std::vector<size_t> out = matches(principal.arn);
+  const Compiled& c = *compiled_;
+  if (c.iam_groups.empty()) return out;
+  out.erase(std::remove_if(out.begin(), out.end(), [&](size_t i) { return !c.inGroup(i, principal); }),
+            out.end());
+  return out;
+}
 
-std::vector<std::string> RuleSet::iamGroups() const { return {}; }
+std::vector<std::string> RuleSet::iamGroups() const { return compiled_->iam_groups; }
 
 Result<RulesConfig> parseRulesConfig(const RulesText& text, std::string_view source) {
   // Seam for rules v2 (issue #12): only mapUsers so far.
