@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <utility>
 
 #include "core/libyaml_tree.hpp"
@@ -19,7 +20,9 @@ constexpr char kArnRegex[] = "arnRegex";
 constexpr char kIamGroup[] = "iamGroup";
 constexpr char kUsername[] = "username";
 constexpr char kGroups[] = "groups";
-constexpr std::array<std::string_view, 4> kRuleKeys = {kArnRegex, kIamGroup, kUsername, kGroups};
+constexpr char kAccessPolicies[] = "accessPolicies";
+constexpr std::array<std::string_view, 5> kRuleKeys = {kArnRegex, kIamGroup, kUsername, kGroups,
+                                                       kAccessPolicies};
 
 // IAM's limit on a group name: [\w+=,.@-]{1,128}.
 constexpr size_t kMaxIamGroupName = 128;
@@ -101,8 +104,9 @@ Status checkRuleKeys(const YAML::Node& item, size_t i, int line, const RuleSet::
     }
     if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
       return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key + "\" (allowed: " +
-                     (o.kind == RuleSet::Kind::kRoles ? "arnRegex, username, groups"
-                                                      : "arnRegex, iamGroup, username, groups") +
+                     (o.kind == RuleSet::Kind::kRoles
+                          ? "arnRegex, username, groups, accessPolicies"
+                          : "arnRegex, iamGroup, username, groups, accessPolicies") +
                      "; keys are case-sensitive)");
     }
   }
@@ -137,6 +141,135 @@ Status readGroups(const YAML::Node& item, size_t i, const RuleSet::ParseOptions&
     }
     if (group.empty()) return invalid(where(o, i, field, yaml::lineOf(groups[g])) + "must not be empty");
     out->push_back(std::move(group));
+  }
+  return {};
+}
+
+// The keys of a map that is not a rule (an access policy, its scope): each a known string key, once. Returns
+// an error message and sets *line, or returns empty.
+std::string checkKeys(const YAML::Node& map, std::initializer_list<std::string_view> allowed, int* line) {
+  for (const auto& kv : map) {
+    *line = yaml::lineOf(kv.first);
+    if (!kv.first.IsScalar()) return "a key must be a string";
+    const std::string& key = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string list;
+      for (const std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return "unknown key \"" + key + "\" (allowed: " + list + "; keys are case-sensitive)";
+    }
+  }
+  if (const auto dup = yaml::findDuplicateKey(map); !dup.key.empty()) {
+    *line = dup.line;
+    return "duplicate key \"" + dup.key + "\"";
+  }
+  return {};
+}
+
+// True if `arn` is an EKS access policy ARN: arn:<partition>:eks::aws:cluster-access-policy/<Name>.
+bool isAccessPolicyArn(std::string_view arn) {
+  static const RE2 kPolicyArn("arn:aws(?:-[a-z]+)*:eks::aws:cluster-access-policy/[A-Za-z0-9_+=,.@-]{1,128}",
+                              goCompatibleOptions());
+  return RE2::FullMatch(arn, kPolicyArn);
+}
+
+// accessPolicies[p].accessScope: {type: cluster} or {type: namespace, namespaces: [non-empty strings]}.
+Status readAccessScope(const YAML::Node& scope, size_t i, const std::string& field, int parent_line,
+                       const RuleSet::ParseOptions& o, AccessScope* out) {
+  if (!scope.IsDefined()) {
+    return invalid(where(o, i, field, parent_line) +
+                   "missing (required: {type: cluster} or {type: namespace, namespaces: [...]})");
+  }
+  if (!scope.IsMap()) {
+    return invalid(where(o, i, field, yaml::lineOf(scope)) +
+                   "must be a map {type: cluster} or {type: namespace, namespaces: [...]}");
+  }
+  int line = yaml::lineOf(scope);
+  if (auto m = checkKeys(scope, {"type", "namespaces"}, &line); !m.empty()) {
+    return invalid(where(o, i, field, line) + m);
+  }
+  const YAML::Node type = scope["type"];
+  const std::string type_field = field + ".type";
+  if (!type.IsDefined()) return invalid(where(o, i, type_field, yaml::lineOf(scope)) + "missing (required)");
+  std::string type_text;
+  if (auto m = readString(type, &type_text); !m.empty()) {
+    return invalid(where(o, i, type_field, yaml::lineOf(type)) + m);
+  }
+  const YAML::Node namespaces = scope["namespaces"];
+  const std::string ns_field = field + ".namespaces";
+  if (type_text == "cluster") {
+    out->type = AccessScope::Type::kCluster;
+    if (namespaces.IsDefined()) {
+      return invalid(where(o, i, ns_field, yaml::lineOf(namespaces)) +
+                     "not allowed with type cluster (the policy applies to every namespace)");
+    }
+    return {};
+  }
+  if (type_text != "namespace") {
+    return invalid(where(o, i, type_field, yaml::lineOf(type)) + "must be cluster or namespace, not \"" +
+                   type_text + "\"");
+  }
+  out->type = AccessScope::Type::kNamespace;
+  if (!namespaces.IsDefined()) {
+    return invalid(where(o, i, ns_field, yaml::lineOf(scope)) + "missing (required with type namespace)");
+  }
+  if (!namespaces.IsSequence() || namespaces.size() == 0) {
+    return invalid(where(o, i, ns_field, yaml::lineOf(namespaces)) +
+                   "must be a non-empty list of namespace names");
+  }
+  for (size_t n = 0; n < namespaces.size(); ++n) {
+    std::string ns;
+    const std::string ns_item = ns_field + "[" + std::to_string(n) + "]";
+    if (auto m = readString(namespaces[n], &ns); !m.empty()) {
+      return invalid(where(o, i, ns_item, yaml::lineOf(namespaces[n])) + m);
+    }
+    if (ns.empty()) return invalid(where(o, i, ns_item, yaml::lineOf(namespaces[n])) + "must not be empty");
+    out->namespaces.push_back(std::move(ns));
+  }
+  return {};
+}
+
+// `accessPolicies`: absent, null or a list of {policyArn, accessScope}; a policy at most once per rule.
+Status readAccessPolicies(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o,
+                          std::vector<AccessPolicy>* out) {
+  const YAML::Node list = item[kAccessPolicies];
+  if (!list.IsDefined() || list.IsNull()) return {};
+  if (!list.IsSequence()) {
+    return invalid(where(o, i, kAccessPolicies, yaml::lineOf(list)) +
+                   "must be a list of {policyArn, accessScope}");
+  }
+  for (size_t p = 0; p < list.size(); ++p) {
+    const YAML::Node policy = list[p];
+    const std::string field = std::string(kAccessPolicies) + "[" + std::to_string(p) + "]";
+    int line = yaml::lineOf(policy);
+    if (!policy.IsMap()) {
+      return invalid(where(o, i, field, line) + "must be a map with keys policyArn and accessScope");
+    }
+    if (auto m = checkKeys(policy, {"policyArn", "accessScope"}, &line); !m.empty()) {
+      return invalid(where(o, i, field, line) + m);
+    }
+    AccessPolicy parsed;
+    const YAML::Node arn = policy["policyArn"];
+    const std::string arn_field = field + ".policyArn";
+    if (!arn.IsDefined()) return invalid(where(o, i, arn_field, yaml::lineOf(policy)) + "missing (required)");
+    if (auto m = readString(arn, &parsed.policy_arn); !m.empty()) {
+      return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + m);
+    }
+    if (!isAccessPolicyArn(parsed.policy_arn)) {
+      return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + "\"" + parsed.policy_arn +
+                     "\" is not an EKS access policy ARN (arn:aws:eks::aws:cluster-access-policy/<Name>)");
+    }
+    for (const AccessPolicy& earlier : *out) {
+      if (earlier.policy_arn == parsed.policy_arn) {
+        return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + "policy " + parsed.policy_arn +
+                       " is listed twice in this rule (an entry has one scope per policy)");
+      }
+    }
+    if (Status s = readAccessScope(policy["accessScope"], i, field + ".accessScope", yaml::lineOf(policy), o,
+                                   &parsed.scope);
+        !s.ok()) {
+      return s;
+    }
+    out->push_back(std::move(parsed));
   }
   return {};
 }
@@ -183,6 +316,7 @@ Result<Rule> parseRule(const YAML::Node& item, size_t i, const RuleSet::ParseOpt
     return s.error();
   }
   if (Status s = readGroups(item, i, o, &rule.groups); !s.ok()) return s.error();
+  if (Status s = readAccessPolicies(item, i, o, &rule.access_policies); !s.ok()) return s.error();
   return rule;
 }
 

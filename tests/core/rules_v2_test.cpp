@@ -263,7 +263,7 @@ TEST(RulesV2Test, RoleRulesRefuseIamGroupAndSayMapRoles) {
   EXPECT_THAT(m, HasSubstr("field arnRegex"));
   EXPECT_THAT(m, HasSubstr("missing (required)"));
   EXPECT_THAT(parseError("- arnRegex: a\n  username: a\n  x: y\n", RuleSet::Kind::kRoles),
-              HasSubstr("(allowed: arnRegex, username, groups;"));
+              HasSubstr("(allowed: arnRegex, username, groups, accessPolicies;"));
   // Role rules expand captures too; authenticator templates written by the rule pass through verbatim.
   const RuleSet roles = parseOk(
       R"(- arnRegex: ^arn:aws:iam::\d+:role/aws-reserved/sso.amazonaws.com/(?:[\w-]+/)?AWSReservedSSO_(?P<set>\w+?)_[0-9a-f]{16}$
@@ -277,6 +277,79 @@ TEST(RulesV2Test, RoleRulesRefuseIamGroupAndSayMapRoles) {
                             {}});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->username, "sso:Admin:{{SessionName}}");
+}
+
+TEST(RulesV2Test, ParsesAccessPolicies) {
+  const RuleSet rules = parseOk(R"(- arnRegex: ^arn:aws:iam::1:user/dev-
+  username: dev
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy
+    accessScope:
+      type: namespace
+      namespaces: [dev, "test-*"]
+  - policyArn: arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy
+    accessScope: {type: cluster}
+- arnRegex: x
+  username: v
+  accessPolicies: []
+)");
+  ASSERT_EQ(rules.rules().size(), 2u);
+  const auto& p = rules.rules()[0].access_policies;
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].policy_arn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy");
+  EXPECT_EQ(p[0].scope.type, AccessScope::Type::kNamespace);
+  EXPECT_THAT(p[0].scope.namespaces, ElementsAre("dev", "test-*"));
+  EXPECT_EQ(p[1].scope.type, AccessScope::Type::kCluster);
+  EXPECT_THAT(p[1].scope.namespaces, IsEmpty());
+  EXPECT_THAT(rules.rules()[1].access_policies, IsEmpty());
+  // Role rules take them too.
+  parseOk(
+      R"(- {arnRegex: r, username: u, accessPolicies: [{policyArn: "arn:aws:eks::aws:cluster-access-policy/P", accessScope: {type: cluster}}]})",
+      RuleSet::Kind::kRoles);
+}
+
+TEST(RulesV2Test, RefusesMalformedAccessPoliciesNamingRuleFieldAndLine) {
+  const std::string head = "- arnRegex: a\n  username: u\n  accessPolicies:\n";
+  const std::string arn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+  struct Case {
+    std::string body;
+    std::string field;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"  - policyArn: arn:aws:iam::aws:policy/AdministratorAccess\n    accessScope: {type: cluster}\n",
+       "field accessPolicies[0].policyArn, line 4", "is not an EKS access policy ARN"},
+      {"  - accessScope: {type: cluster}\n", "field accessPolicies[0].policyArn, line 4", "missing"},
+      {"  - policyArn: " + arn + "\n", "field accessPolicies[0].accessScope, line 4", "missing"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: cluster}\n    scope: x\n",
+       "field accessPolicies[0], line 6", "unknown key \"scope\" (allowed: policyArn, accessScope;"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: Cluster}\n",
+       "field accessPolicies[0].accessScope.type, line 5", "must be cluster or namespace, not \"Cluster\""},
+      {"  - policyArn: " + arn + "\n    accessScope: {namespaces: [a]}\n",
+       "field accessPolicies[0].accessScope.type", "missing"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: namespace}\n",
+       "field accessPolicies[0].accessScope.namespaces", "missing (required with type namespace)"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: namespace, namespaces: []}\n",
+       "field accessPolicies[0].accessScope.namespaces, line 5", "must be a non-empty list"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: namespace, namespaces: [a, \"\"]}\n",
+       "field accessPolicies[0].accessScope.namespaces[1]", "must not be empty"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: cluster, namespaces: [a]}\n",
+       "field accessPolicies[0].accessScope.namespaces", "not allowed with type cluster"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: cluster, bogus: 1}\n",
+       "field accessPolicies[0].accessScope, line 5", "unknown key \"bogus\""},
+      {"  - policyArn: " + arn + "\n    accessScope: cluster\n", "field accessPolicies[0].accessScope",
+       "must be a map"},
+      {"  - policyArn: " + arn + "\n    accessScope: {type: cluster}\n  - policyArn: " + arn +
+           "\n    accessScope: {type: cluster}\n",
+       "field accessPolicies[1].policyArn, line 6", "listed twice"},
+      {"  - " + arn + "\n", "field accessPolicies[0], line 4", "must be a map"},
+      {"    policyArn: " + arn + "\n", "field accessPolicies, line 4", "must be a list"},
+  };
+  for (const Case& c : cases) {
+    const std::string m = parseError(head + c.body);
+    EXPECT_THAT(m, HasSubstr("rules: rule 0, " + c.field)) << c.body;
+    EXPECT_THAT(m, HasSubstr(c.message)) << c.body;
+  }
 }
 
 }  // namespace
