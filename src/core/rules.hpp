@@ -167,4 +167,11 @@ struct RulesSource {
 // data.mapUsers, or a document that is neither, is kInvalidArgument.
 Result<RulesSource> extractRulesMapUsers(std::string_view text);
 
+// Like extractRulesMapUsers, for every key of the rules ConfigMap (for `plan`): a manifest's data.mapUsers,
+// data.mapRoles and data.accounts, each optional, with the line each value starts on (a block scalar's
+// content starts on the line after `|`); a bare YAML list is the mapUsers value. kInvalidArgument when the
+// text is neither, when a present key is not a string, or when neither mapUsers nor mapRoles is present.
+// The values are not parsed: pass the result to parseRulesConfig.
+Result<RulesText> extractRulesText(std::string_view text);
+
 }  // namespace aar::core
