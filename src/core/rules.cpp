@@ -361,6 +361,7 @@ struct RuleSet::Compiled {
   std::vector<UsernameTemplate> usernames;    // per rule.
   std::unique_ptr<RE2::Set> set;              // null when there are no rules.
   std::vector<std::string> iam_groups;        // distinct iamGroup values, sorted.
+  Kind kind = Kind::kUsers;
 
   // True when rule `i` matches the principal's groups (always, for a rule without iamGroup).
   bool inGroup(size_t i, const Principal& p) const {
@@ -380,6 +381,7 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
   if (!root.ok()) return root.error();
   auto compiled = std::make_shared<Compiled>();
   compiled->rules.reserve(root->size());
+  compiled->kind = o.kind;
   const RE2::Options re_options = goCompatibleOptions();
   for (size_t i = 0; i < root->size(); ++i) {
     const YAML::Node item = (*root)[i];
@@ -409,6 +411,8 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
 }
 
 const std::vector<Rule>& RuleSet::rules() const { return compiled_->rules; }
+
+RuleSet::Kind RuleSet::kind() const { return compiled_->kind; }
 
 namespace {
 
@@ -442,14 +446,29 @@ bool anchoredAtEnd(std::string_view pattern) {
 std::vector<std::string> ruleWarnings(const RuleSet& rules) {
   std::vector<std::string> out;
   const std::vector<Rule>& list = rules.rules();
+  // mapUsers messages are unchanged since 2019; mapRoles ones say so.
+  const bool roles = rules.kind() == RuleSet::Kind::kRoles;
+  const std::string principal = roles ? "IAM role" : "IAM user";
   for (size_t i = 0; i < list.size(); ++i) {
     const Rule& r = list[i];
+    const std::string rule = std::string(roles ? "mapRoles rule " : "rule ") + std::to_string(i) +
+                             (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "");
     const bool masters = std::find(r.groups.begin(), r.groups.end(), "system:masters") != r.groups.end();
-    if (!masters || (anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) continue;
-    out.push_back(
-        "rule " + std::to_string(i) + (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "") +
-        " grants system:masters but its arnRegex " + r.arn_regex +
-        " is not anchored with ^...$: any IAM user whose ARN merely contains a match gets cluster-admin");
+    // A rule with iamGroup is decided by membership; its pattern can only narrow it.
+    if (masters && r.iam_group.empty() && !(anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) {
+      out.push_back(rule + " grants system:masters but its arnRegex " + r.arn_regex +
+                    " is not anchored with ^...$: any " + principal +
+                    " whose ARN merely contains a match gets cluster-admin");
+    }
+    // The template compiled, so a leading "${" is a reference: the principal's own name is the whole start
+    // of its Kubernetes username, and RoleBindings written for another user of that name would apply to it.
+    if (r.username.starts_with("${")) {
+      out.push_back(rule + " username " + r.username + " starts with a capture: whoever may name an " +
+                    principal +
+                    " that matches chooses its Kubernetes username and gets every RoleBinding "
+                    "made for that name; start it with a literal prefix such as \"iam:" +
+                    r.username + "\"");
+    }
   }
   return out;
 }

@@ -99,6 +99,8 @@ class RuleSet {
   static Result<RuleSet> parse(std::string_view map_users_yaml, const ParseOptions& options);
 
   const std::vector<Rule>& rules() const;
+  // The key the rules were parsed for (ParseOptions::kind); kUsers for RuleSet().
+  Kind kind() const;
   bool empty() const { return rules().empty(); }
 
   // Index of the first rule whose pattern matches `arn` anywhere (RE2::PartialMatch), or nullopt.
@@ -120,10 +122,15 @@ class RuleSet {
   std::shared_ptr<const Compiled> compiled_;
 };
 
-// Warnings about rules that are valid but risky, one message per rule, in rule order: a rule that grants
-// `system:masters` with an arnRegex not anchored at both ends (^ or \\A ... $ or \\z) matches any ARN that
-// merely contains the pattern, so whoever can create such an IAM user gets cluster-admin. Empty when there is
-// nothing to say.
+// Warnings about rules that are valid but risky, in rule order (mapUsers and mapRoles rule sets alike; a
+// mapRoles message starts "mapRoles rule N"):
+//   - a rule without iamGroup that grants `system:masters` with an arnRegex not anchored at both ends (^ or
+//     \\A ... $ or \\z) matches any ARN that merely contains the pattern, so whoever can create such an IAM
+//     user or role gets cluster-admin;
+//   - a username that starts with a ${...} reference lets whoever names a matching IAM principal choose its
+//     Kubernetes username (e.g. "alice"), inheriting RoleBindings made for that name; a literal prefix
+//     ("vault:${who}") avoids it. Expansion itself cannot produce `system:` or a template ({{...}}).
+// Empty when there is nothing to say.
 std::vector<std::string> ruleWarnings(const RuleSet& rules);
 
 // A second AWS account whose principals are listed with credentials from STS AssumeRole.
