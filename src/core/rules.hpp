@@ -1,6 +1,8 @@
-// Rules: the `mapUsers` value of ConfigMap kube-system/aws-auth-refresher, parsed strictly and compiled once.
+// Rules: the `mapUsers` and `mapRoles` values of ConfigMap kube-system/aws-auth-refresher, parsed strictly
+// and compiled once (one RuleSet per key; RulesConfig holds both and the `accounts` list). docs/core.md has
+// the full format.
 //
-// Format (the 2019 Go tool's, unchanged): a YAML list of
+// Format (the 2019 Go tool's, plus the additive keys of issue #12): a YAML list of
 //   - arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
 //     username: foo
 //     groups:
@@ -9,12 +11,15 @@
 // Strictness (each failure is an Error of kind kInvalidArgument whose message names the rule's index, the
 // field and, where yaml-cpp gives one, the line):
 //   - the value must be a YAML list; `[]` is valid and means "manage nothing"; an empty value is an error;
-//   - each rule is a map with exactly the keys arnRegex (required, non-empty), username (required, non-empty)
-//     and groups (optional; a list of strings, may be empty); any other key (`arnregex`, `arn_regex`, ...) is
-//     an error, and so is a key that appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
+//   - each rule is a map with the keys arnRegex, iamGroup (mapUsers only), username (required, non-empty),
+//     groups (optional; a list of strings, may be empty) and accessPolicies (optional); at least one of
+//     arnRegex and iamGroup; any other key (`arnregex`, `arn_regex`, ...) is an error, and so is a key that
+//     appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
 //   - values must be strings: a map, a list, a null or a plain scalar that YAML would read as a boolean, a
 //     number or a null (`yes`, `123`, `~`) is an error (quote it);
-//   - arnRegex must compile with RE2; patterns RE2 rejects (backreferences, lookaround) are errors.
+//   - arnRegex must compile with RE2; patterns RE2 rejects (backreferences, lookaround) are errors;
+//   - username may hold ${name} / ${N} references to arnRegex's capture groups and $$ (see UsernameTemplate);
+//     a reference the pattern cannot satisfy is an error.
 //
 // Dialect: RE2, which is the syntax of Go's regexp package that the old tool used. Matching is an unanchored
 // search like Go's MatchString (RE2::PartialMatch): write ^...$ to match a whole ARN.
