@@ -69,6 +69,32 @@ void BM_Match10kArnsAgainst200Rules(benchmark::State& state) {
 }
 BENCHMARK(BM_Match10kArnsAgainst200Rules)->Unit(benchmark::kMillisecond);
 
+// Rules v2 (issue #12): match(Principal) when every rule expands a capture into the username, and one
+// group-only rule comes first (so membership is checked for every principal, and the winning rule pays for
+// one capturing match).
+void BM_MatchPrincipal10kArnsAgainst200ExpandingRules(benchmark::State& state) {
+  std::string yaml = "- iamGroup: admins\n  username: admin\n";
+  for (size_t i = 0; i < kRules; ++i) {
+    yaml += "- arnRegex: ^arn:aws:iam::123456789012:user/tmp-t" + std::to_string(i) +
+            "-(?P<who>[0-9a-f]+)$\n  username: \"team" + std::to_string(i) + ":${who}\"\n";
+  }
+  auto rules = RuleSet::parse(yaml);
+  if (!rules.ok()) std::abort();
+  std::vector<aar::core::Principal> principals;
+  for (auto& arn : userArns(kUsers, kRules)) principals.push_back({std::move(arn), "AIDA", {"devs"}});
+  for (auto _ : state) {
+    size_t named = 0;
+    for (const auto& p : principals) {
+      const auto m = rules->match(p);
+      named += m.has_value() && !m->username.empty();
+    }
+    if (named != principals.size()) std::abort();
+    benchmark::DoNotOptimize(named);
+  }
+  state.SetItemsProcessed(state.iterations() * principals.size());
+}
+BENCHMARK(BM_MatchPrincipal10kArnsAgainst200ExpandingRules)->Unit(benchmark::kMillisecond);
+
 // First run: 10,000 users to add (reconcile, emit, parse the output back to check it).
 void BM_ReconcileAndEmit10kUsers200RulesFromEmpty(benchmark::State& state) {
   const RuleSet rules = parsedRules();
