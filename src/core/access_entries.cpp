@@ -38,6 +38,10 @@ std::string_view accountOf(std::string_view arn) {
 
 constexpr std::string_view kRoleMarker = ":role/";
 
+// One principal, however its ARN is spelt: lower-cased, a role without its path (an entry someone made with
+// the path still names that role, so it still counts as theirs).
+std::string entryKey(std::string_view arn) { return lower(accessEntryPrincipalArn(arn)); }
+
 // EKS compares groups and namespaces as sets.
 std::vector<std::string> asSet(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -89,7 +93,7 @@ void addCandidates(PrincipalKind kind, const RuleSet& rules, const std::vector<P
   for (const Principal& p : principals) {
     if (frozen.contains(accountOf(p.arn))) continue;
     const std::string eks_arn = accessEntryPrincipalArn(p.arn);
-    std::string key = lower(eks_arn);
+    std::string key = lower(eks_arn);  // == entryKey(p.arn)
     out.listed.insert(key);
     if (kind == PrincipalKind::kRole && isServiceLinkedRoleArn(p.arn)) continue;
     const std::optional<RuleMatch> m = rules.match(p);
@@ -312,9 +316,10 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
   std::vector<DesiredAccessEntry> wanted = targets.entries;
   std::map<std::string, const DesiredAccessEntry*> by_key;
   for (DesiredAccessEntry& d : wanted) {
+    if (frozen.contains(accountOf(d.principal_arn))) continue;  // that account's entries stay as they are.
     d.kubernetes_groups = asSet(std::move(d.kubernetes_groups));
     d.policies = normalized(d.policies);
-    by_key.emplace(lower(d.principal_arn), &d);  // the first of two spellings decides.
+    by_key.emplace(entryKey(d.principal_arn), &d);  // the first of two spellings decides.
   }
 
   AccessEntryPlan plan;
@@ -325,7 +330,7 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
       ours.push_back(&e);
     } else {
       ++plan.foreign_count;
-      foreign_keys.insert(lower(e.principal_arn));
+      foreign_keys.insert(entryKey(e.principal_arn));
     }
   }
   std::sort(ours.begin(), ours.end(), [](const ExistingAccessEntry* a, const ExistingAccessEntry* b) {
@@ -335,7 +340,7 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
   // Principals that must not get an entry from us, although a rule matches them.
   std::set<std::string> hand_written;
   if (options.mode == AuthenticationMode::kApiAndConfigMap) {
-    for (const std::string& arn : options.hand_written_aws_auth_arns) hand_written.insert(lower(arn));
+    for (const std::string& arn : options.hand_written_aws_auth_arns) hand_written.insert(entryKey(arn));
   }
   std::set<std::string> ineligible(targets.failed.begin(), targets.failed.end());
   for (auto it = by_key.begin(); it != by_key.end();) {
@@ -360,7 +365,7 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
       ++plan.frozen_kept;
       continue;
     }
-    std::string key = lower(e->principal_arn);
+    std::string key = entryKey(e->principal_arn);
     const auto it = by_key.find(key);
     if (it == by_key.end() || claimed.contains(key)) {
       Op::DeleteReason reason = Op::DeleteReason::kPrincipalGone;
@@ -426,14 +431,14 @@ std::vector<std::string> awsAuthArnsToRemove(const std::vector<AwsAuthMapping>& 
                                              const std::vector<ExistingAccessEntry>& entries_now,
                                              const AccessEntryOptions& options) {
   std::map<std::string, const DesiredAccessEntry*> desired;
-  for (const DesiredAccessEntry& d : plan.desired) desired.emplace(lower(d.principal_arn), &d);
+  for (const DesiredAccessEntry& d : plan.desired) desired.emplace(entryKey(d.principal_arn), &d);
   std::map<std::string, const ExistingAccessEntry*> present;
   for (const ExistingAccessEntry& e : entries_now) {
-    if (isOurs(e, options)) present.emplace(lower(e.principal_arn), &e);
+    if (isOurs(e, options)) present.emplace(entryKey(e.principal_arn), &e);
   }
   std::vector<std::string> out;
   for (const AwsAuthMapping& m : ours) {
-    const std::string key = lower(accessEntryPrincipalArn(m.arn));
+    const std::string key = entryKey(m.arn);
     const auto d = desired.find(key);
     const auto e = present.find(key);
     if (d != desired.end() && e != present.end() && sameEntry(*e->second, *d->second)) out.push_back(m.arn);

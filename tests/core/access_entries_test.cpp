@@ -515,5 +515,24 @@ TEST(AccessEntriesTest, TargetsRefuseAnyUsernameWithAReservedPrefixPerPrincipal)
   EXPECT_THAT(lines(p), ElementsAre("DeleteAccessEntry arn:aws:iam::111122223333:user/dev-a not-eligible"));
 }
 
+TEST(AccessEntriesTest, ForeignEntryWrittenWithTheRolePathStillShadowsTheRole) {
+  AccessEntryTargets t;
+  t.entries = {
+      DesiredAccessEntry{PrincipalKind::kRole, "arn:aws:iam::1:role/Admin", "AROA1", 0, "a", {}, {}}};
+  ExistingAccessEntry hand_made;
+  hand_made.principal_arn = "arn:aws:iam::1:role/team/Admin";
+  const AccessEntryPlan p = planTargets(t, {hand_made});
+  EXPECT_THAT(p.operations, IsEmpty());
+  ASSERT_EQ(p.skipped.size(), 1u);
+  EXPECT_EQ(p.skipped[0].reason, SkippedPrincipal::Reason::kForeignEntry);
+}
+
+TEST(AccessEntriesTest, HandMadeTargetsInAFrozenAccountPlanNothing) {
+  AccessEntryTargets t;
+  t.entries = {desired("arn:aws:iam::222222222222:user/a", "AIDAA", "a", {})};
+  t.frozen_accounts = {"222222222222"};
+  EXPECT_THAT(planTargets(t, {}).operations, IsEmpty());
+}
+
 }  // namespace
 }  // namespace aar::core
