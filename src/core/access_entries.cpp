@@ -421,6 +421,7 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
   std::sort(
       plan.skipped.begin(), plan.skipped.end(),
       [](const SkippedPrincipal& a, const SkippedPrincipal& b) { return a.principal_arn < b.principal_arn; });
+  plan.managed_count = plan.desired.size() - plan.not_created_over_limit + plan.frozen_kept;
   plan.shadowed = targets.shadowed;
   plan.expansion_failures = targets.expansion_failures;
   return plan;

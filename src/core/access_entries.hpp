@@ -175,6 +175,9 @@ struct AccessEntryPlan {
   size_t not_created_over_limit = 0;
   size_t foreign_count = 0;  // existing entries that are not ours.
   size_t frozen_kept = 0;    // ours in frozen accounts, left as they are.
+  // Entries of ours once every call succeeded: desired ones created or kept, plus frozen_kept (the
+  // "entries managed" metric).
+  size_t managed_count = 0;
 };
 
 Result<AccessEntryPlan> planAccessEntries(const RulesConfig& rules, const IamSnapshot& iam,

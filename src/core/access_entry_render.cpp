@@ -191,7 +191,8 @@ std::string renderAccessEntryPlanJson(const AccessEntryPlan& plan) {
   }
   out += "],\"notCreatedOverLimit\":" + std::to_string(plan.not_created_over_limit) +
          ",\"foreignEntries\":" + std::to_string(plan.foreign_count) +
-         ",\"frozenKept\":" + std::to_string(plan.frozen_kept) + "}";
+         ",\"frozenKept\":" + std::to_string(plan.frozen_kept) +
+         ",\"managedEntries\":" + std::to_string(plan.managed_count) + "}";
   return out;
 }
 

@@ -15,9 +15,10 @@
 // as the single line "# no calls: every access entry is as it should be".
 //
 // JSON: one object {"operations": [...], "skipped": [...], "shadowed": [...], "expansionFailures": [...],
-// "notCreatedOverLimit": N, "foreignEntries": N, "frozenKept": N}; each operation holds "operation" and the
-// EKS request's own field names (principalArn, type, username, kubernetesGroups, tags, policyArn, accessScope
-// {type: cluster|namespace, namespaces}), and a delete its "reason". Strings are escaped per RFC 8259.
+// "notCreatedOverLimit": N, "foreignEntries": N, "frozenKept": N, "managedEntries": N}; each operation holds
+// "operation" and the EKS request's own field names (principalArn, type, username, kubernetesGroups, tags,
+// policyArn, accessScope {type: cluster|namespace, namespaces}), and a delete its "reason". Strings are
+// escaped per RFC 8259.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -159,6 +159,7 @@ TEST(AccessEntriesPropertyTest, ExecutingAPlanLeavesNothingToDoAndNeverTouchesFo
     size_t ours_after = 0;
     for (const ExistingAccessEntry& e : after) ours_after += isOursForTest(e) ? 1 : 0;
     EXPECT_EQ(ours_after, plan->desired.size());
+    EXPECT_EQ(plan->managed_count, ours_after);
     for (const DesiredAccessEntry& d : plan->desired) {
       const auto e = std::find_if(after.begin(), after.end(), [&](const ExistingAccessEntry& x) {
         return x.principal_arn == d.principal_arn;

@@ -282,6 +282,7 @@ TEST(AccessEntriesTest, FrozenAccountEntriesAreLeftExactlyAsTheyAre) {
   const AccessEntryPlan p = plan(rules, iam, existing);
   EXPECT_THAT(lines(p), ElementsAre("CreateAccessEntry arn:aws:iam::111111111111:user/dev-a"));
   EXPECT_EQ(p.frozen_kept, 2u);
+  EXPECT_EQ(p.managed_count, 3u);
 }
 
 TEST(AccessEntriesTest, HandWrittenAwsAuthMappingGetsNoEntryInApiAndConfigMapMode) {
@@ -339,6 +340,7 @@ TEST(AccessEntriesTest, CreatesStopAtTheEntryLimitAndAreCounted) {
                                     "CreateAccessEntry arn:aws:iam::1:user/b",
                                     "DeleteAccessEntry arn:aws:iam::1:user/z principal-gone"));
   EXPECT_EQ(p.not_created_over_limit, 2u);
+  EXPECT_EQ(p.managed_count, 2u);  // a and b; z goes.
   ASSERT_EQ(p.skipped.size(), 2u);
   EXPECT_EQ(p.skipped[0].principal_arn, "arn:aws:iam::1:user/c");
   EXPECT_EQ(p.skipped[0].reason, SkippedPrincipal::Reason::kOverLimit);

@@ -87,6 +87,7 @@ TEST(AccessEntryRenderTest, JsonUsesEksFieldNames) {
   EXPECT_EQ(j.at("skipped")[0].at("reason"), "foreign-entry");
   EXPECT_EQ(j.at("skipped")[0].at("kind"), "role");
   EXPECT_EQ(j.at("foreignEntries"), 1);
+  EXPECT_EQ(j.at("managedEntries"), 2);  // a and b; F is foreign, gone is deleted.
 }
 
 TEST(AccessEntryRenderTest, JsonEscapesEverything) {
