@@ -93,7 +93,7 @@ void addCandidates(PrincipalKind kind, const RuleSet& rules, const std::vector<P
   for (const Principal& p : principals) {
     if (frozen.contains(accountOf(p.arn))) continue;
     const std::string eks_arn = accessEntryPrincipalArn(p.arn);
-    std::string key = lower(eks_arn);  // == entryKey(p.arn)
+    std::string key = entryKey(p.arn);
     out.listed.insert(key);
     if (kind == PrincipalKind::kRole && isServiceLinkedRoleArn(p.arn)) continue;
     const std::optional<RuleMatch> m = rules.match(p);
