@@ -466,7 +466,7 @@ std::vector<std::string> ruleWarnings(const RuleSet& rules) {
       out.push_back(rule + " username " + r.username + " starts with a capture: whoever may name an " +
                     principal +
                     " that matches chooses its Kubernetes username and gets every RoleBinding "
-                    "made for that name; start it with a literal prefix such as \"iam:" +
+                    "made for that name; start it with a literal prefix such as \"user:" +
                     r.username + "\"");
     }
   }

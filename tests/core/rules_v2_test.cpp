@@ -370,7 +370,7 @@ TEST(RulesV2Test, WarnsAboutUnanchoredRoleRulesAndUsernamesThatStartWithACapture
                               "not anchored"));
   EXPECT_THAT(w[0], HasSubstr("any IAM role whose ARN"));
   EXPECT_THAT(w[1], HasSubstr("mapRoles rule 1 (line 4) username ${n} starts with a capture"));
-  EXPECT_THAT(w[1], HasSubstr("\"iam:${n}\""));
+  EXPECT_THAT(w[1], HasSubstr("\"user:${n}\""));
 
   const RuleSet users = parseOk(R"(- iamGroup: admins
   username: admin
