@@ -36,19 +36,20 @@ pugi::xml_node child(pugi::xml_node node, const char* local) {
 
 }  // namespace
 
-Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
+Result<Credentials> parseStsCredentialsXml(std::string_view body, const std::string& action,
+                                           const char* provider) {
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size())) {
-    return makeError(ErrorKind::kParse, std::string(kName) + ": STS response is not XML");
+    return makeError(ErrorKind::kParse, std::string(provider) + ": STS response is not XML");
   }
-  pugi::xml_node creds =
-      child(child(child(doc, "AssumeRoleWithWebIdentityResponse"), "AssumeRoleWithWebIdentityResult"),
-            "Credentials");
+  const std::string response = action + "Response";
+  const std::string result = action + "Result";
+  pugi::xml_node creds = child(child(child(doc, response.c_str()), result.c_str()), "Credentials");
   if (!creds) {
-    return makeError(ErrorKind::kParse, std::string(kName) + ": STS response has no Credentials");
+    return makeError(ErrorKind::kParse, std::string(provider) + ": STS response has no Credentials");
   }
   Credentials c;
-  c.provider = kName;
+  c.provider = provider;
   c.access_key_id = child(creds, "AccessKeyId").text().as_string();
   c.secret_access_key = child(creds, "SecretAccessKey").text().as_string();
   c.session_token = child(creds, "SessionToken").text().as_string();
@@ -56,11 +57,15 @@ Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
   c.expiration = parseIso8601(expiration);
   if (c.access_key_id.empty() || c.secret_access_key.empty() || c.session_token.empty() || !c.expiration) {
     return makeError(ErrorKind::kParse,
-                     std::string(kName) +
+                     std::string(provider) +
                          ": STS Credentials lack AccessKeyId, SecretAccessKey, SessionToken or "
                          "a valid Expiration");
   }
   return c;
+}
+
+Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
+  return parseStsCredentialsXml(body, kAction, kName);
 }
 
 WebIdentityCredentialsProvider::WebIdentityCredentialsProvider(EnvLookup env, net::HttpClient& http,

@@ -55,6 +55,12 @@ class WebIdentityCredentialsProvider final : public CredentialsProvider {
   WebIdentityOptions options_;
 };
 
+// Reads Credentials out of an <action>Response/<action>Result/Credentials document (any namespace), as STS
+// answers AssumeRole and AssumeRoleWithWebIdentity; Credentials::provider = provider. kParse naming the
+// provider when malformed or a field is missing; the message never holds the body.
+Result<Credentials> parseStsCredentialsXml(std::string_view body, const std::string& action,
+                                           const char* provider);
+
 // Reads Credentials out of an AssumeRoleWithWebIdentityResponse (any namespace). kParse when malformed.
 Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body);
 

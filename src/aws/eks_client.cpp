@@ -7,7 +7,7 @@
 #include <random>
 #include <thread>
 
-#include "aws/sigv4.hpp"
+#include "aws/signed_call.hpp"
 #include "net/url_encode.hpp"
 
 namespace aar::aws {
@@ -17,24 +17,6 @@ constexpr char kService[] = "eks";
 constexpr char kContentType[] = "application/json";
 constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
 constexpr int kMaxPages = 10000;                      // a bound on a listing that never ends
-
-// Removes every occurrence of a secret from a message that came from outside (a server's error text).
-void redact(std::string& text, const std::string& secret) {
-  if (secret.size() < 4) return;
-  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-    text.replace(pos, secret.size(), "<redacted>");
-  }
-}
-
-std::string hostHeader(const UrlParts& url) {
-  std::string host = url.host;
-  const std::string default_port = url.scheme == "https" ? ":443" : ":80";
-  if (host.size() > default_port.size() &&
-      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
-    host.resize(host.size() - default_port.size());
-  }
-  return host;
-}
 
 // One path segment: everything but RFC 3986 unreserved characters encoded, '/' and ':' included.
 std::string segment(std::string_view s) { return net::urlEncode(s); }
@@ -198,71 +180,32 @@ Status EksClient::disassociateAccessPolicy(const std::string& principal_arn, con
 Result<std::string> EksClient::call(std::string_view operation, const std::string& method,
                                     const std::string& path, const std::string& query,
                                     const std::string& body, AwsError* details) {
-  const int attempts = options_.retry.max_attempts;
-  for (int attempt = 1;; ++attempt) {
-    if (http_.cancelled()) {
-      return makeError(ErrorKind::kCancelled, "EKS " + std::string(operation) + ": cancelled");
-    }
-    auto creds = credentials_.get();
-    if (!creds.ok()) {
-      Error e = creds.error();
-      e.message = "EKS " + std::string(operation) + ": no credentials: " + e.message;
-      return e;
-    }
-
-    sigv4::Request to_sign;
-    to_sign.method = method;
-    to_sign.path = path;
-    to_sign.query = query;
-    to_sign.headers = {{"Host", host_}};
-    if (method == "POST") to_sign.headers.emplace_back("Content-Type", kContentType);
-    to_sign.body = body;
-    sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};
-
-    net::HttpRequest request;
-    request.method = method;
-    request.url = base_url_ + path + (query.empty() ? "" : "?" + query);
-    request.headers = to_sign.headers;
-    for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
-    request.body = body;
-    request.timeout = options_.request_timeout;
-    request.max_response_bytes = kMaxEksResponseBytes;
-
-    auto response = http_.perform(request);
-    Error failure;
-    AwsError aws;
-    bool retryable = false;
-    if (!response.ok()) {
-      failure = response.error();
-      if (options_.on_request) options_.on_request(operation, errorKindName(failure.kind));
-      if (failure.kind == ErrorKind::kCancelled) return failure;
-      retryable = isRetryableAwsFailure(0, "", failure.kind);
-      failure.message = "EKS " + std::string(operation) + ": " + failure.message;
-      aws.message = failure.message;
-    } else {
-      if (options_.on_request) options_.on_request(operation, std::to_string(response->status));
-      if (response->status >= 200 && response->status < 300) return std::move(response->body);
-      aws = parseEksError(response->header("x-amzn-errortype"), response->body).value_or(AwsError{});
-      aws.http_status = response->status;
-      aws.request_id = response->header("x-amzn-requestid").value_or("");
-      redact(aws.message, creds->secret_access_key);
-      redact(aws.message, creds->session_token);
-      failure = toError(aws, "EKS", operation);
-      if (aws.code == "ResourceNotFoundException") failure.kind = ErrorKind::kNotFound;
-      if (aws.code == "ResourceInUseException") failure.kind = ErrorKind::kAlreadyExists;
-      retryable = isRetryableAwsFailure(aws.http_status, aws.code, failure.kind);
-    }
-
-    if (!retryable || attempt >= attempts) {
-      if (details != nullptr) *details = aws;
-      if (attempt > 1) failure.message += " after " + std::to_string(attempt) + " attempts";
-      return failure;
-    }
-    auto delay = backoffDelay(options_.retry, attempt - 1, options_.random());
-    spdlog::warn("EKS {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt, attempts,
-                 failure.toString(), delay.count());
-    options_.sleep(delay);
-  }
+  SignedCall request;
+  request.label = "EKS";
+  request.operation = operation;
+  request.signing_service = kService;
+  request.signing_region = options_.endpoint.signing_region;
+  request.method = method;
+  request.url = base_url_ + path + (query.empty() ? "" : "?" + query);
+  request.path = path;
+  request.query = query;
+  request.headers = {{"Host", host_}};
+  if (method == "POST") request.headers.emplace_back("Content-Type", kContentType);
+  request.body = body;
+  request.timeout = options_.request_timeout;
+  request.max_response_bytes = kMaxEksResponseBytes;
+  request.parse_error = [](const net::HttpResponse& response) {
+    AwsError aws = parseEksError(response.header("x-amzn-errortype"), response.body).value_or(AwsError{});
+    aws.request_id = response.header("x-amzn-requestid").value_or("");
+    return aws;
+  };
+  request.refine_kind = [](const AwsError& aws, Error& failure) {
+    if (aws.code == "ResourceNotFoundException") failure.kind = ErrorKind::kNotFound;
+    if (aws.code == "ResourceInUseException") failure.kind = ErrorKind::kAlreadyExists;
+  };
+  const SignedCallContext context{http_,          credentials_,    options_.retry,     options_.clock,
+                                  options_.sleep, options_.random, options_.on_request};
+  return signedCall(context, request, details);
 }
 
 }  // namespace aar::aws

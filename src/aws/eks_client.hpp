@@ -46,6 +46,7 @@
 #include "aws/eks_json.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
+#include "aws/signed_call.hpp"
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 
@@ -59,7 +60,7 @@ inline constexpr int kEksMaxResultsLimit = 100;
 
 // Called once per HTTP request attempt: operation ("CreateAccessEntry") and result code — the HTTP status as
 // text, or, when no response arrived, the error kind name ("Network", "Timeout", "Cancelled").
-using EksRequestHook = std::function<void(std::string_view operation, std::string_view code)>;
+using EksRequestHook = AwsRequestHook;
 
 struct EksClientOptions {
   Endpoint endpoint;                                 // from eksEndpoint(); required

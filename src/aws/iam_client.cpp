@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "aws/credentials_util.hpp"
-#include "aws/sigv4.hpp"
+#include "aws/signed_call.hpp"
 #include "net/url_encode.hpp"
 
 namespace aar::aws {
@@ -16,16 +16,6 @@ namespace {
 constexpr char kService[] = "iam";
 constexpr char kApiVersion[] = "2010-05-08";
 constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
-
-std::string hostHeader(const UrlParts& url) {
-  std::string host = url.host;
-  const std::string default_port = url.scheme == "https" ? ":443" : ":80";
-  if (host.size() > default_port.size() &&
-      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
-    host.resize(host.size() - default_port.size());
-  }
-  return host;
-}
 
 }  // namespace
 
@@ -56,17 +46,48 @@ IamClient::IamClient(net::HttpClient& http, CredentialsProvider& credentials, Ia
   }
 }
 
+namespace {
+
+std::string pathPrefixParameter(const std::string& path_prefix) {
+  return path_prefix.empty() ? std::string() : "&PathPrefix=" + net::urlEncode(path_prefix);
+}
+
+std::string_view operationOf(IamListKind kind) {
+  switch (kind) {
+    case IamListKind::kUsers:
+      return "ListUsers";
+    case IamListKind::kRoles:
+      return "ListRoles";
+    case IamListKind::kGroupMembers:
+      return "GetGroup";
+  }
+  return "ListUsers";
+}
+
+}  // namespace
+
 Result<std::vector<IamUser>> IamClient::listUsers(const std::string& path_prefix, AwsError* details) {
-  return list(IamListKind::kUsers, path_prefix, details);
+  return list(IamListKind::kUsers, pathPrefixParameter(path_prefix), details);
 }
 
 Result<std::vector<IamRole>> IamClient::listRoles(const std::string& path_prefix, AwsError* details) {
-  return list(IamListKind::kRoles, path_prefix, details);
+  return list(IamListKind::kRoles, pathPrefixParameter(path_prefix), details);
 }
 
-Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::string& path_prefix,
+Result<std::vector<IamUser>> IamClient::listGroupMembers(const std::string& group, AwsError* details) {
+  AwsError aws;
+  auto members = list(IamListKind::kGroupMembers, "&GroupName=" + net::urlEncode(group), &aws);
+  if (details != nullptr) *details = aws;
+  if (!members.ok() && aws.code == "NoSuchEntity") {
+    return makeError(ErrorKind::kNotFound, "IAM group \"" + group + "\" does not exist (GetGroup: " +
+                                               (aws.message.empty() ? "NoSuchEntity" : aws.message) + ")");
+  }
+  return members;
+}
+
+Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::string& parameter,
                                                AwsError* details) {
-  const std::string_view operation = kind == IamListKind::kUsers ? "ListUsers" : "ListRoles";
+  const std::string_view operation = operationOf(kind);
   std::vector<IamEntity> items;
   std::string marker;
   // Every Marker this listing has sent. A server (or a proxy) that hands back any earlier Marker — not only
@@ -80,7 +101,7 @@ Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::stri
     body += kApiVersion;
     body += "&MaxItems=" + std::to_string(options_.max_items);
     if (!marker.empty()) body += "&Marker=" + net::urlEncode(marker);
-    if (!path_prefix.empty()) body += "&PathPrefix=" + net::urlEncode(path_prefix);
+    body += parameter;
 
     auto response = call(operation, body, details);
     if (!response.ok()) {
@@ -114,71 +135,26 @@ Result<std::vector<IamEntity>> IamClient::list(IamListKind kind, const std::stri
 }
 
 Result<std::string> IamClient::call(std::string_view operation, const std::string& body, AwsError* details) {
-  const int attempts = options_.retry.max_attempts;
-  for (int attempt = 1;; ++attempt) {
-    if (http_.cancelled()) {
-      return makeError(ErrorKind::kCancelled, "IAM " + std::string(operation) + ": cancelled");
-    }
-    auto creds = credentials_.get();
-    if (!creds.ok()) {
-      Error e = creds.error();
-      e.message = "IAM " + std::string(operation) + ": no credentials: " + e.message;
-      return e;
-    }
-
-    sigv4::Request to_sign;
-    to_sign.method = "POST";
-    to_sign.path = path_;
-    to_sign.headers = {{"Host", host_}, {"Content-Type", net::kFormContentType}};
-    to_sign.body = body;
-    sigv4::SigningParams params{options_.endpoint.signing_region, kService, options_.clock()};
-
-    net::HttpRequest request;
-    request.method = "POST";
-    request.url = url_;
-    request.headers = to_sign.headers;
-    for (auto& h : sigv4::sign(to_sign, *creds, params)) request.headers.push_back(std::move(h));
-    request.body = body;
-    request.timeout = options_.request_timeout;
-    // One page holds at most 1000 users (MaxItems' ceiling) of well under 2 KiB of XML each (ARN, path, id,
-    // dates; a path is at most 512 characters), so about 2 MiB at most; 8 MiB leaves four times that and
-    // stops a runaway answer (a proxy or a wrong endpoint streaming without end) far inside the pod's 64 MiB:
-    // the body buffer, briefly twice while it grows, plus its parse stay under about 24 MiB.
-    constexpr size_t kMaxIamPageBytes = 8 << 20;
-    request.max_response_bytes = kMaxIamPageBytes;
-
-    auto response = http_.perform(request);
-    Error failure;
-    AwsError aws;
-    bool retryable = false;
-    if (!response.ok()) {
-      failure = response.error();
-      if (options_.on_request) options_.on_request(operation, errorKindName(failure.kind));
-      if (failure.kind == ErrorKind::kCancelled) return failure;
-      retryable = isRetryableAwsFailure(0, "", failure.kind);
-      failure.message = "IAM " + std::string(operation) + ": " + failure.message;
-      aws.message = failure.message;
-    } else {
-      if (options_.on_request) options_.on_request(operation, std::to_string(response->status));
-      if (response->status >= 200 && response->status < 300) return std::move(response->body);
-      aws = parseAwsErrorXml(response->body).value_or(AwsError{});
-      aws.http_status = response->status;
-      if (aws.request_id.empty()) aws.request_id = response->header("x-amzn-requestid").value_or("");
-      aws.message = redact(std::move(aws.message), {creds->secret_access_key, creds->session_token});
-      failure = toError(aws, "IAM", operation);
-      retryable = isRetryableAwsFailure(aws.http_status, aws.code, failure.kind);
-    }
-
-    if (!retryable || attempt >= attempts) {
-      if (details != nullptr) *details = aws;
-      if (attempt > 1) failure.message += " after " + std::to_string(attempt) + " attempts";
-      return failure;
-    }
-    auto delay = backoffDelay(options_.retry, attempt - 1, options_.random());
-    spdlog::warn("IAM {} attempt {}/{} failed: {}; retrying in {} ms", operation, attempt, attempts,
-                 failure.toString(), delay.count());
-    options_.sleep(delay);
-  }
+  // One page holds at most 1000 users (MaxItems' ceiling) of well under 2 KiB of XML each (ARN, path, id,
+  // dates; a path is at most 512 characters), so about 2 MiB at most; 8 MiB leaves four times that and
+  // stops a runaway answer (a proxy or a wrong endpoint streaming without end) far inside the pod's 64 MiB:
+  // the body buffer, briefly twice while it grows, plus its parse stay under about 24 MiB.
+  constexpr size_t kMaxIamPageBytes = 8 << 20;
+  SignedCall request;
+  request.label = "IAM";
+  request.operation = operation;
+  request.signing_service = kService;
+  request.signing_region = options_.endpoint.signing_region;
+  request.url = url_;
+  request.path = path_;
+  request.headers = {{"Host", host_}, {"Content-Type", net::kFormContentType}};
+  request.body = body;
+  request.timeout = options_.request_timeout;
+  request.max_response_bytes = kMaxIamPageBytes;
+  request.parse_error = parseQueryError;
+  const SignedCallContext context{http_,          credentials_,    options_.retry,     options_.clock,
+                                  options_.sleep, options_.random, options_.on_request};
+  return signedCall(context, request, details);
 }
 
 }  // namespace aar::aws

@@ -1,5 +1,5 @@
-// IamClient: lists IAM users and roles over the Query protocol, signed with SigV4, retried as the AWS SDKs'
-// standard mode does.
+// IamClient: lists IAM users, roles and group members over the Query protocol, signed with SigV4, retried as
+// the AWS SDKs' standard mode does.
 //
 // Each request: POST <endpoint>/ with a form body (Action=ListUsers&Version=2010-05-08&MaxItems=...), content
 // type "application/x-www-form-urlencoded; charset=utf-8", credentials fetched from the provider per request
@@ -11,6 +11,11 @@
 // than asked while more remain). A listing returns every page or fails as a whole: never a partial list.
 // A listing fails (kParse) when a page is truncated without a Marker, when a Marker repeats anywhere in the
 // listing (a loop), or when it is still truncated after IamClientOptions::max_pages pages.
+//
+// GetGroup (listGroupMembers) pages the same way (GroupName, MaxItems, Marker) under the same bounds. IAM
+// answers 404 NoSuchEntity for a group that does not exist: that is an Error of kind kNotFound whose message
+// names the group (a configuration error for the rule naming it), never retried; every other failure is a
+// failed listing like ListUsers'.
 //
 // Retries (per request, not per listing): throttling codes, transient codes, HTTP 5xx, connection errors and
 // timeouts, up to RetryPolicy::max_attempts with full-jitter exponential backoff. Other 4xx and parse errors
@@ -35,15 +40,19 @@
 #include "aws/endpoints.hpp"
 #include "aws/iam_xml.hpp"
 #include "aws/retry.hpp"
+#include "aws/signed_call.hpp"
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 
 namespace aar::aws {
 
-// Called once per HTTP request attempt: operation ("ListUsers") and result code — the HTTP status as text
+// Called once per HTTP request attempt: operation ("ListUsers", "ListRoles", "GetGroup") and result code —
+// the HTTP status as text
 // ("200", "400", "503") or, when no response arrived, the error kind name ("Network", "Timeout",
-// "Cancelled").
-using IamRequestHook = std::function<void(std::string_view operation, std::string_view code)>;
+// "Cancelled"). The metrics hook: the controller counts IAM requests by action
+// (aws_auth_refresher_iam_requests_total{action,code}) from it. It runs on the calling thread and must not
+// block.
+using IamRequestHook = AwsRequestHook;
 
 // The page budget of one listing: 1,000 pages are 1,000,000 users or roles at MaxItems=1000, 200 times IAM's
 // quota of 5,000 users per account (roles: at most 5,000 with a raised quota), so a real account never
@@ -77,11 +86,16 @@ class IamClient {
   // response, *details (when given) receives it.
   Result<std::vector<IamUser>> listUsers(const std::string& path_prefix = "", AwsError* details = nullptr);
 
-  // Every role, the same way.
+  // Every role (ARN with its path, RoleId, Path, RoleName), the same way.
   Result<std::vector<IamRole>> listRoles(const std::string& path_prefix = "", AwsError* details = nullptr);
 
+  // Every member user of IAM group `group` (GetGroup, every page): ARN, UserId, Path, UserName. A group that
+  // does not exist: kNotFound naming the group.
+  Result<std::vector<IamUser>> listGroupMembers(const std::string& group, AwsError* details = nullptr);
+
  private:
-  Result<std::vector<IamEntity>> list(IamListKind kind, const std::string& path_prefix, AwsError* details);
+  // `parameter` is appended to every page's body as is (already form-encoded, "&Name=value"), or "".
+  Result<std::vector<IamEntity>> list(IamListKind kind, const std::string& parameter, AwsError* details);
   // One request with retries; the 2xx body on success.
   Result<std::string> call(std::string_view operation, const std::string& body, AwsError* details);
 

@@ -10,10 +10,24 @@ struct Names {
   const char* result;
   const char* list;
   const char* name;
+  const char* id;
 };
 
-constexpr Names kUsers{"ListUsersResponse", "ListUsersResult", "Users", "UserName"};
-constexpr Names kRoles{"ListRolesResponse", "ListRolesResult", "Roles", "RoleName"};
+constexpr Names kUsers{"ListUsersResponse", "ListUsersResult", "Users", "UserName", "UserId"};
+constexpr Names kRoles{"ListRolesResponse", "ListRolesResult", "Roles", "RoleName", "RoleId"};
+constexpr Names kGroupMembers{"GetGroupResponse", "GetGroupResult", "Users", "UserName", "UserId"};
+
+const Names& namesFor(IamListKind kind) {
+  switch (kind) {
+    case IamListKind::kUsers:
+      return kUsers;
+    case IamListKind::kRoles:
+      return kRoles;
+    case IamListKind::kGroupMembers:
+      return kGroupMembers;
+  }
+  return kUsers;
+}
 
 Error parseError(const Names& n, std::string what) {
   return makeError(ErrorKind::kParse, std::string("IAM ") + n.response + ": " + std::move(what));
@@ -23,7 +37,7 @@ Error parseError(const Names& n, std::string what) {
 
 Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind,
                                          std::vector<IamEntity>& out) {
-  const Names& n = kind == IamListKind::kUsers ? kUsers : kRoles;
+  const Names& n = namesFor(kind);
   pugi::xml_document doc;
   pugi::xml_parse_result parsed =
       doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
@@ -50,7 +64,8 @@ Result<IamListPage> parseIamListPageInto(std::string_view xml, IamListKind kind,
   size_t index = 0;
   for (pugi::xml_node member = list.child("member"); member;
        member = member.next_sibling("member"), ++index) {
-    IamEntity e{member.child_value("Arn"), member.child_value(n.name)};
+    IamEntity e{member.child_value("Arn"), member.child_value(n.name), member.child_value(n.id),
+                member.child_value("Path")};
     if (e.arn.empty() || e.name.empty()) {
       out.resize(before);
       return parseError(n, "member " + std::to_string(index) + " lacks Arn or " + n.name);

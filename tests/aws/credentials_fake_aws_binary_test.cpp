@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "aws/account_listing.hpp"
+#include "aws/credentials_assume_role.hpp"
 #include "aws/credentials_default.hpp"
 #include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
@@ -186,6 +188,112 @@ TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi)
     ASSERT_FALSE(r.ok()) << url;
     EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge) << url << ": " << r.error().toString();
   }
+  EXPECT_EQ(proc.terminate(5s), 0);
+}
+
+// Rules v2 through the binary's admin API: a second account seeded with users, an SSO role and a group;
+// AssumeRole into it (ExternalId demanded), switched to AccessDenied and back; listAccount of each account.
+TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsAdminApi) {
+  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
+  constexpr char kAkid[] = "AKIDRULESV2BINARY001";
+  constexpr char kSecret[] = "rules-v2-binary-secret";
+  const std::string other = "222233334444";
+  const std::string role_arn = "arn:aws:iam::" + other + ":role/reader";
+  FakeAwsProcess proc({"--access-key-id", kAkid, "--secret-access-key", kSecret, "--user", "home-user"});
+  auto ready = nlohmann::json::parse(proc.readLine(10s), nullptr, false);
+  ASSERT_TRUE(ready.is_object());
+  const std::string admin = ready["admin_url"].get<std::string>();
+  net::HttpClient http;
+
+  auto post = [&](const std::string& path, const std::string& body) {
+    return call(http, "POST", admin + path, body).status;
+  };
+  EXPECT_EQ(post("/admin/users", R"({"name":"remote-alice","account":"222233334444"})"), 201);
+  EXPECT_EQ(post("/admin/users", R"({"name":"remote-bob","path":"/team/","account":"222233334444"})"), 201);
+  auto sso =
+      nlohmann::json::parse(call(http, "POST", admin + "/admin/roles",
+                                 R"({"name":"AWSReservedSSO_Admin_0123456789abcdef",)"
+                                 R"("path":"/aws-reserved/sso.amazonaws.com/","account":"222233334444"})")
+                                .body);
+  EXPECT_EQ(
+      sso["arn"],
+      "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef");
+  EXPECT_EQ(post("/admin/groups", R"({"name":"Admins","account":"222233334444"})"), 201);
+  EXPECT_EQ(post("/admin/groups/Admins/members", R"({"user":"remote-bob","account":"222233334444"})"), 201);
+  EXPECT_EQ(post("/admin/groups/Admins/members", R"({"user":"nobody","account":"222233334444"})"), 404);
+  EXPECT_EQ(post("/admin/groups/Admins/members", R"({"user":"remote-bob"})"), 404);  // default account
+  EXPECT_EQ(
+      nlohmann::json::parse(call(http, "GET", admin + "/admin/users?account=222233334444").body)["count"], 2);
+  EXPECT_EQ(post("/admin/sts/external-id", R"({"role_arn":")" + role_arn + R"(","external_id":"ext-1"})"),
+            200);
+
+  TestEnv env;
+  env.set("AWS_REGION", "us-east-1");
+  env.set("AWS_ENDPOINT_URL_STS", ready["sts_url"].get<std::string>());
+  env.set("AWS_ACCESS_KEY_ID", kAkid);
+  env.set("AWS_SECRET_ACCESS_KEY", kSecret);
+  auto own = makeDefaultCredentialsProvider(env.lookup(), http);
+  AssumeRoleOptions ao;
+  ao.role_arn = role_arn;
+  ao.external_id = "ext-1";
+  auto assumed = makeAssumeRoleCredentialsProvider(env.lookup(), http, *own, ao);
+  ASSERT_TRUE(assumed.ok()) << assumed.error().toString();
+  IamClientOptions o;
+  o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
+  o.sleep = [](std::chrono::milliseconds) {};
+  IamClient home(http, *own, o);
+  IamClient remote(http, **assumed, o);
+
+  auto home_listing = listAccount(home, AccountQuery{true, {"Admins"}});
+  ASSERT_TRUE(home_listing.ok()) << home_listing.error().toString();
+  ASSERT_EQ(home_listing->users.size(), 1u);
+  EXPECT_EQ(home_listing->users[0].arn, "arn:aws:iam::123456789012:user/home-user");
+  ASSERT_EQ(home_listing->groups.size(), 1u);
+  EXPECT_TRUE(home_listing->groups[0].missing);  // Admins exists only in the other account
+
+  auto remote_listing = listAccount(remote, AccountQuery{true, {"Admins"}});
+  ASSERT_TRUE(remote_listing.ok()) << remote_listing.error().toString();
+  EXPECT_EQ(remote_listing->users.size(), 2u);
+  ASSERT_EQ(remote_listing->roles.size(), 1u);
+  EXPECT_EQ(remote_listing->roles[0].arn, sso["arn"]);
+  ASSERT_EQ(remote_listing->groups.size(), 1u);
+  EXPECT_EQ(remote_listing->groups[0].member_arns,
+            (std::vector<std::string>{"arn:aws:iam::222233334444:user/team/remote-bob"}));
+
+  // Denied, then recovered, through the admin API; a fresh provider so the cache does not hide it.
+  EXPECT_EQ(post("/admin/sts/deny", R"({"role_arn":")" + role_arn + R"("})"), 200);
+  auto denied = makeAssumeRoleCredentialsProvider(env.lookup(), http, *own, ao);
+  ASSERT_TRUE(denied.ok());
+  auto refused = (*denied)->get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(refused.error().message.find("AccessDenied"), std::string::npos);
+  EXPECT_EQ(post("/admin/sts/deny", R"({"role_arn":")" + role_arn + R"(","deny":false})"), 200);
+  EXPECT_TRUE((*denied)->get().ok());
+
+  auto log = nlohmann::json::parse(call(http, "GET", admin + "/admin/log").body);
+  bool saw_assume = false;
+  for (const auto& e : log["sts"]) {
+    if (e["action"] != "AssumeRole" || e["status"] != 200) continue;
+    saw_assume = true;
+    EXPECT_EQ(e["role_session_name"], "aws-auth-refresher");
+    EXPECT_EQ(e["external_id"], "ext-1");
+    EXPECT_EQ(e["duration_seconds"], 3600);
+    EXPECT_EQ(e["caller_access_key_id"], kAkid);
+  }
+  EXPECT_TRUE(saw_assume) << log.dump();
+  bool saw_remote_group = false;
+  for (const auto& e : log["iam"]) {
+    if (e["action"] == "GetGroup" && e["account"] == other) saw_remote_group = e["group_name"] == "Admins";
+  }
+  EXPECT_TRUE(saw_remote_group) << log.dump();
+  EXPECT_EQ(log.dump().find(kSecret), std::string::npos);
+
+  EXPECT_EQ(call(http, "DELETE", admin + "/admin/groups/Admins?account=222233334444").status, 204);
+  EXPECT_EQ(
+      call(http, "DELETE", admin + "/admin/roles/AWSReservedSSO_Admin_0123456789abcdef?account=222233334444")
+          .status,
+      204);
   EXPECT_EQ(proc.terminate(5s), 0);
 }
 

@@ -1,12 +1,7 @@
 // Proves FakeIam faithful with an official AWS client: Debian's python3-boto3 (in /usr/bin/python3, not the
 // pyenv python3 on PATH) lists users through boto3's paginator and is refused with SignatureDoesNotMatch when
 // its secret is wrong. Skips, saying so, only when /usr/bin/python3 or boto3 is absent.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,62 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "boto3_support.hpp"
 #include "fakes/aws/fake_iam.hpp"
-
-extern char** environ;
 
 namespace aar::fakes {
 namespace {
 
-constexpr char kPython[] = "/usr/bin/python3";
+using boto3::kPython;
+using boto3::kSkipExit;
+using boto3::RunResult;
+using boto3::runScript;
 constexpr char kAkid[] = "AKIABOTO3FAKEIAM0001";
 constexpr char kSecret[] = "boto3/SecretKey+ForTheFakeIam0000000000";
-constexpr int kSkipExit = 3;
 constexpr auto kTimeout = std::chrono::seconds(60);
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs the script with a clean environment holding only what boto3 needs; kills it (by pid) on timeout.
-RunResult runScript(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  RunResult result;
-  int fds[2];
-  if (pipe(fds) != 0) return result;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<char*> argv, envp;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return result;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    result.out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  if (std::chrono::steady_clock::now() >= deadline) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 class IamBoto3Test : public testing::Test {
  protected:
@@ -92,17 +44,8 @@ class IamBoto3Test : public testing::Test {
     std::vector<std::string> args{kPython, std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_list_users.py",
                                   "--endpoint", fake_.url()};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<std::string> env{"PATH=/usr/bin:/bin",
-                                 "HOME=" + home_.string(),
-                                 "AWS_ACCESS_KEY_ID=" + std::string(kAkid),
-                                 "AWS_SECRET_ACCESS_KEY=" + secret,
-                                 "AWS_CONFIG_FILE=/dev/null",
-                                 "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-                                 "AWS_EC2_METADATA_DISABLED=true",
-                                 "NO_PROXY=127.0.0.1",
-                                 "no_proxy=127.0.0.1"};
-    if (!token.empty()) env.push_back("AWS_SESSION_TOKEN=" + token);
-    RunResult r = runScript(args, env);
+    const auto env = boto3::cleanEnv(home_.string(), kAkid, secret, token);
+    RunResult r = runScript(args, env, kTimeout);
     if (r.exit_code == kSkipExit) {
       skipped_ = true;
       return nullptr;

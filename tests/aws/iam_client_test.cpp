@@ -88,8 +88,12 @@ TEST_F(IamClientTest, ListsEveryUserAcrossSmallPages) {
   auto users = client.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();
   ASSERT_EQ(users->size(), 2500u);
-  EXPECT_EQ((*users)[0], (IamUser{fake_.userArn("user-00000"), "user-00000"}));
-  EXPECT_EQ((*users)[2499], (IamUser{fake_.userArn("user-02499"), "user-02499"}));
+  EXPECT_EQ((*users)[0].arn, fake_.userArn("user-00000"));
+  EXPECT_EQ((*users)[0].name, "user-00000");
+  EXPECT_EQ((*users)[0].path, "/");
+  EXPECT_EQ((*users)[0].id.substr(0, 4), "AIDA");
+  EXPECT_EQ((*users)[2499].arn, fake_.userArn("user-02499"));
+  EXPECT_EQ((*users)[2499].name, "user-02499");
   for (size_t i = 1; i < users->size(); ++i) ASSERT_LT((*users)[i - 1].name, (*users)[i].name);
 
   auto log = fake_.requests();
@@ -274,9 +278,11 @@ TEST_F(IamClientTest, FiltersByPathPrefix) {
   IamClient client(http_, provider, options());
   auto users = client.listUsers("/engineering/");
   ASSERT_TRUE(users.ok()) << users.error().toString();
-  EXPECT_EQ(*users,
-            (std::vector<IamUser>{{"arn:aws:iam::123456789012:user/engineering/alice", "alice"},
-                                  {"arn:aws:iam::123456789012:user/engineering/platform/bob", "bob"}}));
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].arn, "arn:aws:iam::123456789012:user/engineering/alice");
+  EXPECT_EQ((*users)[0].path, "/engineering/");
+  EXPECT_EQ((*users)[1].arn, "arn:aws:iam::123456789012:user/engineering/platform/bob");
+  EXPECT_EQ((*users)[1].name, "bob");
   EXPECT_EQ(fake_.requests().at(0).path_prefix, "/engineering/");
 }
 
@@ -289,7 +295,10 @@ TEST_F(IamClientTest, ListsRolesTheSameWay) {
   auto roles = client.listRoles();
   ASSERT_TRUE(roles.ok()) << roles.error().toString();
   ASSERT_EQ(roles->size(), 25u);
-  EXPECT_EQ((*roles)[0], (IamRole{"arn:aws:iam::123456789012:role/svc/role-100", "role-100"}));
+  EXPECT_EQ((*roles)[0].arn, "arn:aws:iam::123456789012:role/svc/role-100");
+  EXPECT_EQ((*roles)[0].name, "role-100");
+  EXPECT_EQ((*roles)[0].path, "/svc/");
+  EXPECT_EQ((*roles)[0].id.substr(0, 4), "AROA");
   EXPECT_EQ(fake_.requests().size(), 3u);
   EXPECT_EQ(fake_.requests().at(0).action, "ListRoles");
 }

@@ -45,8 +45,30 @@ TEST(IamXmlTest, ParsesTheDocumentedListRolesResponse) {
   auto page = parseIamListPageInto(fixture("responses-iam-list-roles.xml"), IamListKind::kRoles, items);
   ASSERT_TRUE(page.ok()) << page.error().toString();
   ASSERT_EQ(items.size(), 2u);
-  EXPECT_EQ(items[0],
-            (IamRole{"arn:aws:iam::123456789012:role/application_abc/component_xyz/S3Access", "S3Access"}));
+  EXPECT_EQ(items[0], (IamRole{"arn:aws:iam::123456789012:role/application_abc/component_xyz/S3Access",
+                               "S3Access", "AROACVSVTSZYEXAMPLEYK", "/application_abc/component_xyz/"}));
+}
+
+TEST(IamXmlTest, ParsesAGetGroupPageIntoItsMemberUsers) {
+  const std::string xml =
+      "<GetGroupResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetGroupResult>"
+      "<Group><Path>/</Path><GroupName>Admins</GroupName><GroupId>AGPAEXAMPLE</GroupId>"
+      "<Arn>arn:aws:iam::123456789012:group/Admins</Arn><CreateDate>2012-05-09T15:45:35Z</CreateDate></Group>"
+      "<Users><member><Path>/ops/</Path><UserName>alice</UserName><UserId>AIDAALICE</UserId>"
+      "<Arn>arn:aws:iam::123456789012:user/ops/alice</Arn><CreateDate>2012-05-09T15:45:35Z</CreateDate>"
+      "</member></Users><IsTruncated>true</IsTruncated><Marker>m2</Marker></GetGroupResult>"
+      "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetGroupResponse>";
+  std::vector<IamEntity> items;
+  auto page = parseIamListPageInto(xml, IamListKind::kGroupMembers, items);
+  ASSERT_TRUE(page.ok()) << page.error().toString();
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->marker, "m2");
+  EXPECT_EQ(page->request_id, "r-1");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0], (IamUser{"arn:aws:iam::123456789012:user/ops/alice", "alice", "AIDAALICE", "/ops/"}));
+  // A ListUsers document is not a GetGroup answer.
+  std::vector<IamEntity> none;
+  EXPECT_FALSE(parseIamListPageInto(xml, IamListKind::kUsers, none).ok());
 }
 
 TEST(IamXmlTest, ReadsTheMarkerOfATruncatedPage) {
@@ -86,7 +108,7 @@ TEST(IamXmlTest, RejectsWhatItCannotTrust) {
 }
 
 TEST(IamXmlTest, LeavesTheOutputAloneOnError) {
-  std::vector<IamEntity> out{{"arn:x", "x"}};
+  std::vector<IamEntity> out{{"arn:x", "x", "", ""}};
   auto page = parseIamListPageInto(
       usersPage(
           "<member><UserName>a</UserName><Arn>arn:a</Arn></member><member><UserName>b</UserName></member>",

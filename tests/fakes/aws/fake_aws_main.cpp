@@ -1,9 +1,10 @@
 // fake-aws: the fake AWS services in one process, for the end-to-end tests and the demo.
 //
-// Runs on 127.0.0.1, each on its own ephemeral port: FakeIam (IAM ListUsers/ListRoles, SigV4-verified),
-// FakeSts (AssumeRoleWithWebIdentity), FakeContainerCredentials (ECS / EKS Pod Identity), FakeImds (IMDSv2),
-// and a small admin API. Credentials issued by STS, the container endpoint and IMDS are accepted by the fake
-// IAM. When every server listens it prints ONE line of JSON on stdout and flushes it:
+// Runs on 127.0.0.1, each on its own ephemeral port: FakeIam (IAM ListUsers/ListRoles/GetGroup,
+// SigV4-verified, several accounts), FakeSts (AssumeRoleWithWebIdentity; AssumeRole into another account),
+// FakeContainerCredentials (ECS / EKS Pod Identity), FakeImds (IMDSv2), and a small admin API. Credentials
+// issued by STS, the container endpoint and IMDS are accepted by the fake IAM. When every server listens it
+// prints ONE line of JSON on stdout and flushes it:
 //   {"iam":P1,"sts":P2,"container":P3,"imds":P4,"admin":P5,"iam_url":"http://127.0.0.1:P1",
 //    "sts_url":"...","container_url":"http://127.0.0.1:P3/v1/credentials","imds_url":"...","admin_url":"..."}
 //   plus "eks":P6,"eks_url":"..." for FakeEks (fake_eks.hpp; controlled under /admin/eks).
@@ -47,6 +48,28 @@
 //                     "huge_body_bytes":B}}
 //            (huge_body: the next N answers are 200 with a body of B bytes, default 512 MiB, streamed) →
 //             200
+//   Rules v2 (several accounts: every "account" below is optional and defaults to --account-id; an account
+//   exists once something is seeded in it; credentials from STS AssumeRole see the role's account):
+//   GET    /admin/users?account=ID                 {"count":N}
+//   POST   /admin/users  ... ,"account":"222233334444"                           → 201 {"arn":...}
+//   DELETE /admin/users/<name>?account=ID          204 (also leaves every group), 404 when absent
+//   POST   /admin/roles  {"name":"r","path":"/aws-reserved/sso.amazonaws.com/","account":"..."} → 201 {"arn"}
+//   DELETE /admin/roles/<name>?account=ID          204, 404 when absent
+//   POST   /admin/groups {"name":"Admins","path":"/","account":"..."}            → 201 {"arn"}
+//   DELETE /admin/groups/<name>?account=ID         204, 404 when absent (GetGroup then answers NoSuchEntity)
+//   POST   /admin/groups/<name>/members {"user":"alice","account":"..."}         → 201; 404 when the group or
+//                                                                                  the user is absent
+//   DELETE /admin/groups/<name>/members/<user>?account=ID                        → 204, 404 when not a member
+//   POST   /admin/sts/deny {"role_arn":"arn:aws:iam::222233334444:role/r","deny":true}
+//          AssumeRole into that role answers 403 AccessDenied until the same call with "deny":false (or
+//          DELETE /admin/faults)                                                 → 200
+//   POST   /admin/sts/external-id {"role_arn":"...","external_id":"x"}  AssumeRole into the role needs that
+//          ExternalId ("" removes the requirement)                               → 200
+//   POST   /admin/credentials ... ,"account":"..."  the keys see that account's IAM
+//   Faults: "iam":{"fail_action":"GetGroup","fail_action_status":500,"fail_action_code":"ServiceFailure",
+//          "fail_action_times":-1} fails every request of one action (after authentication).
+//   Log: iam entries also carry group_name and account; sts entries external_id, duration_seconds and
+//          caller_access_key_id (AssumeRole).
 //   DELETE /admin/faults                           clears every fault
 //   GET    /admin/log {"iam":[{action,marker,path_prefix,max_items,page,status,error_code,access_key_id}],
 //                              "sts":[{action,role_arn,role_session_name,status,error_code,access_key_id}],
@@ -113,6 +136,11 @@ void applyFaults(const json& f, const Services& s) {
     if (i.contains("delay_ms")) s.iam->setDelay(std::chrono::milliseconds(i["delay_ms"].get<int>()));
     if (i.contains("drop_next")) s.iam->dropNext(i["drop_next"].get<int>());
     if (i.contains("page_cap")) s.iam->setPageCap(i["page_cap"].get<int>());
+    if (i.contains("fail_action")) {
+      s.iam->failAction(i["fail_action"].get<std::string>(), i.value("fail_action_status", 500),
+                        i.value("fail_action_code", std::string("ServiceFailure")),
+                        i.value("fail_action_times", -1));
+    }
     if (i.contains("huge_body_next")) {
       s.iam->hugeBodyNext(i["huge_body_next"].get<int>(), i.value("huge_body_bytes", size_t{512} << 20),
                           i.value("huge_body_announce_length", false));
@@ -158,7 +186,9 @@ json logs(const Services& s) {
                           {"page", e.page},
                           {"status", e.status},
                           {"error_code", e.error_code},
-                          {"access_key_id", e.access_key_id}});
+                          {"access_key_id", e.access_key_id},
+                          {"group_name", e.group_name},
+                          {"account", e.account}});
   }
   for (const auto& e : s.sts->requests()) {
     out["sts"].push_back({{"action", e.action},
@@ -166,7 +196,10 @@ json logs(const Services& s) {
                           {"role_session_name", e.role_session_name},
                           {"status", e.status},
                           {"error_code", e.error_code},
-                          {"access_key_id", e.access_key_id}});
+                          {"access_key_id", e.access_key_id},
+                          {"external_id", e.external_id},
+                          {"duration_seconds", e.duration_seconds},
+                          {"caller_access_key_id", e.caller_access_key_id}});
   }
   for (const auto& e : s.container->requests()) {
     out["container"].push_back(
@@ -183,26 +216,88 @@ void registerAdmin(httplib::Server& admin, const Services& s) {
   admin.Get("/admin/health", [](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, {{"ok", true}});
   });
-  admin.Get("/admin/users", [s](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, {{"count", s.iam->userCount()}});
+  admin.Get("/admin/users", [s](const httplib::Request& req, httplib::Response& res) {
+    reply(res, 200, {{"count", s.iam->userCount(req.get_param_value("account"))}});
   });
   admin.Post("/admin/users", [s](const httplib::Request& req, httplib::Response& res) {
     auto b = body(req, res);
     if (!b) return;
     const std::string path = b->value("path", std::string("/"));
+    const std::string account = b->value("account", std::string());
     if (!validPath(path)) return reply(res, 400, {{"error", "path must start and end with '/'"}});
     if (b->contains("prefix") && b->contains("count")) {
-      s.iam->addUsers((*b)["count"].get<int>(), (*b)["prefix"].get<std::string>(), path);
-      return reply(res, 201, {{"count", s.iam->userCount()}});
+      s.iam->addUsers((*b)["count"].get<int>(), (*b)["prefix"].get<std::string>(), path, account);
+      return reply(res, 201, {{"count", s.iam->userCount(account)}});
     }
     const std::string name = b->value("name", std::string());
     if (name.empty()) return reply(res, 400, {{"error", "name is required"}});
-    s.iam->addUser(name, path);
-    reply(res, 201, {{"arn", s.iam->userArn(name, path)}});
+    s.iam->addUser(name, path, account);
+    reply(res, 201, {{"arn", s.iam->userArn(name, path, account)}});
   });
   admin.Delete(R"(/admin/users/([^/]+))", [s](const httplib::Request& req, httplib::Response& res) {
-    if (!s.iam->removeUser(req.matches[1])) return reply(res, 404, {{"error", "no such user"}});
+    if (!s.iam->removeUser(req.matches[1], req.get_param_value("account"))) {
+      return reply(res, 404, {{"error", "no such user"}});
+    }
     res.status = 204;
+  });
+  admin.Delete(R"(/admin/roles/([^/]+))", [s](const httplib::Request& req, httplib::Response& res) {
+    if (!s.iam->removeRole(req.matches[1], req.get_param_value("account"))) {
+      return reply(res, 404, {{"error", "no such role"}});
+    }
+    res.status = 204;
+  });
+  admin.Post("/admin/groups", [s](const httplib::Request& req, httplib::Response& res) {
+    auto b = body(req, res);
+    if (!b) return;
+    const std::string name = b->value("name", std::string());
+    const std::string path = b->value("path", std::string("/"));
+    if (name.empty() || !validPath(path)) {
+      return reply(res, 400, {{"error", "name and a /path/ are required"}});
+    }
+    const std::string account = b->value("account", std::string());
+    s.iam->addGroup(name, path, account);
+    reply(res, 201,
+          {{"arn",
+            "arn:aws:iam::" + (account.empty() ? s.iam->accountId() : account) + ":group" + path + name}});
+  });
+  admin.Delete(R"(/admin/groups/([^/]+))", [s](const httplib::Request& req, httplib::Response& res) {
+    if (!s.iam->removeGroup(req.matches[1], req.get_param_value("account"))) {
+      return reply(res, 404, {{"error", "no such group"}});
+    }
+    res.status = 204;
+  });
+  admin.Post(R"(/admin/groups/([^/]+)/members)", [s](const httplib::Request& req, httplib::Response& res) {
+    auto b = body(req, res);
+    if (!b) return;
+    const std::string user = b->value("user", std::string());
+    if (user.empty()) return reply(res, 400, {{"error", "user is required"}});
+    if (!s.iam->addGroupMember(req.matches[1], user, b->value("account", std::string()))) {
+      return reply(res, 404, {{"error", "no such group or user"}});
+    }
+    reply(res, 201, json::object());
+  });
+  admin.Delete(
+      R"(/admin/groups/([^/]+)/members/([^/]+))", [s](const httplib::Request& req, httplib::Response& res) {
+        if (!s.iam->removeGroupMember(req.matches[1], req.matches[2], req.get_param_value("account"))) {
+          return reply(res, 404, {{"error", "not a member"}});
+        }
+        res.status = 204;
+      });
+  admin.Post("/admin/sts/deny", [s](const httplib::Request& req, httplib::Response& res) {
+    auto b = body(req, res);
+    if (!b) return;
+    const std::string role_arn = b->value("role_arn", std::string());
+    if (role_arn.empty()) return reply(res, 400, {{"error", "role_arn is required"}});
+    s.sts->denyAssumeRole(role_arn, b->value("deny", true));
+    reply(res, 200, json::object());
+  });
+  admin.Post("/admin/sts/external-id", [s](const httplib::Request& req, httplib::Response& res) {
+    auto b = body(req, res);
+    if (!b) return;
+    const std::string role_arn = b->value("role_arn", std::string());
+    if (role_arn.empty()) return reply(res, 400, {{"error", "role_arn is required"}});
+    s.sts->requireExternalId(role_arn, b->value("external_id", std::string()));
+    reply(res, 200, json::object());
   });
   admin.Post("/admin/roles", [s](const httplib::Request& req, httplib::Response& res) {
     auto b = body(req, res);
@@ -211,8 +306,9 @@ void registerAdmin(httplib::Server& admin, const Services& s) {
     const std::string path = b->value("path", std::string("/"));
     if (name.empty() || !validPath(path))
       return reply(res, 400, {{"error", "name and a /path/ are required"}});
-    s.iam->addRole(name, path);
-    reply(res, 201, json::object());
+    const std::string account = b->value("account", std::string());
+    s.iam->addRole(name, path, account);
+    reply(res, 201, {{"arn", s.iam->roleArn(name, path, account)}});
   });
   admin.Post("/admin/credentials", [s](const httplib::Request& req, httplib::Response& res) {
     auto b = body(req, res);
@@ -222,7 +318,8 @@ void registerAdmin(httplib::Server& admin, const Services& s) {
     if (akid.empty() || secret.empty()) {
       return reply(res, 400, {{"error", "access_key_id and secret_access_key are required"}});
     }
-    s.iam->allowCredentials(akid, secret, b->value("session_token", std::string()));
+    s.iam->allowCredentials(akid, secret, b->value("session_token", std::string()),
+                            b->value("account", std::string()));
     reply(res, 201, json::object());
   });
   admin.Post("/admin/credentials/expire", [s](const httplib::Request& req, httplib::Response& res) {

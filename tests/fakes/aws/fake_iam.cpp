@@ -8,6 +8,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "aws/sigv4.hpp"
@@ -32,6 +33,20 @@ struct Secret {
   std::string secret;
   std::string session_token;
   bool expired = false;
+  std::string account;  // whose IAM these credentials see
+};
+
+struct Group {
+  std::string path = "/";
+  std::string id;
+  std::set<std::string> members;  // user names
+};
+
+// One account's IAM: users, roles and groups by name (IAM lists in name order).
+struct Store {
+  std::map<std::string, Entity> users;
+  std::map<std::string, Entity> roles;
+  std::map<std::string, Group> groups;
 };
 
 struct IamError {
@@ -155,14 +170,15 @@ struct FakeIam::Impl {
   std::condition_variable cv;
   bool stopping = false;
   std::map<std::string, Secret> credentials;
-  std::map<std::string, Entity> users;  // by name: IAM lists in name order
-  std::map<std::string, Entity> roles;
+  std::map<std::string, Store> stores;  // by account id
   long next_id = 1;
   long request_counter = 0;
   int page_cap = 0;
   int throttle_remaining = 0;
   std::string throttle_code = "Throttling";
   int fail_page = 0, fail_status = 500, fail_times = 0;
+  std::string fail_action, fail_action_code;
+  int fail_action_status = 0, fail_action_times = 0;
   std::chrono::milliseconds delay{0};
   int drop_remaining = 0;
   int huge_remaining = 0;
@@ -182,8 +198,15 @@ struct FakeIam::Impl {
     return buf;
   }
 
-  std::string arn(const char* kind, const std::string& path, const std::string& name) const {
-    return "arn:aws:iam::" + options.account_id + ":" + kind + path + name;
+  std::string accountOr(const std::string& account) const {
+    return account.empty() ? options.account_id : account;
+  }
+  // The store of `account` ("" for the default account), created on first use. Caller holds mu.
+  Store& store(const std::string& account) { return stores[accountOr(account)]; }
+
+  std::string arn(const char* kind, const std::string& path, const std::string& name,
+                  const std::string& account = "") const {
+    return "arn:aws:iam::" + accountOr(account) + ":" + kind + path + name;
   }
 
   static std::string errorXml(const IamError& e, const std::string& request_id) {
@@ -193,8 +216,10 @@ struct FakeIam::Impl {
            "</Message>\n  </Error>\n  <RequestId>" + request_id + "</RequestId>\n</ErrorResponse>\n";
   }
 
-  // Recomputes the signature from the request as received. Caller holds no lock.
-  std::optional<IamError> verify(const httplib::Request& req, std::string* akid_out) {
+  // Recomputes the signature from the request as received. region "" accepts any region. Caller holds no
+  // lock.
+  std::optional<IamError> verify(const httplib::Request& req, const std::string& service,
+                                 const std::string& region, std::string* akid_out, std::string* account_out) {
     auto forbidden = [](std::string code, std::string message) {
       return IamError{403, std::move(code), std::move(message)};
     };
@@ -217,13 +242,14 @@ struct FakeIam::Impl {
       }
       secret = it->second;
     }
+    *account_out = accountOr(secret.account);
     std::string sent_token = req.get_header_value("X-Amz-Security-Token");
     if (sent_token != secret.session_token) {
       return forbidden("InvalidClientTokenId", "The security token included in the request is invalid.");
     }
     if (secret.expired)
       return forbidden("ExpiredToken", "The security token included in the request is expired");
-    if (auth->service != "iam" || auth->region != options.signing_region) {
+    if (auth->service != service || (!region.empty() && auth->region != region)) {
       return forbidden("SignatureDoesNotMatch",
                        "Credential should be scoped to a valid region, not '" + auth->region + "'. ");
     }
@@ -264,14 +290,16 @@ struct FakeIam::Impl {
     return std::nullopt;
   }
 
+  // One page. `head` goes first inside the Result (GetGroup's Group element). `account` names the ARNs.
   std::string listXml(const std::string& action, const std::map<std::string, Entity>& store, const char* kind,
                       const char* list_tag, const char* name_tag, const char* id_tag,
                       const std::string& prefix, const std::string& after, int page, int max_items,
-                      const std::string& request_id) const {
+                      const std::string& request_id, const std::string& account,
+                      const std::string& head = "") const {
     std::string body;
     body.reserve(512 + static_cast<size_t>(max_items) * 400);
-    body += "<" + action + "Response xmlns=\"" + kNamespace + "\">\n  <" + action + "Result>\n    <" +
-            list_tag + ">\n";
+    body += "<" + action + "Response xmlns=\"" + kNamespace + "\">\n  <" + action + "Result>\n" + head +
+            "    <" + list_tag + ">\n";
     auto it = after.empty() ? store.begin() : store.upper_bound(after);
     int count = 0;
     std::string last;
@@ -296,7 +324,7 @@ struct FakeIam::Impl {
       body += "</";
       body += id_tag;
       body += ">\n        <Arn>";
-      body += xmlEscape(arn(kind, e.path, e.name));
+      body += xmlEscape(arn(kind, e.path, e.name, account));
       body += "</Arn>\n        <CreateDate>";
       body += kCreateDate;
       body += "</CreateDate>\n";
@@ -329,7 +357,8 @@ struct FakeIam::Impl {
     entry.action = form.count("Action") ? form["Action"] : "";
     entry.marker = form.count("Marker") ? form["Marker"] : "";
     entry.path_prefix = form.count("PathPrefix") ? form["PathPrefix"] : "";
-    bool listing = entry.action == "ListUsers" || entry.action == "ListRoles";
+    entry.group_name = form.count("GroupName") ? form["GroupName"] : "";
+    bool listing = entry.action == "ListUsers" || entry.action == "ListRoles" || entry.action == "GetGroup";
     std::string last;
     int page = 1;
     std::optional<IamError> error;
@@ -362,12 +391,17 @@ struct FakeIam::Impl {
       cv.wait_for(lock, wait, [&] { return stopping; });
     }
 
-    if (!error) error = verify(req, &entry.access_key_id);
+    std::string account;
+    if (!error) error = verify(req, "iam", options.signing_region, &entry.access_key_id, &account);
+    entry.account = account;
     if (!error) {
       std::lock_guard<std::mutex> lock(mu);
       if (throttle_remaining > 0) {
         --throttle_remaining;
         error = IamError{400, throttle_code, "Rate exceeded"};
+      } else if (!fail_action.empty() && entry.action == fail_action && fail_action_times != 0) {
+        if (fail_action_times > 0) --fail_action_times;
+        error = IamError{fail_action_status, fail_action_code, "injected fault"};
       } else if (listing && page == fail_page && fail_times != 0) {
         if (fail_times > 0) --fail_times;
         error = fail_status == 503 ? IamError{503, "ServiceUnavailable", "Service is unavailable."}
@@ -382,6 +416,11 @@ struct FakeIam::Impl {
       error = IamError{400, "InvalidAction",
                        "Could not find operation " + entry.action + " for version " + kVersion};
     }
+    if (!error && entry.action == "GetGroup" && entry.group_name.empty()) {
+      error = IamError{400, "ValidationError",
+                       "1 validation error detected: Value null at 'groupName' failed to satisfy constraint: "
+                       "Member must not be null"};
+    }
     if (!error && form.count("MaxItems") && (entry.max_items < 1 || entry.max_items > kMaxItemsLimit)) {
       error = IamError{
           400, "ValidationError",
@@ -390,6 +429,14 @@ struct FakeIam::Impl {
     }
 
     std::string body;
+    if (!error && entry.action == "GetGroup") {
+      std::lock_guard<std::mutex> lock(mu);
+      const Store& st = store(account);
+      if (st.groups.count(entry.group_name) == 0) {
+        error =
+            IamError{404, "NoSuchEntity", "The group with name " + entry.group_name + " cannot be found."};
+      }
+    }
     if (error) {
       body = errorXml(*error, request_id);
       res.status = error->status;
@@ -399,10 +446,27 @@ struct FakeIam::Impl {
       int max_items = form.count("MaxItems") ? entry.max_items : kDefaultMaxItems;
       std::lock_guard<std::mutex> lock(mu);
       if (page_cap > 0 && page_cap < max_items) max_items = page_cap;
-      body = entry.action == "ListUsers" ? listXml("ListUsers", users, "user", "Users", "UserName", "UserId",
-                                                   entry.path_prefix, last, page, max_items, request_id)
-                                         : listXml("ListRoles", roles, "role", "Roles", "RoleName", "RoleId",
-                                                   entry.path_prefix, last, page, max_items, request_id);
+      const Store& st = store(account);
+      if (entry.action == "ListUsers") {
+        body = listXml("ListUsers", st.users, "user", "Users", "UserName", "UserId", entry.path_prefix, last,
+                       page, max_items, request_id, account);
+      } else if (entry.action == "ListRoles") {
+        body = listXml("ListRoles", st.roles, "role", "Roles", "RoleName", "RoleId", entry.path_prefix, last,
+                       page, max_items, request_id, account);
+      } else {
+        const Group& g = st.groups.at(entry.group_name);
+        std::map<std::string, Entity> members;
+        for (const auto& name : g.members) {
+          if (auto it = st.users.find(name); it != st.users.end()) members.emplace(name, it->second);
+        }
+        const std::string head = "    <Group>\n      <Path>" + xmlEscape(g.path) +
+                                 "</Path>\n      <GroupName>" + xmlEscape(entry.group_name) +
+                                 "</GroupName>\n      <GroupId>" + g.id + "</GroupId>\n      <Arn>" +
+                                 xmlEscape(arn("group", g.path, entry.group_name, account)) +
+                                 "</Arn>\n      <CreateDate>" + kCreateDate + "</CreateDate>\n    </Group>\n";
+        body = listXml("GetGroup", members, "user", "Users", "UserName", "UserId", "", last, page, max_items,
+                       request_id, account, head);
+      }
       res.status = 200;
       entry.status = 200;
     }
@@ -501,10 +565,21 @@ std::string FakeIam::url() const {
 }
 
 void FakeIam::allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
-                               const std::string& session_token) {
+                               const std::string& session_token, const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->credentials[access_key_id] = Secret{secret_access_key, session_token, false};
+  impl_->credentials[access_key_id] = Secret{secret_access_key, session_token, false, account};
 }
+
+std::optional<FakeIam::AuthFailure> FakeIam::authenticate(const httplib::Request& req,
+                                                          const std::string& service,
+                                                          const std::string& region,
+                                                          std::string* access_key_id, std::string* account) {
+  auto failure = impl_->verify(req, service, region, access_key_id, account);
+  if (!failure) return std::nullopt;
+  return AuthFailure{failure->status, failure->code, failure->message};
+}
+
+const std::string& FakeIam::accountId() const { return impl_->options.account_id; }
 
 void FakeIam::expireCredentials(const std::string& access_key_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -512,38 +587,83 @@ void FakeIam::expireCredentials(const std::string& access_key_id) {
   if (it != impl_->credentials.end()) it->second.expired = true;
 }
 
-void FakeIam::addUser(const std::string& name, const std::string& path) {
+void FakeIam::addUser(const std::string& name, const std::string& path, const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->users[name] = Entity{path, name, impl_->newId("AIDA")};
+  impl_->store(account).users[name] = Entity{path, name, impl_->newId("AIDA")};
 }
 
-void FakeIam::addUsers(int count, const std::string& prefix, const std::string& path) {
+void FakeIam::addUsers(int count, const std::string& prefix, const std::string& path,
+                       const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  auto& users = impl_->store(account).users;
   for (int i = 0; i < count; ++i) {
     char num[16];
     std::snprintf(num, sizeof num, "%05d", i);
     std::string name = prefix + num;
-    impl_->users[name] = Entity{path, name, impl_->newId("AIDA")};
+    users[name] = Entity{path, name, impl_->newId("AIDA")};
   }
 }
 
-bool FakeIam::removeUser(const std::string& name) {
+bool FakeIam::removeUser(const std::string& name, const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->users.erase(name) > 0;
+  Store& st = impl_->store(account);
+  for (auto& [group_name, group] : st.groups) group.members.erase(name);  // as DeleteUser requires
+  return st.users.erase(name) > 0;
 }
 
-void FakeIam::addRole(const std::string& name, const std::string& path) {
+void FakeIam::addRole(const std::string& name, const std::string& path, const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->roles[name] = Entity{path, name, impl_->newId("AROA")};
+  impl_->store(account).roles[name] = Entity{path, name, impl_->newId("AROA")};
 }
 
-size_t FakeIam::userCount() const {
+bool FakeIam::removeRole(const std::string& name, const std::string& account) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->users.size();
+  return impl_->store(account).roles.erase(name) > 0;
 }
 
-std::string FakeIam::userArn(const std::string& name, const std::string& path) const {
-  return impl_->arn("user", path, name);
+void FakeIam::addGroup(const std::string& group, const std::string& path, const std::string& account) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Group& g = impl_->store(account).groups[group];
+  g.path = path;
+  if (g.id.empty()) g.id = impl_->newId("AGPA");
+}
+
+bool FakeIam::removeGroup(const std::string& group, const std::string& account) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->store(account).groups.erase(group) > 0;
+}
+
+bool FakeIam::addGroupMember(const std::string& group, const std::string& user, const std::string& account) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Store& st = impl_->store(account);
+  auto g = st.groups.find(group);
+  if (g == st.groups.end() || st.users.count(user) == 0) return false;
+  g->second.members.insert(user);
+  return true;
+}
+
+bool FakeIam::removeGroupMember(const std::string& group, const std::string& user,
+                                const std::string& account) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Store& st = impl_->store(account);
+  auto g = st.groups.find(group);
+  return g != st.groups.end() && g->second.members.erase(user) > 0;
+}
+
+size_t FakeIam::userCount(const std::string& account) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->stores.find(impl_->accountOr(account));
+  return it == impl_->stores.end() ? 0 : it->second.users.size();
+}
+
+std::string FakeIam::userArn(const std::string& name, const std::string& path,
+                             const std::string& account) const {
+  return impl_->arn("user", path, name, account);
+}
+
+std::string FakeIam::roleArn(const std::string& name, const std::string& path,
+                             const std::string& account) const {
+  return impl_->arn("role", path, name, account);
 }
 
 void FakeIam::setPageCap(int cap) {
@@ -562,6 +682,14 @@ void FakeIam::failPage(int page, int status, int times) {
   impl_->fail_page = page;
   impl_->fail_status = status;
   impl_->fail_times = times;
+}
+
+void FakeIam::failAction(const std::string& action, int status, const std::string& code, int times) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->fail_action = action;
+  impl_->fail_action_status = status;
+  impl_->fail_action_code = code;
+  impl_->fail_action_times = times;
 }
 
 void FakeIam::setDelay(std::chrono::milliseconds delay) {
@@ -588,6 +716,8 @@ void FakeIam::clearFaults() {
   impl_->throttle_remaining = 0;
   impl_->fail_page = 0;
   impl_->fail_times = 0;
+  impl_->fail_action.clear();
+  impl_->fail_action_times = 0;
   impl_->delay = std::chrono::milliseconds(0);
   impl_->drop_remaining = 0;
 }

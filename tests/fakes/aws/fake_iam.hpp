@@ -7,8 +7,13 @@
 //   unknown key or wrong/missing session token → 403 InvalidClientTokenId; wrong signature → 403
 //   SignatureDoesNotMatch; expired credentials → 403 ExpiredToken; no Authorization → 403
 //   MissingAuthenticationToken.
-// Listing: ListUsers and ListRoles, sorted by name, honouring MaxItems (1..1000), Marker and PathPrefix; a
-// page cap emulates IAM returning fewer items than asked while IsTruncated stays true. Faults: throttle the
+// Listing: ListUsers and ListRoles, sorted by name, honouring MaxItems (1..1000), Marker and PathPrefix;
+// GetGroup (GroupName; the Group, then its member users sorted by name, paged the same way; 404 NoSuchEntity
+// for an unknown group). A page cap emulates IAM returning fewer items than asked while IsTruncated stays
+// true. Several accounts: each account id has its own users, roles and groups; credentials are registered for
+// one account (default: Options::account_id) and every request sees that account's IAM, as credentials from
+// STS AssumeRole into another account do (FakeSts registers them so). Every `account` parameter below: ""
+// means the default account. Faults: throttle the
 // next N requests (400 Throttling), fail page K with a status, delay every response, drop the connection of
 // the next N requests mid-response, answer the next N listings with a huge streamed body.
 //
@@ -17,8 +22,13 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace httplib {
+struct Request;
+}
 
 namespace aar::fakes {
 
@@ -39,6 +49,15 @@ class FakeIam {
     int status = 0;           // HTTP status sent (0 when the connection was dropped)
     std::string error_code;   // IAM error code sent, "" on success
     std::string access_key_id;
+    std::string group_name;  // GetGroup's GroupName, "" otherwise
+    std::string account;     // whose IAM the request saw ("" when authentication failed)
+  };
+
+  // Why authenticate() refused a request: the HTTP status and the AWS error code and message to answer.
+  struct AuthFailure {
+    int status;
+    std::string code;
+    std::string message;
   };
 
   FakeIam();
@@ -58,19 +77,40 @@ class FakeIam {
   std::string url() const;  // "http://127.0.0.1:<port>" (https after startTls)
 
   // Credentials the fake accepts. session_token "" for long-term keys; a non-empty one must be sent.
+  // `account`: whose IAM requests signed with them see ("" = the default account).
   void allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
-                        const std::string& session_token = "");
+                        const std::string& session_token = "", const std::string& account = "");
+  // Checks a request's SigV4 signature against the registered credentials, for another fake service (STS
+  // AssumeRole) sharing this registry: service as in the credential scope ("sts"), region "" = any. On
+  // success fills the caller's access key id and account and returns nullopt.
+  std::optional<AuthFailure> authenticate(const httplib::Request& req, const std::string& service,
+                                          const std::string& region, std::string* access_key_id,
+                                          std::string* account);
+  const std::string& accountId() const;  // the default account
   // Requests signed with this key get 403 ExpiredToken from now on.
   void expireCredentials(const std::string& access_key_id);
 
   // The user store. path must start and end with '/'. Arn: arn:aws:iam::<account>:user<path><name>.
-  void addUser(const std::string& name, const std::string& path = "/");
+  void addUser(const std::string& name, const std::string& path = "/", const std::string& account = "");
   // Adds count users named <prefix>00000, <prefix>00001, ... (zero-padded to 5 digits).
-  void addUsers(int count, const std::string& prefix, const std::string& path = "/");
-  bool removeUser(const std::string& name);
-  void addRole(const std::string& name, const std::string& path = "/");
-  size_t userCount() const;
-  std::string userArn(const std::string& name, const std::string& path = "/") const;
+  void addUsers(int count, const std::string& prefix, const std::string& path = "/",
+                const std::string& account = "");
+  // Also removes the user from every group. False when absent.
+  bool removeUser(const std::string& name, const std::string& account = "");
+  // Role ARN: arn:aws:iam::<account>:role<path><name>.
+  void addRole(const std::string& name, const std::string& path = "/", const std::string& account = "");
+  bool removeRole(const std::string& name, const std::string& account = "");
+  // Creates the group (or changes its path), keeping its members.
+  void addGroup(const std::string& group, const std::string& path = "/", const std::string& account = "");
+  bool removeGroup(const std::string& group, const std::string& account = "");
+  // False when the group or the user does not exist in that account.
+  bool addGroupMember(const std::string& group, const std::string& user, const std::string& account = "");
+  bool removeGroupMember(const std::string& group, const std::string& user, const std::string& account = "");
+  size_t userCount(const std::string& account = "") const;
+  std::string userArn(const std::string& name, const std::string& path = "/",
+                      const std::string& account = "") const;
+  std::string roleArn(const std::string& name, const std::string& path = "/",
+                      const std::string& account = "") const;
 
   // At most this many items per page whatever MaxItems says (0: no cap). Default: 0.
   void setPageCap(int cap);
@@ -79,6 +119,9 @@ class FakeIam {
   // Requests for page `page` (1-based) of a listing get `status` (500 ServiceFailure, 503 ServiceUnavailable,
   // ...), `times` times (-1: always).
   void failPage(int page, int status = 500, int times = -1);
+  // Requests with this Action (after authentication) get `status` with error `code`, `times` times (-1:
+  // always). One action at a time; clearFaults() removes it.
+  void failAction(const std::string& action, int status, const std::string& code, int times = -1);
   // Every response waits this long before it is written. Default: 0.
   void setDelay(std::chrono::milliseconds delay);
   // The next n requests have their connection closed after the headers, before the body.
