@@ -184,6 +184,9 @@ TEST_F(ConfigMapCacheTest, RetriesWithBackoffWhileTheServerIsDown) {
   ConfigMapCache cache(*rest_, options());
   cache.start();
   ASSERT_TRUE(synced(cache));
+  // The fixture's client is idle on a keep-alive connection, which the fake's stop() would wait out (1 s);
+  // the cache has its own client (a fork), so this one can go.
+  rest_.reset();
   server_.stop();
   // Each failure waits its backoff on the clock: the next attempt comes only once time moves.
   ASSERT_TRUE(eventually([&] { return cache.stats().failures == 1 && clock_.waiters() == 1; }));
