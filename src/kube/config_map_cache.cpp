@@ -106,112 +106,136 @@ Status ConfigMapCache::listOnce() {
   return Status::Ok();
 }
 
-void ConfigMapCache::run() {
-  const std::string collection = configMapPath(options_.namespace_name);
-  auto backoff = options_.backoff_initial;
-  bool need_list = true;
-  auto fail = [&](const Error& e, const char* what) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.failures;
-    }
-    spdlog::warn("ConfigMap {} {}: {}; retrying in {} ms", describe(), what, e.message, backoff.count());
-    const bool stop = waitStop(backoff);
-    backoff = std::min(backoff * 2, options_.backoff_max);
-    return stop;
-  };
+bool ConfigMapCache::stopRequested() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
+}
 
-  for (;;) {
-    {
+bool ConfigMapCache::backOff(const Error& e, const char* what) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.failures;
+  }
+  spdlog::warn("ConfigMap {} {}: {}; retrying in {} ms", describe(), what, e.message, backoff_.count());
+  return waitAndGrowBackoff();
+}
+
+bool ConfigMapCache::waitAndGrowBackoff() {
+  const bool stop = waitStop(backoff_);
+  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
+  return stop;
+}
+
+bool ConfigMapCache::handleObjectEvent(const WatchEvent& ev, std::optional<Error>* error) {
+  auto cm = ConfigMap::fromJson(ev.object);
+  if (!cm) {
+    *error = cm.error();
+    return false;
+  }
+  if (cm->name() != options_.name) return true;  // a server ignoring the field selector
+  const std::string rv = cm->resourceVersion();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.events;
+  }
+  if (ev.type == WatchEvent::Type::kDeleted) {
+    apply(std::nullopt, rv);
+  } else {
+    apply(std::move(*cm), rv);
+  }
+  return true;
+}
+
+bool ConfigMapCache::handleEvent(const WatchEvent& ev, std::optional<Error>* error, bool* progressed) {
+  switch (ev.type) {
+    case WatchEvent::Type::kAdded:
+    case WatchEvent::Type::kModified:
+    case WatchEvent::Type::kDeleted:
+      if (!handleObjectEvent(ev, error)) return false;
+      *progressed = true;
+      return true;
+    case WatchEvent::Type::kBookmark: {
+      const std::string rv = ev.resourceVersion();
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
+      ++stats_.bookmarks;
+      if (!rv.empty()) resource_version_ = rv;
+      *progressed = true;
+      return true;
     }
+    case WatchEvent::Type::kError: {
+      const int64_t code = jsonInt(ev.object, "code").value_or(0);
+      const std::string message = jsonString(ev.object, "message");
+      *error = makeError(code == 410 ? ErrorKind::kGone : ErrorKind::kServer,
+                         "watch ERROR event " + std::to_string(code) + ": " + message);
+      return false;
+    }
+  }
+  return true;
+}
+
+Status ConfigMapCache::watchFromLastVersion(bool* progressed) {
+  WatchOptions w;
+  w.field_selector = "metadata.name=" + options_.name;
+  w.resource_version = resourceVersion();
+  w.timeout_seconds = options_.watch_timeout_seconds;
+  w.idle_timeout = options_.idle_timeout;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.watches;
+  }
+  std::optional<Error> event_error;
+  Status s = watchOnce(*rest_, configMapPath(options_.namespace_name), w,
+                       [&](const WatchEvent& ev) { return handleEvent(ev, &event_error, progressed); });
+  if (event_error) return *event_error;
+  return s;
+}
+
+ConfigMapCache::AfterWatch ConfigMapCache::afterWatch(const Status& s, bool progressed,
+                                                      base::Clock::SteadyTime started) {
+  if (progressed) backoff_ = options_.backoff_initial;
+  if (s) {
+    // The server ended the watch (timeoutSeconds): resume at once from where we are, unless it ended at
+    // once without news: a server that ends every watch at once would otherwise make us spin.
+    if (!progressed && options_.clock->now() - started < kShortWatch && waitAndGrowBackoff()) {
+      return AfterWatch::kStop;
+    }
+    spdlog::debug("ConfigMap {}: watch ended by the server; resuming at resourceVersion {}", describe(),
+                  resourceVersion());
+    return AfterWatch::kResume;
+  }
+  if (s.error().kind == ErrorKind::kCancelled) return AfterWatch::kStop;
+  if (s.error().kind == ErrorKind::kGone) {
+    spdlog::info("ConfigMap {}: resourceVersion {} is too old (410); listing again", describe(),
+                 resourceVersion());
+    return AfterWatch::kList;
+  }
+  return backOff(s.error(), "watch failed") ? AfterWatch::kStop : AfterWatch::kResume;
+}
+
+void ConfigMapCache::run() {
+  backoff_ = options_.backoff_initial;
+  bool need_list = true;
+  while (!stopRequested()) {
     if (need_list) {
       Status s = listOnce();
       if (!s) {
-        if (s.error().kind == ErrorKind::kCancelled || fail(s.error(), "list failed")) return;
+        if (s.error().kind == ErrorKind::kCancelled || backOff(s.error(), "list failed")) return;
         continue;
       }
       need_list = false;
     }
-
-    WatchOptions w;
-    w.field_selector = "metadata.name=" + options_.name;
-    w.resource_version = resourceVersion();
-    w.timeout_seconds = options_.watch_timeout_seconds;
-    w.idle_timeout = options_.idle_timeout;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.watches;
-    }
-    std::optional<Error> event_error;
     bool progressed = false;
-    const auto watch_started = options_.clock->now();
-    Status s = watchOnce(*rest_, collection, w, [&](const WatchEvent& ev) {
-      switch (ev.type) {
-        case WatchEvent::Type::kAdded:
-        case WatchEvent::Type::kModified:
-        case WatchEvent::Type::kDeleted: {
-          auto cm = ConfigMap::fromJson(ev.object);
-          if (!cm) {
-            event_error = cm.error();
-            return false;
-          }
-          if (cm->name() != options_.name) return true;  // a server ignoring the field selector
-          const std::string rv = cm->resourceVersion();
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            ++stats_.events;
-          }
-          if (ev.type == WatchEvent::Type::kDeleted) {
-            apply(std::nullopt, rv);
-          } else {
-            apply(std::move(*cm), rv);
-          }
-          progressed = true;
-          return true;
-        }
-        case WatchEvent::Type::kBookmark: {
-          const std::string rv = ev.resourceVersion();
-          std::lock_guard<std::mutex> lock(mu_);
-          ++stats_.bookmarks;
-          if (!rv.empty()) resource_version_ = rv;
-          progressed = true;
-          return true;
-        }
-        case WatchEvent::Type::kError: {
-          const int64_t code = jsonInt(ev.object, "code").value_or(0);
-          const std::string message = jsonString(ev.object, "message");
-          event_error = makeError(code == 410 ? ErrorKind::kGone : ErrorKind::kServer,
-                                  "watch ERROR event " + std::to_string(code) + ": " + message);
-          return false;
-        }
-      }
-      return true;
-    });
-    if (event_error) s = *event_error;
-    if (s) {
-      // The server ended the watch (timeoutSeconds): resume at once from where we are.
-      if (progressed) {
-        backoff = options_.backoff_initial;
-      } else if (options_.clock->now() - watch_started < kShortWatch) {
-        // A server that ends every watch at once would otherwise make us spin.
-        if (waitStop(backoff)) return;
-        backoff = std::min(backoff * 2, options_.backoff_max);
-      }
-      spdlog::debug("ConfigMap {}: watch ended by the server; resuming at resourceVersion {}", describe(),
-                    resourceVersion());
-      continue;
+    const auto started = options_.clock->now();
+    Status s = watchFromLastVersion(&progressed);
+    switch (afterWatch(s, progressed, started)) {
+      case AfterWatch::kStop:
+        return;
+      case AfterWatch::kList:
+        need_list = true;
+        break;
+      case AfterWatch::kResume:
+        break;
     }
-    if (s.error().kind == ErrorKind::kCancelled) return;
-    if (s.error().kind == ErrorKind::kGone) {
-      spdlog::info("ConfigMap {}: resourceVersion {} is too old (410); listing again", describe(),
-                   resourceVersion());
-      need_list = true;
-      continue;
-    }
-    if (progressed) backoff = options_.backoff_initial;
-    if (fail(s.error(), "watch failed")) return;
   }
 }
 

@@ -32,6 +32,7 @@
 #include "core/result.hpp"
 #include "kube/config_maps.hpp"
 #include "kube/rest_client.hpp"
+#include "kube/watch.hpp"
 
 namespace aar::kube {
 
@@ -84,8 +85,24 @@ class ConfigMapCache {
   std::string describe() const { return options_.namespace_name + "/" + options_.name; }
 
  private:
+  // What the loop does after a watch ended.
+  enum class AfterWatch { kResume, kList, kStop };
+
+  // The cache's thread: list (again after 410), then watch from the last resourceVersion, until stopped.
   void run();
+  bool stopRequested() const;
   Status listOnce();
+  // Opens one watch from resourceVersion() and applies its events until it ends; *progressed: an event or a
+  // BOOKMARK arrived. An ERROR event is returned as its error (410 → kGone).
+  Status watchFromLastVersion(bool* progressed);
+  // Applies one watch event; false ends the watch with *error set.
+  bool handleEvent(const WatchEvent& ev, std::optional<Error>* error, bool* progressed);
+  bool handleObjectEvent(const WatchEvent& ev, std::optional<Error>* error);
+  AfterWatch afterWatch(const Status& s, bool progressed, base::Clock::SteadyTime started);
+  // Counts and logs a failure, then waits the current backoff. True when stop() was called meanwhile.
+  bool backOff(const Error& e, const char* what);
+  // Waits the current backoff and doubles it (up to backoff_max). True when stop() was called meanwhile.
+  bool waitAndGrowBackoff();
   void apply(std::optional<ConfigMap> object, const std::string& resource_version);
   bool waitStop(std::chrono::milliseconds d);
 
@@ -100,6 +117,7 @@ class ConfigMapCache {
   std::optional<ConfigMap> object_;
   std::string resource_version_;
   Stats stats_;
+  std::chrono::milliseconds backoff_{0};  // the next backoff; the cache's thread only
   std::thread thread_;
 };
 

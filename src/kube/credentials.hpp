@@ -22,7 +22,6 @@
 
 #include "base/clock.hpp"
 #include "core/result.hpp"
-#include "kube/clock.hpp"
 #include "kube/config.hpp"
 
 namespace aar::kube {

@@ -31,7 +31,6 @@
 
 #include "base/clock.hpp"
 #include "core/result.hpp"
-#include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
 
 namespace aar::kube {

@@ -161,31 +161,31 @@ std::string LeaderElector::leader() const {
   return leader_;
 }
 
-bool LeaderElector::tryAcquireOrRenew() {
-  base::Clock& clock = *options_.clock;
-  const std::string path = leasePath();
-  auto got = rest_->get(path);
-  std::optional<LeaseRecord> current;
-  nlohmann::json object;
-  if (got) {
-    auto rec = leaseRecordFromJson(*got);
-    if (!rec) {
-      spdlog::warn("leader election: Lease {}/{}: {}", options_.namespace_name, options_.lease_name,
-                   rec.error().message);
-      return false;
-    }
-    current = *rec;
-    object = std::move(*got);
-  } else if (got.error().kind != ErrorKind::kNotFound) {
+bool LeaderElector::readLease(std::optional<LeaseRecord>* current, nlohmann::json* object) {
+  auto got = rest_->get(leasePath());
+  if (!got) {
+    if (got.error().kind == ErrorKind::kNotFound) return true;
     spdlog::warn("leader election: cannot read the Lease: {}", got.error().message);
     return false;
   }
+  auto rec = leaseRecordFromJson(*got);
+  if (!rec) {
+    spdlog::warn("leader election: Lease {}/{}: {}", options_.namespace_name, options_.lease_name,
+                 rec.error().message);
+    return false;
+  }
+  *current = *rec;
+  *object = std::move(*got);
+  return true;
+}
 
-  const auto now = clock.now();
+base::Clock::SteadyTime LeaderElector::observe(const std::optional<LeaseRecord>& current,
+                                               base::Clock::SteadyTime now) {
   std::string new_leader;
-  std::chrono::steady_clock::time_point observed_since;
+  base::Clock::SteadyTime observed_since;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // A record unchanged since we last looked keeps its observation time: the holder has not renewed.
     if (current && (!observed_ || !(*observed_ == *current))) {
       observed_ = current;
       observed_time_ = now;
@@ -199,38 +199,31 @@ bool LeaderElector::tryAcquireOrRenew() {
   if (!new_leader.empty() && new_leader != options_.identity && options_.on_new_leader) {
     options_.on_new_leader(new_leader);
   }
+  return observed_since;
+}
 
-  const auto decision = decideLease(current, options_.identity, observed_since, now, clock.wallNow(),
-                                    std::chrono::seconds(wholeSeconds(options_.lease_duration)));
-  if (decision.action == LeaseDecision::Action::kWait) return false;
-
-  Result<nlohmann::json> written = makeError(ErrorKind::kInternal, "");
+Result<nlohmann::json> LeaderElector::writeLease(const LeaseDecision& decision, nlohmann::json object) {
   if (decision.action == LeaseDecision::Action::kCreate) {
     nlohmann::json lease = {
         {"apiVersion", "coordination.k8s.io/v1"},
         {"kind", "Lease"},
         {"metadata", {{"name", options_.lease_name}, {"namespace", options_.namespace_name}}}};
     leaseRecordToJson(decision.record, &lease);
-    written = rest_->post(
+    return rest_->post(
         "/apis/coordination.k8s.io/v1/namespaces/" + net::urlEncode(options_.namespace_name) + "/leases",
         lease);
-  } else {
-    leaseRecordToJson(decision.record, &object);  // carries metadata.resourceVersion: a lost race is a 409
-    written = rest_->put(path, object);
   }
-  if (!written) {
-    const auto kind = written.error().kind;
-    if (kind != ErrorKind::kConflict && kind != ErrorKind::kAlreadyExists && kind != ErrorKind::kCancelled) {
-      spdlog::warn("leader election: cannot write the Lease: {}", written.error().message);
-    }
-    return false;
-  }
+  leaseRecordToJson(decision.record, &object);  // carries metadata.resourceVersion: a lost race is a 409
+  return rest_->put(leasePath(), object);
+}
+
+void LeaderElector::recordRenewal(const LeaseDecision& decision, const nlohmann::json& written) {
   bool announce = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     observed_ = decision.record;
-    if (auto rec = leaseRecordFromJson(*written)) observed_ = *rec;
-    observed_time_ = clock.now();
+    if (auto rec = leaseRecordFromJson(written)) observed_ = *rec;
+    observed_time_ = options_.clock->now();
     last_renew_ = observed_time_;
     announce = leader_ != options_.identity;
     leader_ = options_.identity;
@@ -239,6 +232,28 @@ bool LeaderElector::tryAcquireOrRenew() {
     spdlog::info("leader election: {} holds Lease {}/{} (transitions {})", options_.identity,
                  options_.namespace_name, options_.lease_name, decision.record.lease_transitions);
   }
+}
+
+bool LeaderElector::tryAcquireOrRenew() {
+  base::Clock& clock = *options_.clock;
+  std::optional<LeaseRecord> current;
+  nlohmann::json object;
+  if (!readLease(&current, &object)) return false;
+  const auto now = clock.now();
+  const auto observed_since = observe(current, now);
+  const auto decision = decideLease(current, options_.identity, observed_since, now, clock.wallNow(),
+                                    std::chrono::seconds(wholeSeconds(options_.lease_duration)));
+  if (decision.action == LeaseDecision::Action::kWait) return false;
+  auto written = writeLease(decision, std::move(object));
+  if (!written) {
+    const auto kind = written.error().kind;
+    // Losing a race to another candidate, or being stopped, is part of the protocol, not worth a warning.
+    if (kind != ErrorKind::kConflict && kind != ErrorKind::kAlreadyExists && kind != ErrorKind::kCancelled) {
+      spdlog::warn("leader election: cannot write the Lease: {}", written.error().message);
+    }
+    return false;
+  }
+  recordRenewal(decision, *written);
   return true;
 }
 

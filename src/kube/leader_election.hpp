@@ -33,7 +33,6 @@
 
 #include "base/clock.hpp"
 #include "core/result.hpp"
-#include "kube/clock.hpp"
 #include "kube/rest_client.hpp"
 
 namespace aar::kube {
@@ -114,6 +113,16 @@ class LeaderElector {
  private:
   LeaderElector(RestClient& rest, LeaderElectionOptions options);
   void run();
+  // The steps of tryAcquireOrRenew(). readLease: false (logged) when the Lease cannot be read or parsed; a
+  // missing Lease leaves *current empty and returns true.
+  bool readLease(std::optional<LeaseRecord>* current, nlohmann::json* object);
+  // Notes the record as observed at `now` (when it changed) and the holder; returns since when the current
+  // record has been observed unchanged.
+  base::Clock::SteadyTime observe(const std::optional<LeaseRecord>& current, base::Clock::SteadyTime now);
+  // Creates (POST) or updates (PUT `object`, with its resourceVersion) the Lease as `decision` says.
+  Result<nlohmann::json> writeLease(const LeaseDecision& decision, nlohmann::json object);
+  // We hold the Lease as written: remember it and announce a new holder.
+  void recordRenewal(const LeaseDecision& decision, const nlohmann::json& written);
   bool waitStop(std::chrono::milliseconds d);
   std::chrono::milliseconds jittered(std::chrono::milliseconds d);
   void setLeading(bool leading);

@@ -82,12 +82,9 @@ Result<std::shared_ptr<net::HttpClient>> RestClient::transportFor(const ClientCr
 }
 
 void RestClient::waitRetryAfter(std::chrono::milliseconds d) {
-  if (options_.sleep) {
-    options_.sleep(d);
-    return;
-  }
+  base::Clock& clock = options_.clock != nullptr ? *options_.clock : base::systemClock();
   std::unique_lock<std::mutex> lock(mu_);
-  cancel_cv_.wait_for(lock, d, [&] { return cancelled_; });
+  clock.waitUntil(cancel_cv_, lock, clock.now() + d, [&] { return cancelled_; });
 }
 
 Result<net::HttpResponse> RestClient::send(const std::string& method, const std::string& path,

@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "core/result.hpp"
-#include "kube/clock.hpp"
 #include "kube/config.hpp"
 #include "kube/credentials.hpp"
 #include "net/http_client.hpp"
@@ -57,8 +57,9 @@ struct RestClientOptions {
   // Metrics hook: HTTP method ("GET", "PUT", ...; "WATCH" for a streaming GET) and code (0: no response).
   // Default: none.
   std::function<void(std::string_view method, int code)> on_request;
-  // How Retry-After waits happen. Default: a sleep that ends early on cancel().
-  SleepFn sleep;
+  // The clock Retry-After waits run on (a wait ends early on cancel()); tests pass a manual clock.
+  // Default: base::systemClock()
+  base::Clock* clock = &base::systemClock();
   // Default: none. When set, every non-streaming request of this client is abandoned (within about 50 ms,
   // even mid-transfer) once it returns true, and fails with kCancelled ("aborted by its caller"); it is not
   // retried. See forkAbortable().

@@ -1,5 +1,5 @@
 // The watch-fed ConfigMap cache against the fake API server: sync, changes, resume, bookmarks, 410, drops,
-// stop.
+// stop. The cache's backoffs run on a ManualClock: tests advance time instead of sleeping through them.
 #include "kube/config_map_cache.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "kube_fake_fixture.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::kube {
 namespace {
@@ -22,6 +23,7 @@ class ConfigMapCacheTest : public testing::FakeServerTest {
     o.name = name;
     o.backoff_initial = 20ms;
     o.backoff_max = 200ms;
+    o.clock = &clock_;
     o.on_change = [this](const std::optional<ConfigMap>& cm) {
       std::lock_guard<std::mutex> lock(mu_);
       changes_.push_back(cm ? cm->dataValue("mapUsers").value_or("<none>") : "<deleted>");
@@ -40,6 +42,23 @@ class ConfigMapCacheTest : public testing::FakeServerTest {
     return (*got)->dataValue("mapUsers").value_or("<none>");
   }
 
+  // Waits (in real time, bounded) for the first list. Not waitForSync(): on the manual clock its timeout
+  // would never pass if the list failed.
+  static bool synced(const ConfigMapCache& cache) {
+    return eventually([&] { return cache.hasSynced(); });
+  }
+
+  // Polls `pred`, moving the manual clock by `step` between polls so that backoffs end.
+  template <typename Pred>
+  bool eventuallyAdvancing(Pred pred, std::chrono::milliseconds step = 200ms) {
+    return eventually([&] {
+      if (pred()) return true;
+      clock_.advance(step);
+      return false;
+    });
+  }
+
+  aar::test::ManualClock clock_;
   std::mutex mu_;
   std::vector<std::string> changes_;
 };
@@ -50,7 +69,7 @@ TEST_F(ConfigMapCacheTest, SyncsAndFollowsChangesFromMemory) {
   ConfigMapCache cache(*rest_, options());
   EXPECT_EQ(cache.get().error().kind, ErrorKind::kUnavailable);
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   EXPECT_EQ(cachedMapUsers(cache), "v1");
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v2"}});
   putConfigMap("kube-system", "unrelated", {{"mapUsers", "y"}});
@@ -65,7 +84,7 @@ TEST_F(ConfigMapCacheTest, SyncsAndFollowsChangesFromMemory) {
 TEST_F(ConfigMapCacheTest, AMissingConfigMapIsAStateNotAnError) {
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   auto got = cache.get();
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
@@ -80,11 +99,12 @@ TEST_F(ConfigMapCacheTest, ResumesFromTheLastResourceVersionAfterADroppedConnect
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
   server_.dropWatches();
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v2"}});  // written while we are disconnected
-  ASSERT_TRUE(eventually([&] { return cachedMapUsers(cache) == "v2"; }));
+  // A dropped connection is a failure: the cache resumes after its backoff.
+  ASSERT_TRUE(eventuallyAdvancing([&] { return cachedMapUsers(cache) == "v2"; }));
   EXPECT_EQ(cache.stats().lists, 1u);  // resumed, not re-listed
   EXPECT_GE(cache.stats().watches, 2u);
   const auto watches = [&] {
@@ -105,7 +125,7 @@ TEST_F(ConfigMapCacheTest, BookmarksAdvanceTheResourceVersion) {
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   const std::string synced_rv = cache.resourceVersion();
   putConfigMap("kube-system", "unrelated", {{"x", "1"}});  // moves the global resourceVersion, not our object
   ASSERT_TRUE(
@@ -118,27 +138,44 @@ TEST_F(ConfigMapCacheTest, ListsAgainWhenTheResourceVersionIsTooOld) {
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
   // While we are disconnected the object changes and the server forgets the history we would resume from.
   server_.dropWatches();
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v2"}});
   server_.compact();
-  ASSERT_TRUE(eventually([&] { return cachedMapUsers(cache) == "v2"; }));
+  ASSERT_TRUE(eventuallyAdvancing([&] { return cachedMapUsers(cache) == "v2"; }));
   EXPECT_TRUE(eventually([&] { return cache.stats().lists >= 2; }));
 }
 
 TEST_F(ConfigMapCacheTest, ReconnectsQuietlyWhenTheServerEndsTheWatch) {
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
-  auto o = options();
-  o.watch_timeout_seconds = 1;
-  ConfigMapCache cache(*rest_, o);
+  ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
-  ASSERT_TRUE(eventually([&] { return cache.stats().watches >= 2; }, 5s));
+  ASSERT_TRUE(synced(cache));
+  ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
+  clock_.advance(5s);    // the watch has lasted long enough not to look like a server that ends every watch
+  server_.endWatches();  // as the server does at timeoutSeconds
+  ASSERT_TRUE(eventually([&] { return cache.stats().watches >= 2 && server_.openWatches() == 1; }));
+  EXPECT_EQ(clock_.waiters(), 0u);  // resumed at once, no backoff
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v2"}});
   ASSERT_TRUE(eventually([&] { return cachedMapUsers(cache) == "v2"; }));
   EXPECT_EQ(cache.stats().failures, 0u);
+  EXPECT_EQ(cache.stats().lists, 1u);
+}
+
+TEST_F(ConfigMapCacheTest, BacksOffWhenTheServerEndsAWatchAtOnceWithoutNews) {
+  putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
+  ConfigMapCache cache(*rest_, options());
+  cache.start();
+  ASSERT_TRUE(synced(cache));
+  ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
+  server_.endWatches();  // no time has passed on the cache's clock: a short, empty watch
+  ASSERT_TRUE(eventually([&] { return clock_.waiters() == 1; }));
+  EXPECT_EQ(cache.stats().watches, 1u);  // waiting out the backoff, not spinning
+  clock_.advance(20ms);                  // backoff_initial
+  ASSERT_TRUE(eventually([&] { return cache.stats().watches == 2; }));
+  EXPECT_EQ(cache.stats().failures, 0u);  // a clean end is not a failure
   EXPECT_EQ(cache.stats().lists, 1u);
 }
 
@@ -146,20 +183,32 @@ TEST_F(ConfigMapCacheTest, RetriesWithBackoffWhileTheServerIsDown) {
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
+  // The fixture's client is idle on a keep-alive connection, which the fake's stop() would wait out (1 s);
+  // the cache has its own client (a fork), so this one can go.
+  rest_.reset();
   server_.stop();
-  ASSERT_TRUE(eventually([&] { return cache.stats().failures >= 2; }));
+  // Each failure waits its backoff on the clock: the next attempt comes only once time moves.
+  ASSERT_TRUE(eventually([&] { return cache.stats().failures == 1 && clock_.waiters() == 1; }));
+  clock_.advance(19ms);
+  EXPECT_EQ(cache.stats().failures, 1u);
+  clock_.advance(1ms);  // 20 ms: backoff_initial
+  ASSERT_TRUE(eventually([&] { return cache.stats().failures == 2 && clock_.waiters() == 1; }));
+  clock_.advance(39ms);  // doubled: 40 ms
+  EXPECT_EQ(cache.stats().failures, 2u);
+  clock_.advance(1ms);
+  ASSERT_TRUE(eventually([&] { return cache.stats().failures == 3 && clock_.waiters() == 1; }));
   EXPECT_EQ(cachedMapUsers(cache), "v1");  // the last known state stays readable
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v2"}});
   server_.start();
-  ASSERT_TRUE(eventually([&] { return cachedMapUsers(cache) == "v2"; }));
+  ASSERT_TRUE(eventuallyAdvancing([&] { return cachedMapUsers(cache) == "v2"; }));
 }
 
 TEST_F(ConfigMapCacheTest, StopsWithinTwoSecondsAndLeavesTheClientUsable) {
   putConfigMap("kube-system", "aws-auth", {{"mapUsers", "v1"}});
   ConfigMapCache cache(*rest_, options());
   cache.start();
-  ASSERT_TRUE(cache.waitForSync(5s));
+  ASSERT_TRUE(synced(cache));
   ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
   const auto start = std::chrono::steady_clock::now();
   cache.stop();

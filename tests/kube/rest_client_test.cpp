@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "fakes/kube/fake_api_server.hpp"
@@ -24,6 +25,21 @@ using aar::testing::kube::KubeconfigOptions;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::TempDir;
+
+// A manual clock whose waits pass at once: each waitUntil() is recorded (its length) and moves the clock to
+// its deadline, so a Retry-After of seconds costs the test nothing and the test sees exactly what was waited.
+class WaitRecordingClock : public aar::test::ManualClock {
+ public:
+  bool waitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, SteadyTime deadline,
+                 const std::function<bool()>& ready) override {
+    if (ready()) return true;
+    const auto d = deadline - now();
+    waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+    advance(d);
+    return aar::test::ManualClock::waitUntil(cv, lock, deadline, ready);
+  }
+  std::vector<std::chrono::milliseconds> waits;  // the caller's thread only
+};
 
 class RestClientTest : public ::testing::Test {
  protected:
@@ -134,22 +150,23 @@ TEST_F(RestClientTest, MapsStatusBodiesToTypedErrors) {
 
 TEST_F(RestClientTest, WaitsOutRetryAfterOnTooManyRequests) {
   putConfigMap("a");
-  std::vector<std::chrono::milliseconds> waits;
+  WaitRecordingClock clock;
   RestClientOptions o;
-  o.sleep = [&](std::chrono::milliseconds d) { waits.push_back(d); };
+  o.clock = &clock;
   auto rest = tokenClient(o);
   FaultSpec fault{"get", "configmaps", "", 429, 2};
   fault.retry_after_seconds = 3;
   server_.failNext(fault);
   auto got = rest->get(configMapPath("kube-system", "a"));
   ASSERT_TRUE(got.ok()) << got.error().message;
-  EXPECT_EQ(waits,
+  EXPECT_EQ(clock.waits,
             (std::vector<std::chrono::milliseconds>{std::chrono::seconds(3), std::chrono::seconds(3)}));
 }
 
 TEST_F(RestClientTest, GivesUpOnPersistentThrottlingWithTheDelayInTheError) {
+  WaitRecordingClock clock;
   RestClientOptions o;
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = &clock;
   o.max_throttle_retries = 2;
   auto rest = tokenClient(o);
   FaultSpec fault{"get", "configmaps", "", 429, -1};
@@ -160,6 +177,8 @@ TEST_F(RestClientTest, GivesUpOnPersistentThrottlingWithTheDelayInTheError) {
   EXPECT_EQ(got.error().kind, ErrorKind::kTooManyRequests);
   EXPECT_THAT(got.error().message, HasSubstr("retry after 5s"));
   EXPECT_EQ(server_.countRequests("get", "configmaps"), 3u);
+  EXPECT_EQ(clock.waits,
+            (std::vector<std::chrono::milliseconds>{std::chrono::seconds(5), std::chrono::seconds(5)}));
 }
 
 TEST_F(RestClientTest, SendsTheUserAgentAndReportsEveryRequestToTheMetricsHook) {
@@ -189,6 +208,26 @@ TEST_F(RestClientTest, CancelMakesCallsFailFastIncludingForks) {
   EXPECT_EQ(got.error().kind, ErrorKind::kCancelled);
   EXPECT_TRUE(child->cancelled());
   EXPECT_EQ(child->get(configMapPath("kube-system", "a")).error().kind, ErrorKind::kCancelled);
+}
+
+TEST_F(RestClientTest, CancelEndsARetryAfterWaitAtOnce) {
+  putConfigMap("a");
+  aar::test::ManualClock clock;  // never advanced: only cancel() can end the 30 s wait
+  RestClientOptions o;
+  o.clock = &clock;
+  auto rest = tokenClient(o);
+  FaultSpec fault{"get", "configmaps", "", 429, -1};
+  fault.retry_after_seconds = 30;
+  server_.failNext(fault);
+  std::optional<Result<nlohmann::json>> got;
+  std::thread caller([&] { got = rest->get(configMapPath("kube-system", "a")); });
+  ASSERT_TRUE(testing::eventually([&] { return clock.waiters() == 1; }));
+  rest->cancel();
+  caller.join();
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->ok());
+  EXPECT_EQ(got->error().kind, ErrorKind::kCancelled);
+  EXPECT_EQ(server_.countRequests("get", "configmaps"), 1u);  // not retried after the cancel
 }
 
 TEST_F(RestClientTest, ExecPluginTokenIsUsedAndThePluginRunsAgainAfterA401) {

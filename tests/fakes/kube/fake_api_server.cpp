@@ -233,6 +233,11 @@ void FakeApiServer::dropWatches() {
   store_.wakeWatchers();
 }
 
+void FakeApiServer::endWatches() {
+  ++end_generation_;
+  store_.wakeWatchers();
+}
+
 void FakeApiServer::setResponseDelay(std::chrono::milliseconds delay) {
   std::lock_guard<std::mutex> lock(mu_);
   delay_ = delay;
@@ -444,12 +449,14 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
     bool bookmarks = false;
     Clock::time_point next_bookmark;
     uint64_t drop_generation = 0;
+    uint64_t end_generation = 0;
     int fd = -1;
   };
   auto session = std::make_shared<Session>();
   session->type = &type;
   session->filter = filter;
   session->drop_generation = drop_generation_;
+  session->end_generation = end_generation_;
   session->bookmarks = truthy(req.get_param_value("allowWatchBookmarks"));
   session->fd = req.ssl != nullptr ? SSL_get_fd(req.ssl) : -1;
   std::string timeout = req.get_param_value("timeoutSeconds");
@@ -519,7 +526,7 @@ void FakeApiServer::handle(const httplib::Request& req, httplib::Response& res) 
           return true;
         }
         now = Clock::now();
-        if (session->deadline && now >= *session->deadline) {
+        if ((session->deadline && now >= *session->deadline) || end_generation_ != session->end_generation) {
           sink.done();
           return true;
         }

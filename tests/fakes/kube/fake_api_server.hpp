@@ -148,6 +148,9 @@ class FakeApiServer {
   std::vector<FaultSpec> pendingFaults() const;
   // Ends every open watch stream now, abruptly (as a dropped connection).
   void dropWatches();
+  // Ends every open watch stream now, cleanly (as the server does at timeoutSeconds): the stream is
+  // terminated properly, so the client sees a normal end, not an error.
+  void endWatches();
   // Delays every response by `delay` (0 = none).
   void setResponseDelay(std::chrono::milliseconds delay);
   void setBookmarkInterval(std::chrono::milliseconds interval);
@@ -181,6 +184,7 @@ class FakeApiServer {
   std::chrono::milliseconds bookmark_interval_;
 
   std::atomic<uint64_t> drop_generation_{0};
+  std::atomic<uint64_t> end_generation_{0};
   std::atomic<size_t> open_watches_{0};
   std::atomic<int> port_{0};
   std::unique_ptr<httplib::Server> server_;
