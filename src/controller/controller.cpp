@@ -262,16 +262,18 @@ Result<core::RuleSet> Controller::resolveRules() {
   return *last_valid_;
 }
 
+CycleReport Controller::skipCycle() {
+  // Another replica may write meanwhile: what we remember of the record is no longer ours to compare.
+  remembered_record_.reset();
+  mass_removal_.applied();
+  if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
+  CycleReport r;
+  r.skipped = true;
+  return r;
+}
+
 CycleReport Controller::cycle() {
-  if (options_.may_write && !options_.may_write()) {
-    // Another replica may write meanwhile: what we remember of the record is no longer ours to compare.
-    remembered_record_.reset();
-    mass_removal_.applied();
-    if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
-    CycleReport r;
-    r.skipped = true;
-    return r;
-  }
+  if (options_.may_write && !options_.may_write()) return skipCycle();
   auto rules = resolveRules();
   if (!rules.ok()) {
     return fail(rules.error(), rules.error().kind == ErrorKind::kNotFound ? "RulesMissing" : "InvalidRules");
@@ -300,74 +302,30 @@ CycleReport Controller::cycle() {
     return report;
   }
   quiet_.reset();
+  return reconcileAndWrite(*rules, std::move(arns.value()), std::move(obj));
+}
 
+CycleReport Controller::reconcileAndWrite(const core::RuleSet& rules, std::vector<std::string> arns,
+                                          std::optional<AwsAuthObject> obj) {
+  const std::string where = ports_.aws_auth.describe();
   for (int attempt = 0;; ++attempt) {
     if (!obj && !options_.create_aws_auth) {
       expect(std::nullopt);
       return fail(makeError(ErrorKind::kNotFound, where + " does not exist and --create-aws-auth=false"),
                   "AwsAuthMissing");
     }
-    static const core::ConfigMapContent kNoContent;
-    // A reference, not a copy: aws-auth can be 1 MiB, and this is the cycle's peak of memory.
-    const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
-    core::ReconcileOptions reconcile_options;
-    reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
-    if (obj) reconcile_options.object_uid = obj->uid;
-    auto rec = core::reconcile(*rules, *arns, base, reconcile_options);
-    if (!rec.ok()) {
-      return fail(makeError(rec.error().kind, where + ": " + rec.error().message), "ReconcileFailed");
-    }
-    checkOwnership(obj.has_value(), *rec);
-    for (const auto& s : rec->shadowed) {
-      spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
-                    fmt::join(s.shadowed_rules, ", "));
-    }
-    for (const auto& arn : rec->adopted) {
-      spdlog::info("{}: adopting the entry for {} (exactly what its rule writes, no ownership record)", where,
-                   arn);
-    }
-    for (const auto& arn : rec->skipped_unmanaged) {
-      spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,
-                    where);
-    }
-    CycleReport report;
-    report.changes = rec->changes;
-    if (!rec->changed) {
-      printUpToDate();
-      if (obj) {
-        expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
-        if (!obj->resource_version.empty()) {
-          quiet_ = QuietInputs{rules_generation_, std::move(arns.value()), std::move(obj->resource_version)};
-        }
-      } else {
-        expect(std::nullopt);
-      }
-      if (metrics_ != nullptr) {
-        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
-        metrics_->massRemovalHolding().set(0);
-      }
-      mass_removal_.applied();
-      report.success = true;
-      return report;
-    }
-    if (holdMassRemoval(*rec)) {
-      if (options_.dry_run && options_.dry_run_out != nullptr) {
-        for (const auto& c : rec->changes) *options_.dry_run_out << "held: " << describeChange(c) << "\n";
-        options_.dry_run_out->flush();
-      }
-      report.held = true;
-      report.changes.clear();  // nothing applied
-      report.error = makeError(ErrorKind::kUnavailable, where + ": mass removal held; nothing written");
-      return report;
-    }
+    auto rec = plan(rules, arns, obj);
+    if (!rec.ok()) return fail(rec.error(), "ReconcileFailed");
+    if (!rec->changed) return upToDate(*rec, std::move(arns), std::move(obj));
+    if (holdMassRemoval(*rec)) return held(*rec);
     if (options_.dry_run) {
       printDryRun(rec->changes);
+      CycleReport report;
+      report.changes = rec->changes;
       report.success = true;
       return report;
     }
-    if (stopping()) {
-      return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
-    }
+    if (stopping()) return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
     if (options_.may_write && !options_.may_write()) {
       return fail(makeError(ErrorKind::kCancelled, "lost leadership before writing " + where),
                   "LostLeadership");
@@ -375,20 +333,7 @@ CycleReport Controller::cycle() {
     expect(rec->desired);
     auto written = obj ? ports_.aws_auth.update(rec->desired, obj->resource_version)
                        : ports_.aws_auth.create(rec->desired);
-    if (written.ok()) {
-      spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where,
-                   written->resource_version);
-      reportApplied(rec->changes);
-      remembered_record_ = rec->managed_count;  // the record we wrote lists exactly our entries
-      mass_removal_.applied();
-      if (metrics_ != nullptr) {
-        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
-        metrics_->massRemovalHolding().set(0);
-      }
-      report.success = true;
-      report.wrote = true;
-      return report;
-    }
+    if (written.ok()) return applied(*rec, *written, obj.has_value());
     const Error& err = written.error();
     if (!isRetryableWriteError(err) || attempt >= options_.max_conflict_retries) {
       return fail(
@@ -405,6 +350,85 @@ CycleReport Controller::cycle() {
     }
     obj = std::move(fresh.value());
   }
+}
+
+Result<core::ReconcileResult> Controller::plan(const core::RuleSet& rules,
+                                               const std::vector<std::string>& arns,
+                                               const std::optional<AwsAuthObject>& obj) {
+  const std::string where = ports_.aws_auth.describe();
+  static const core::ConfigMapContent kNoContent;
+  // A reference, not a copy: aws-auth can be 1 MiB, and this is the cycle's peak of memory.
+  const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
+  core::ReconcileOptions reconcile_options;
+  reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
+  if (obj) reconcile_options.object_uid = obj->uid;
+  auto rec = core::reconcile(rules, arns, base, reconcile_options);
+  if (!rec.ok()) return makeError(rec.error().kind, where + ": " + rec.error().message);
+  checkOwnership(obj.has_value(), *rec);
+  for (const auto& s : rec->shadowed) {
+    spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
+                  fmt::join(s.shadowed_rules, ", "));
+  }
+  for (const auto& arn : rec->adopted) {
+    spdlog::info("{}: adopting the entry for {} (exactly what its rule writes, no ownership record)", where,
+                 arn);
+  }
+  for (const auto& arn : rec->skipped_unmanaged) {
+    spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,
+                  where);
+  }
+  return rec;
+}
+
+CycleReport Controller::upToDate(const core::ReconcileResult& rec, std::vector<std::string> arns,
+                                 std::optional<AwsAuthObject> obj) {
+  printUpToDate();
+  if (obj) {
+    std::string rv = std::move(obj->resource_version);
+    expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
+    if (!rv.empty()) quiet_ = QuietInputs{rules_generation_, std::move(arns), std::move(rv)};
+  } else {
+    expect(std::nullopt);
+  }
+  if (metrics_ != nullptr) {
+    metrics_->managedEntries().set(static_cast<double>(rec.managed_count));
+    metrics_->massRemovalHolding().set(0);
+  }
+  mass_removal_.applied();
+  CycleReport report;
+  report.changes = rec.changes;
+  report.success = true;
+  return report;
+}
+
+CycleReport Controller::held(const core::ReconcileResult& rec) {
+  if (options_.dry_run && options_.dry_run_out != nullptr) {
+    for (const auto& c : rec.changes) *options_.dry_run_out << "held: " << describeChange(c) << "\n";
+    options_.dry_run_out->flush();
+  }
+  CycleReport report;
+  report.held = true;  // nothing applied: no changes in the report
+  report.error =
+      makeError(ErrorKind::kUnavailable, ports_.aws_auth.describe() + ": mass removal held; nothing written");
+  return report;
+}
+
+CycleReport Controller::applied(const core::ReconcileResult& rec, const AwsAuthObject& written,
+                                bool updated) {
+  spdlog::info("{} {} (resourceVersion {})", updated ? "updated" : "created", ports_.aws_auth.describe(),
+               written.resource_version);
+  reportApplied(rec.changes);
+  remembered_record_ = rec.managed_count;  // the record we wrote lists exactly our entries
+  mass_removal_.applied();
+  if (metrics_ != nullptr) {
+    metrics_->managedEntries().set(static_cast<double>(rec.managed_count));
+    metrics_->massRemovalHolding().set(0);
+  }
+  CycleReport report;
+  report.changes = rec.changes;
+  report.success = true;
+  report.wrote = true;
+  return report;
 }
 
 void Controller::checkOwnership(bool exists, const core::ReconcileResult& rec) {

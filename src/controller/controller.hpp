@@ -153,7 +153,18 @@ class Controller {
   };
   static Fingerprint fingerprintOf(const std::optional<core::ConfigMapContent>& content);
 
+  // The cycle in named steps: cycle() reads the inputs, reconcileAndWrite() computes and writes (re-reading
+  // after a conflict), plan() asks the core, and upToDate()/held()/applied() report how it ended.
   CycleReport cycle();
+  CycleReport skipCycle();
+  CycleReport reconcileAndWrite(const core::RuleSet& rules, std::vector<std::string> arns,
+                                std::optional<AwsAuthObject> obj);
+  Result<core::ReconcileResult> plan(const core::RuleSet& rules, const std::vector<std::string>& arns,
+                                     const std::optional<AwsAuthObject>& obj);
+  CycleReport upToDate(const core::ReconcileResult& rec, std::vector<std::string> arns,
+                       std::optional<AwsAuthObject> obj);
+  CycleReport held(const core::ReconcileResult& rec);
+  CycleReport applied(const core::ReconcileResult& rec, const AwsAuthObject& written, bool updated);
   Result<core::RuleSet> resolveRules();
   CycleReport fail(Error error, std::string_view reason);
   void expect(const std::optional<core::ConfigMapContent>& content);
