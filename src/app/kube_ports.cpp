@@ -3,6 +3,9 @@
 #include "core/reconcile.hpp"
 
 namespace aar::app {
+namespace {
+constexpr char kAccountsKey[] = "accounts";  // the rules ConfigMap's list of further AWS accounts
+}  // namespace
 
 Result<controller::RulesSnapshot> CacheRulesSource::read() {
   auto cm = cache_.get();
@@ -13,13 +16,11 @@ Result<controller::RulesSnapshot> CacheRulesSource::read() {
     return snap;
   }
   snap.resource_version = (*cm)->resourceVersion();
-  auto value = (*cm)->dataValue(core::kMapUsersKey);
-  if (!value) {
-    snap.state = controller::RulesSnapshot::State::kKeyMissing;
-    return snap;
-  }
-  snap.state = controller::RulesSnapshot::State::kPresent;
-  snap.map_users = *value;
+  snap.text.map_users = (*cm)->dataValue(core::kMapUsersKey);
+  snap.text.map_roles = (*cm)->dataValue(core::kMapRolesKey);
+  snap.text.accounts = (*cm)->dataValue(kAccountsKey);
+  snap.state = snap.text.map_users || snap.text.map_roles ? controller::RulesSnapshot::State::kPresent
+                                                          : controller::RulesSnapshot::State::kKeyMissing;
   return snap;
 }
 

@@ -82,7 +82,7 @@ struct ControllerOptions {
 };
 
 struct ControllerPorts {
-  IdentitySource& identities;
+  PrincipalSource& principals;
   RulesSource& rules;
   AwsAuthStore& aws_auth;
   EventSink& events;           // Events about the rules ConfigMap
@@ -97,6 +97,11 @@ struct CycleReport {
   bool inputs_unchanged = false;      // read what the last up-to-date cycle read: the core was not asked
   bool held = false;                  // a mass removal was computed and held: nothing written (not success)
   std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
+  // Some listed accounts could not be listed: their entries were left as they were, the rest was reconciled
+  // (and maybe written). Not a success (--once exits 1; the next cycle comes after a backoff), but it counts
+  // as synced. frozen_accounts names them.
+  bool partial = false;
+  std::vector<std::string> frozen_accounts;
   std::optional<Error> error;
 };
 
@@ -147,32 +152,67 @@ class Controller {
  private:
   struct Fingerprint {
     bool exists = false;
-    std::string map_users;
-    std::string managed;
+    std::string map_users, managed_users, map_roles, managed_roles;
     bool operator==(const Fingerprint&) const = default;
   };
   static Fingerprint fingerprintOf(const std::optional<core::ConfigMapContent>& content);
 
-  // The cycle in named steps: cycle() reads the inputs, reconcileAndWrite() computes and writes (re-reading
-  // after a conflict), plan() asks the core, and upToDate()/held()/applied() report how it ended.
+  // Valid rules and the generation that counts them (for the idle-cycle check).
+  struct ValidRules {
+    core::RulesConfig config;
+    std::uint64_t generation = 0;
+  };
+  // A listed account that failed this cycle: its entries are frozen.
+  struct AccountFailure {
+    std::string account_id;
+    Error error;
+  };
+  // The IAM side of a cycle: what reconcile gets, and under which rules.
+  struct IamInputs {
+    const ValidRules* rules = nullptr;
+    core::IamSnapshot snapshot;
+    std::vector<AccountFailure> failures;
+    std::vector<std::string> key;  // a flat rendering of snapshot, to compare with the last idle cycle
+  };
+  struct AccountResult {
+    std::string account_id;  // empty for the own account
+    Result<AccountListing> listing;
+  };
+
+  // The cycle in named steps: cycle() reads the inputs (resolveRules, listIam, aws-auth), reconcileAndWrite()
+  // computes and writes (re-reading after a conflict), plan() asks the core, upToDate()/held()/applied()
+  // report how it ended, and withAccountFailures() marks a cycle with frozen accounts as not complete.
   CycleReport cycle();
   CycleReport skipCycle();
-  CycleReport reconcileAndWrite(const core::RuleSet& rules, std::vector<std::string> arns,
-                                std::optional<AwsAuthObject> obj);
-  Result<core::ReconcileResult> plan(const core::RuleSet& rules, const std::vector<std::string>& arns,
-                                     const std::optional<AwsAuthObject>& obj);
-  CycleReport upToDate(const core::ReconcileResult& rec, std::vector<std::string> arns,
+  Result<const ValidRules*> resolveRules();
+  void parseRules(const RulesSnapshot& snap);
+  // On failure `reason` is the Event reason: ListUsersFailed (own account) or InvalidRules (missing group).
+  Result<IamInputs> listIam(const ValidRules& newest, std::string_view& reason);
+  std::vector<AccountResult> listAccounts(const AccountQuery& query, const core::RulesConfig& rules);
+  // Groups among `groups` that no successful listing knows (missing in every account listed).
+  static std::vector<std::string> missingGroups(const std::vector<std::string>& groups,
+                                                const std::vector<AccountResult>& listings);
+  void reportMissingGroups(const ValidRules& rules, const std::vector<std::string>& missing);
+  static IamInputs snapshotOf(const ValidRules& rules, std::vector<AccountResult>& listings);
+  void reportAccountFailures(const std::vector<AccountFailure>& failures);
+  CycleReport reconcileAndWrite(const IamInputs& iam, std::optional<AwsAuthObject> obj);
+  Result<core::ReconcileResult> plan(const IamInputs& iam, const std::optional<AwsAuthObject>& obj);
+  void reportExpansionFailures(const core::ReconcileResult& rec);
+  CycleReport upToDate(const core::ReconcileResult& rec, const IamInputs& iam,
                        std::optional<AwsAuthObject> obj);
   CycleReport held(const core::ReconcileResult& rec);
   CycleReport applied(const core::ReconcileResult& rec, const AwsAuthObject& written, bool updated);
-  Result<core::RuleSet> resolveRules();
+  static CycleReport withAccountFailures(CycleReport report, const std::vector<AccountFailure>& failures);
   CycleReport fail(Error error, std::string_view reason);
   void expect(const std::optional<core::ConfigMapContent>& content);
+  void setManagedMetrics(const core::ReconcileResult& rec);
   void reportApplied(const std::vector<core::Change>& changes);
   void printDryRun(const std::vector<core::Change>& changes);
   void printUpToDate();  // --dry-run's line for a cycle that changes nothing
-  // Compares the record `rec` read with what the last cycle left (see "Ownership" above).
+  // Compares the records `rec` read with what the last cycle left (see "Ownership" above), per list.
   void checkOwnership(bool exists, const core::ReconcileResult& rec);
+  void checkOwnershipOf(bool exists, core::PrincipalKind kind, const core::KindSummary& summary,
+                        std::optional<size_t>& remembered);
   // Asks the mass-removal guard about `rec`; reports and returns true when the plan must be held.
   bool holdMassRemoval(const core::ReconcileResult& rec);
 
@@ -183,21 +223,24 @@ class Controller {
   // What the last cycle that found nothing to change read (see "Idle cycles" above).
   struct QuietInputs {
     std::uint64_t rules_generation = 0;
-    std::vector<std::string> arns;
+    std::vector<std::string> iam;
     std::string aws_auth_resource_version;
   };
-  bool matchesQuietInputs(const std::vector<std::string>& arns,
-                          const std::optional<AwsAuthObject>& obj) const;
+  bool matchesQuietInputs(const IamInputs& iam, const std::optional<AwsAuthObject>& obj) const;
 
   // Rules cache, touched by the cycle thread only.
-  std::optional<std::string> parsed_text_;
+  std::optional<core::RulesText> parsed_text_;
   std::optional<Error> parse_error_;
-  std::optional<core::RuleSet> last_valid_;
+  std::optional<ValidRules> last_valid_;
+  // The valid rules before last_valid_: in effect while last_valid_ names an IAM group that does not exist.
+  std::optional<ValidRules> previous_valid_;
   std::uint64_t rules_generation_ = 0;  // counts the assignments of last_valid_
+  std::string reported_missing_;        // the missing-group report last made (made once per distinct one)
   std::optional<QuietInputs> quiet_;    // cycle thread only
   MassRemovalGuard mass_removal_;       // cycle thread only
-  // Entries the record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
-  std::optional<size_t> remembered_record_;  // cycle thread only
+  // Entries each record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
+  std::optional<size_t> remembered_users_;  // cycle thread only
+  std::optional<size_t> remembered_roles_;  // cycle thread only
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
