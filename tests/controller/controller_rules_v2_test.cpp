@@ -43,12 +43,12 @@ bool coreParses(const core::RulesText& text, bool (*has)(const core::RulesConfig
 }
 bool coreHasRoleRules() {
   core::RulesText t;
-  t.map_roles = "- arnRegex: x\n  username: y\n";
+  t.map_roles = "- arnRegex: x\n  username: someone\n";
   return coreParses(t, [](const core::RulesConfig& c) { return !c.roles.empty(); });
 }
 bool coreHasGroupRules() {
   core::RulesText t;
-  t.map_users = "- iamGroup: g\n  username: y\n";
+  t.map_users = "- iamGroup: g\n  username: someone\n";
   return coreParses(t, [](const core::RulesConfig& c) { return !c.users.iamGroups().empty(); });
 }
 bool coreHasAccounts() {
@@ -218,7 +218,7 @@ TEST_F(ControllerRulesV2Test, AFailingAccountIsFrozenWhileTheOthersAreReconciled
   ASSERT_EQ(identities.queries.size(), 2u);
   ASSERT_TRUE(identities.queries[1].account.has_value());
   EXPECT_EQ(identities.queries[1].account->account_id, kOther);
-  EXPECT_EQ(userArns(aws_auth), (std::vector<std::string>{kBaz, kFoo}));
+  EXPECT_EQ(userArns(aws_auth), (std::vector<std::string>{kFoo, kBaz}));
 
   // The second account fails: its entry stays although it is not listed; the own account's change applies.
   identities.account_errors.emplace(kOther, makeError(ErrorKind::kForbidden, "STS AssumeRole: AccessDenied"));
@@ -228,7 +228,7 @@ TEST_F(ControllerRulesV2Test, AFailingAccountIsFrozenWhileTheOthersAreReconciled
   EXPECT_TRUE(r.partial);
   EXPECT_EQ(r.frozen_accounts, std::vector<std::string>{kOther});
   EXPECT_TRUE(r.wrote);
-  EXPECT_EQ(userArns(aws_auth), (std::vector<std::string>{kBaz, kFoo, kFooTwo}));
+  EXPECT_EQ(userArns(aws_auth), (std::vector<std::string>{kFoo, kFooTwo, kBaz}));
   EXPECT_TRUE(events.has("Warning", "AccountListingFailed"));
   EXPECT_TRUE(metricsShow("aws_auth_refresher_account_listing_failures_total{account=\"222233334444\"} 1"));
   EXPECT_TRUE(c->synced());
