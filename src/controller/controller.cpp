@@ -408,6 +408,7 @@ CycleReport Controller::skipCycle() {
   // Another replica may write meanwhile: what we remember of the records is no longer ours to compare.
   remembered_users_.reset();
   remembered_roles_.reset();
+  own_write_.reset();
   mass_removal_.applied();
   if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
   CycleReport r;
@@ -431,7 +432,7 @@ CycleReport Controller::cycle() {
     return fail(makeError(current.error().kind, "reading " + where + ": " + current.error().message),
                 "ReadFailed");
   }
-  std::optional<AwsAuthObject> obj = std::move(current.value());
+  std::optional<AwsAuthObject> obj = actOnOwnWrite(std::move(current.value()));
   if (matchesQuietInputs(*iam, obj)) {
     spdlog::debug(
         "rules, IAM principals and {} (resourceVersion {}) are what the last cycle found up to date; "
@@ -489,7 +490,7 @@ CycleReport Controller::reconcileAndWrite(const IamInputs& iam, std::optional<Aw
     expect(rec->desired);
     auto written = obj ? ports_.aws_auth.update(rec->desired, obj->resource_version)
                        : ports_.aws_auth.create(rec->desired);
-    if (written.ok()) return applied(*rec, *written, obj.has_value());
+    if (written.ok()) return applied(*rec, std::move(*written), obj ? obj->resource_version : std::string());
     const Error& err = written.error();
     if (!isRetryableWriteError(err) || attempt >= options_.max_conflict_retries) {
       return fail(
@@ -585,14 +586,15 @@ CycleReport Controller::held(const core::ReconcileResult& rec) {
   return report;
 }
 
-CycleReport Controller::applied(const core::ReconcileResult& rec, const AwsAuthObject& written,
-                                bool updated) {
-  spdlog::info("{} {} (resourceVersion {})", updated ? "updated" : "created", ports_.aws_auth.describe(),
-               written.resource_version);
+CycleReport Controller::applied(const core::ReconcileResult& rec, AwsAuthObject written,
+                                std::string written_over) {
+  spdlog::info("{} {} (resourceVersion {})", written_over.empty() ? "created" : "updated",
+               ports_.aws_auth.describe(), written.resource_version);
   reportApplied(rec.changes);
   // The records we wrote list exactly our entries.
   remembered_users_ = rec.users.managed_count;
   remembered_roles_ = rec.roles.managed_count;
+  own_write_ = OwnWrite{std::move(written), std::move(written_over)};
   mass_removal_.applied();
   setManagedMetrics(rec);
   CycleReport report;
@@ -600,6 +602,19 @@ CycleReport Controller::applied(const core::ReconcileResult& rec, const AwsAuthO
   report.success = true;
   report.wrote = true;
   return report;
+}
+
+std::optional<AwsAuthObject> Controller::actOnOwnWrite(std::optional<AwsAuthObject> obj) {
+  if (!own_write_) return obj;
+  if (obj && !own_write_->over.empty() && obj->resource_version == own_write_->over) {
+    spdlog::debug(
+        "{}: the cache still shows resourceVersion {}, which our write replaced; acting on what we "
+        "wrote (resourceVersion {})",
+        ports_.aws_auth.describe(), own_write_->over, own_write_->written.resource_version);
+    return own_write_->written;
+  }
+  own_write_.reset();  // the cache caught up with our write, or someone moved on from it
+  return obj;
 }
 
 void Controller::checkOwnership(bool exists, const core::ReconcileResult& rec) {

@@ -18,6 +18,11 @@
 // Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
 // Scheduler describes. One cycle at a time.
 //
+// Own writes: the controller alone remembers what it wrote. Its echo through the watch does not trigger a
+// cycle (awsAuthObserved compares with what the last cycle left). A read that still shows the version our
+// last write replaced (the watch cache lags) is answered with what we wrote, so the cycle neither recomputes
+// from stale data nor provokes a needless 409; any other version ends that memory.
+//
 // Mass removals: a plan that removes more than half of more than 10 managed entries is held, not written
 // (additions and updates of that cycle too), until the same removals have been computed in 3 consecutive
 // cycles, or at once with allow_mass_removal; see MassRemovalGuard. A held cycle is logged, counted
@@ -201,7 +206,9 @@ class Controller {
   CycleReport upToDate(const core::ReconcileResult& rec, const IamInputs& iam,
                        std::optional<AwsAuthObject> obj);
   CycleReport held(const core::ReconcileResult& rec);
-  CycleReport applied(const core::ReconcileResult& rec, const AwsAuthObject& written, bool updated);
+  CycleReport applied(const core::ReconcileResult& rec, AwsAuthObject written, std::string written_over);
+  // `obj` as read, or our own last write when the read still shows the version that write replaced.
+  std::optional<AwsAuthObject> actOnOwnWrite(std::optional<AwsAuthObject> obj);
   static CycleReport withAccountFailures(CycleReport report, const std::vector<AccountFailure>& failures);
   CycleReport fail(Error error, std::string_view reason);
   void expect(const std::optional<core::ConfigMapContent>& content);
@@ -241,6 +248,12 @@ class Controller {
   // Entries each record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
   std::optional<size_t> remembered_users_;  // cycle thread only
   std::optional<size_t> remembered_roles_;  // cycle thread only
+  // Our last write of aws-auth and the resourceVersion it replaced (see "Own writes"); cycle thread only.
+  struct OwnWrite {
+    AwsAuthObject written;
+    std::string over;
+  };
+  std::optional<OwnWrite> own_write_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

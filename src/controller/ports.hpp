@@ -87,15 +87,20 @@ struct AwsAuthObject {
 class AwsAuthStore {
  public:
   virtual ~AwsAuthStore() = default;
-  // The current aws-auth, typically from a watch-fed cache; nullopt when it does not exist. An error when it
-  // cannot be known (cache not synced, API server unreachable).
+  // The current aws-auth, typically from a watch-fed cache (which may lag behind our own last write); nullopt
+  // when it does not exist. An error when it cannot be known (cache not synced, API server unreachable).
   virtual Result<std::optional<AwsAuthObject>> read() = 0;
   // The same, straight from the API server (after a conflict the cache may be behind).
   virtual Result<std::optional<AwsAuthObject>> readFresh() = 0;
   // Creates aws-auth holding `content`. kAlreadyExists when someone created it first.
   virtual Result<AwsAuthObject> create(const core::ConfigMapContent& content) = 0;
   // Replaces data and annotations if aws-auth is still at `resource_version`, keeping every other field of
-  // the object (labels, owner references, ...). kConflict when it moved on; kNotFound when it was deleted.
+  // the object (labels, owner references, ...). Precondition: `resource_version` is that of the last object
+  // read() or readFresh() returned, or of the last object create() or update() returned (the store keeps
+  // those two whole objects and writes over the one named); any other version is kInternal, nothing sent.
+  // kConflict when aws-auth moved on; kNotFound when it was deleted. Returns what it wrote, as the API server
+  // answered (the new resourceVersion). The store decides nothing about echoes: read() shows the cache as it
+  // is, even when it still shows the version our last write replaced; the controller decides what that means.
   virtual Result<AwsAuthObject> update(const core::ConfigMapContent& content,
                                        const std::string& resource_version) = 0;
   // "namespace/name" of aws-auth, for messages.

@@ -111,7 +111,18 @@ class InMemoryAwsAuth : public AwsAuthStore {
     std::lock_guard lock(mu);
     ++reads;
     if (read_error) return *read_error;
+    if (cache_view) return *cache_view;
     return object;
+  }
+  // From now on read() shows the object as it is now, like a watch cache that delivers nothing more, until
+  // catchUp(). readFresh() still reads the truth.
+  void lag() {
+    std::lock_guard lock(mu);
+    cache_view = object;
+  }
+  void catchUp() {
+    std::lock_guard lock(mu);
+    cache_view.reset();
   }
   Result<std::optional<AwsAuthObject>> readFresh() override {
     std::lock_guard lock(mu);
@@ -168,6 +179,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
 
   std::mutex mu;
   std::optional<AwsAuthObject> object;
+  std::optional<std::optional<AwsAuthObject>> cache_view;  // set: what read() shows (see lag())
   int rv = 100;
   std::string uid = "6f1b2c3d-aws-auth";  // metadata.uid of the objects this store creates
   int reads = 0, fresh_reads = 0, creates = 0, updates = 0, update_attempts = 0;
