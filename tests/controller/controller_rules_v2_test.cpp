@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/controller.hpp"
+#include "controller/controller_fixture.hpp"
 #include "controller/in_memory_ports.hpp"
 #include "core/aws_auth_codec.hpp"
 #include "core/rules.hpp"
@@ -73,25 +74,9 @@ std::vector<std::string> userArns(InMemoryAwsAuth& store) {
   return out;
 }
 
-class ControllerRulesV2Test : public ::testing::Test {
+class ControllerRulesV2Test : public testing::ControllerFixture {
  protected:
-  ControllerRulesV2Test() : metrics(registry, "test") { rules.setText(kUsersRules); }
-
-  std::unique_ptr<Controller> make(ControllerOptions options = {}) {
-    return std::make_unique<Controller>(
-        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, clock}, std::move(options),
-        &metrics);
-  }
-  bool metricsShow(const std::string& line) { return registry.renderText().find(line) != std::string::npos; }
-
-  InMemoryIdentities identities;
-  InMemoryRules rules;
-  InMemoryAwsAuth aws_auth;
-  RecordingEvents events;
-  RecordingEvents aws_auth_events;
-  ManualClock clock;
-  MetricsRegistry registry;
-  ControllerMetrics metrics;
+  ControllerRulesV2Test() : ControllerFixture(kUsersRules) {}
 };
 
 TEST_F(ControllerRulesV2Test, The2019FormatAsksForTheOwnAccountsUsersOnly) {
