@@ -259,7 +259,8 @@ Result<const Controller::ValidRules*> Controller::resolveRules() {
 
 void Controller::parseRules(const RulesSnapshot& snap) {
   const std::string where = ports_.rules.describe();
-  auto parsed = core::parseRulesConfig(snap.text, "rules ConfigMap " + where + " mapUsers");
+  // parseRulesConfig names the key (mapUsers, mapRoles, accounts) after this prefix.
+  auto parsed = core::parseRulesConfig(snap.text, "rules ConfigMap " + where);
   parsed_text_ = snap.text;
   if (!parsed.ok()) {
     parse_error_ = parsed.error();
@@ -312,8 +313,8 @@ void Controller::reportMissingGroups(const ValidRules& rules, const std::vector<
     if (std::find(missing.begin(), missing.end(), list[i].iam_group) == missing.end()) continue;
     if (!message.empty()) message += "; ";
     message += fmt::format(
-        "rules ConfigMap {} mapUsers: rule {} (line {}): iamGroup \"{}\" does not exist in "
-        "IAM (NoSuchEntity)",
+        "rules ConfigMap {}: mapUsers: rule {}, field iamGroup, line {}: IAM group \"{}\" does not exist "
+        "(NoSuchEntity)",
         where, i, list[i].line, list[i].iam_group);
   }
   if (metrics_ != nullptr) metrics_->configValid().set(0);
@@ -389,6 +390,8 @@ Result<Controller::IamInputs> Controller::listIam(const ValidRules& newest, std:
     spdlog::warn("keeping the last valid rules ({} rule(s)) while a group the new rules name does not exist",
                  ruleCount(fallback->config));
     in_effect = fallback;
+  } else {
+    reported_missing_.clear();  // a group missing again later is reported again
   }
   return snapshotOf(*in_effect, listings);
 }
@@ -678,11 +681,13 @@ bool Controller::holdMassRemoval(const core::ReconcileResult& rec) {
     return false;
   }
   const std::string message = fmt::format(
-      "{}: held a mass removal of {} of {} managed entries; nothing written this cycle (computed "
+      "{}: held a mass removal of {} of {} managed {} entries; nothing written this cycle (computed "
       "{} of {} times in a row). It is written when the same removals are computed {} cycles in a row, or "
       "at once with --allow-mass-removal. Check the IAM listing (account, AWS_ENDPOINT_URL_IAM, "
       "credentials)",
-      where, d.removed, d.managed, d.seen, d.required, d.required);
+      where, d.removed, d.managed,
+      rec.roles.managed_count + rec.roles.recorded_count > 0 ? "mapUsers and mapRoles" : "mapUsers", d.seen,
+      d.required, d.required);
   spdlog::warn("{}", message);
   ports_.events.warning("MassRemovalHeld", message);
   if (metrics_ != nullptr) {

@@ -1,19 +1,28 @@
-// Controller: the level-triggered loop that keeps aws-auth's managed mapUsers entries in step with IAM.
+// Controller: the level-triggered loop that keeps aws-auth's managed mapUsers and mapRoles entries in step
+// with IAM.
 //
 // A cycle is told only "something may have changed". It reads the whole current state — the rules, every IAM
-// user (all pages or nothing), aws-auth — asks the pure core what aws-auth must hold, and writes only when
-// that differs, carrying aws-auth's resourceVersion. On a conflict it re-reads aws-auth from the API server
-// and recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created
-// holding only our entries, unless create_aws_auth is false.
+// principal the rules need in each account (PrincipalSource: users; roles only for mapRoles rules; GetGroup
+// only for the groups rules name; each listing whole or an error), aws-auth — asks the pure core what
+// aws-auth must hold, and writes only when that differs, carrying aws-auth's resourceVersion.
+//
+// Accounts: the own account's listing failing fails the cycle (nothing written). A further account's listing
+// failing freezes that account's managed entries (core::IamSnapshot::frozen_accounts) while the rest is
+// reconciled; it is logged, posted as a Warning Event "AccountListingFailed", counted per account, and the
+// report is `partial` (not a success). An IAM group that no listed account has is a configuration error of
+// the rules naming it (InvalidRules, config_valid=0); the valid rules before them stay in effect. On a
+// conflict it re-reads aws-auth from the API server and recomputes (ControllerOptions::max_conflict_retries
+// times at most). aws-auth missing: it is created holding only our entries, unless create_aws_auth is false.
 //
 // Idle cycles: a cycle that finds nothing to change remembers what it read (the rules in effect, the ARN
 // list, aws-auth's resourceVersion). The next cycle that reads exactly the same skips the core — reconcile is
 // a pure function of those inputs, so its answer would again be "no change" — and costs little more than the
 // IAM listing. Any difference (one ARN, a rules edit, any write to aws-auth) runs the core as usual.
 //
-// Rules: parsed only when their text changes. Invalid rules are reported (log, Event, config_valid=0) and the
-// last valid rules since start stay in effect; with none, the cycle fails and nothing is written. A missing
-// rules ConfigMap or mapUsers key changes nothing (the cycle fails with a warning). `[]` manages nothing.
+// Rules: the mapUsers, mapRoles and accounts keys, parsed (core::parseRulesConfig) only when their text
+// changes. Invalid rules are reported (log, Event, config_valid=0) and the last valid rules since start stay
+// in effect; with none, the cycle fails and nothing is written. A missing rules ConfigMap, or neither a
+// mapUsers nor a mapRoles key, changes nothing (the cycle fails with a warning). `[]` manages nothing.
 //
 // Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
 // Scheduler describes. One cycle at a time.
@@ -129,8 +138,8 @@ class Controller {
   void trigger(std::string_view reason);
   // The rules ConfigMap changed: run a cycle now, even during a backoff.
   void rulesChanged();
-  // The watch saw aws-auth (nullopt: deleted). Triggers a cycle only if our mapUsers or ownership record is
-  // not what the last cycle left there, so our own writes never trigger cycles.
+  // The watch saw aws-auth (nullopt: deleted). Triggers a cycle only if mapUsers, mapRoles or an ownership
+  // record is not what the last cycle left there, so our own writes never trigger cycles.
   void awsAuthObserved(const std::optional<core::ConfigMapContent>& content);
 
   // True once a cycle has succeeded since start (readiness).
