@@ -227,6 +227,50 @@ TEST_F(ControllerRulesV2Test, AFailingAccountIsFrozenWhileTheOthersAreReconciled
   EXPECT_EQ(userArns(aws_auth), (std::vector<std::string>{kFoo, kFooTwo}));
 }
 
+constexpr char kTeamRoleRules[] = "- arnRegex: ^arn:aws:iam::1234567890:role/team/r-.*$\n  username: team\n";
+std::vector<std::string> teamRoles(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("arn:aws:iam::1234567890:role/team/r-" + std::to_string(i));
+  return out;
+}
+
+TEST_F(ControllerRulesV2Test, ALostMapRolesRecordIsReportedLikeTheMapUsersOne) {
+  if (!coreHasRoleRules()) GTEST_SKIP() << "core::parseRulesConfig does not read mapRoles yet (seam)";
+  identities.set({kFoo});
+  identities.roles = teamRoles(2);
+  rules.setKeys(kTeamRoleRules, std::nullopt);
+  auto c = make();
+  ASSERT_TRUE(c->runCycle().wrote);
+  ASSERT_EQ(aws_auth.content()->annotations.count(core::kManagedRolesAnnotation), 1u);
+  aws_auth.outsideWrite(
+      [](core::ConfigMapContent& content) { content.annotations.erase(core::kManagedRolesAnnotation); });
+  ASSERT_TRUE(c->runCycle().success);
+  bool reported = false;
+  for (const auto& e : aws_auth_events.all()) {
+    reported = reported || (e.reason == "OwnershipRecordLost" &&
+                            e.message.find(core::kManagedRolesAnnotation) != std::string::npos &&
+                            e.message.find("2 managed mapRoles entries") != std::string::npos);
+  }
+  EXPECT_TRUE(reported);
+  EXPECT_TRUE(metricsShow("aws_auth_refresher_ownership_record_lost_total{reason=\"absent\"} 1"));
+}
+
+TEST_F(ControllerRulesV2Test, TheMassRemovalGuardCountsManagedRolesToo) {
+  if (!coreHasRoleRules()) GTEST_SKIP() << "core::parseRulesConfig does not read mapRoles yet (seam)";
+  identities.set({kFoo});
+  identities.roles = teamRoles(12);
+  rules.setKeys(kTeamRoleRules, std::nullopt);
+  auto c = make();
+  ASSERT_TRUE(c->runCycle().wrote);
+  EXPECT_TRUE(metricsShow("aws_auth_refresher_managed_entries_by_kind{kind=\"role\"} 12"));
+  identities.roles.clear();  // an empty ListRoles: 12 of 13 managed entries would go
+  auto r = c->runCycle();
+  EXPECT_TRUE(r.held);
+  EXPECT_FALSE(r.wrote);
+  EXPECT_TRUE(events.has("Warning", "MassRemovalHeld"));
+  EXPECT_TRUE(metricsShow("aws_auth_refresher_managed_entries_by_kind{kind=\"role\"} 12"));
+}
+
 TEST_F(ControllerRulesV2Test, AnExpansionFailureIsLoggedAndCountedAndGetsNoEntry) {
   if (!coreHasExpansion()) GTEST_SKIP() << "core::RuleSet does not expand ${...} yet (seam)";
   rules.setText(
