@@ -35,8 +35,8 @@ struct AccountQuery {
 // One account's listing: complete (every page of every call) or not returned at all.
 struct AccountListing {
   std::vector<core::Principal> users;  // arn and id; iam_groups empty (membership is in group_members)
-  std::vector<core::Principal>
-      roles;  // arn as ListRoles returns it (with its path) and id; empty unless asked
+  // Roles: arn as ListRoles returns it (with its path) and id; empty unless asked.
+  std::vector<core::Principal> roles;
   // For each group of the query that exists: the ARNs of its member users (any order).
   std::map<std::string, std::vector<std::string>> group_members;
   // Groups of the query that do not exist in this account (IAM NoSuchEntity).
