@@ -3,6 +3,9 @@
 #include "core/reconcile.hpp"
 
 namespace aar::app {
+namespace {
+constexpr char kAccountsKey[] = "accounts";  // the rules ConfigMap's list of further AWS accounts
+}  // namespace
 
 Result<controller::RulesSnapshot> CacheRulesSource::read() {
   auto cm = cache_.get();
@@ -13,13 +16,11 @@ Result<controller::RulesSnapshot> CacheRulesSource::read() {
     return snap;
   }
   snap.resource_version = (*cm)->resourceVersion();
-  auto value = (*cm)->dataValue(core::kMapUsersKey);
-  if (!value) {
-    snap.state = controller::RulesSnapshot::State::kKeyMissing;
-    return snap;
-  }
-  snap.state = controller::RulesSnapshot::State::kPresent;
-  snap.map_users = *value;
+  snap.text.map_users = (*cm)->dataValue(core::kMapUsersKey);
+  snap.text.map_roles = (*cm)->dataValue(core::kMapRolesKey);
+  snap.text.accounts = (*cm)->dataValue(kAccountsKey);
+  snap.state = snap.text.map_users || snap.text.map_roles ? controller::RulesSnapshot::State::kPresent
+                                                          : controller::RulesSnapshot::State::kKeyMissing;
   return snap;
 }
 
@@ -38,11 +39,7 @@ Result<std::optional<controller::AwsAuthObject>> KubeAwsAuthStore::read() {
   auto cm = cache_.get();
   if (!cm.ok()) return makeError(cm.error().kind, "watch cache: " + cm.error().message);
   std::lock_guard lock(mu_);
-  std::optional<kube::ConfigMap> current = std::move(cm.value());
-  if (current && last_written_ && current->resourceVersion() == written_over_rv_) {
-    current = last_written_;  // the watch has not delivered our write yet
-  }
-  return remember(current);
+  return remember(cm.value());
 }
 
 Result<std::optional<controller::AwsAuthObject>> KubeAwsAuthStore::readFresh() {
@@ -59,7 +56,6 @@ Result<controller::AwsAuthObject> KubeAwsAuthStore::create(const core::ConfigMap
   if (!created.ok()) return created.error();
   std::lock_guard lock(mu_);
   last_written_ = created.value();
-  written_over_rv_.clear();
   return controller::AwsAuthObject{created->content(), created->resourceVersion(), created->uid()};
 }
 
@@ -68,18 +64,22 @@ Result<controller::AwsAuthObject> KubeAwsAuthStore::update(const core::ConfigMap
   std::optional<kube::ConfigMap> base;
   {
     std::lock_guard lock(mu_);
-    if (last_read_ && last_read_->resourceVersion() == resource_version) base = last_read_;
+    if (last_read_ && last_read_->resourceVersion() == resource_version) {
+      base = last_read_;
+    } else if (last_written_ && last_written_->resourceVersion() == resource_version) {
+      base = last_written_;
+    }
   }
   if (!base) {
-    return makeError(ErrorKind::kInternal, "update of " + describe() + " at resourceVersion " +
-                                               resource_version + " that was not the last one read");
+    return makeError(ErrorKind::kInternal,
+                     "update of " + describe() + " at resourceVersion " + resource_version +
+                         " that was neither the last one read nor the last one written");
   }
   base->setContent(content);
   auto updated = client_.update(*base);
   if (!updated.ok()) return updated.error();
   std::lock_guard lock(mu_);
   last_written_ = updated.value();
-  written_over_rv_ = resource_version;
   return controller::AwsAuthObject{updated->content(), updated->resourceVersion(), updated->uid()};
 }
 

@@ -1,10 +1,10 @@
 // Adapters from the Kubernetes client (src/kube) to the controller's ports.
 //
 // CacheRulesSource: the rules ConfigMap as its watch-fed cache holds it.
-// KubeAwsAuthStore: aws-auth read from its watch-fed cache, written with ConfigMapClient (PUT carrying the
-//   resourceVersion; every field we do not own is sent back as read). After our own write, until the watch
-//   delivers it, the cache still shows the version we wrote over; the store then answers with the object we
-//   wrote, so the next cycle does not recompute from stale data and provoke a needless 409.
+// KubeAwsAuthStore: aws-auth read from its watch-fed cache as it is, written with ConfigMapClient (PUT
+//   carrying the resourceVersion; every field we do not own is sent back as read). It keeps the whole object
+//   of its last read and of its last write, so that update() can send back the fields the controller does not
+//   see; it decides nothing about echoes or a lagging cache (the controller does).
 // RecorderEventSink: Events through kube::EventRecorder (aggregated there).
 //
 // Thread-safety: as the ports require (one cycle thread); KubeAwsAuthStore guards its memory with a mutex.
@@ -49,9 +49,10 @@ class KubeAwsAuthStore final : public controller::AwsAuthStore {
   kube::ConfigMapCache& cache_;
   std::string namespace_, name_;
   std::mutex mu_;
-  std::optional<kube::ConfigMap> last_read_;     // the object update() writes over
-  std::optional<kube::ConfigMap> last_written_;  // our last write ...
-  std::string written_over_rv_;                  // ... and the resourceVersion it replaced
+  // The objects update() may write over: the last one read() or readFresh() returned, and the last one
+  // create() or update() wrote.
+  std::optional<kube::ConfigMap> last_read_;
+  std::optional<kube::ConfigMap> last_written_;
 };
 
 class RecorderEventSink final : public controller::EventSink {

@@ -74,10 +74,14 @@ Controller::Fingerprint Controller::fingerprintOf(const std::optional<core::Conf
   Fingerprint f;
   if (!content) return f;
   f.exists = true;
-  if (auto it = content->data.find(core::kMapUsersKey); it != content->data.end()) f.map_users = it->second;
-  if (auto it = content->annotations.find(core::kManagedUsersAnnotation); it != content->annotations.end()) {
-    f.managed = it->second;
-  }
+  auto value = [](const std::map<std::string, std::string>& m, const char* key) {
+    auto it = m.find(key);
+    return it == m.end() ? std::string() : it->second;
+  };
+  f.map_users = value(content->data, core::kMapUsersKey);
+  f.managed_users = value(content->annotations, core::kManagedUsersAnnotation);
+  f.map_roles = value(content->data, core::kMapRolesKey);
+  f.managed_roles = value(content->annotations, core::kManagedRolesAnnotation);
   return f;
 }
 
@@ -90,8 +94,9 @@ void Controller::awsAuthObserved(const std::optional<core::ConfigMapContent>& co
   Fingerprint seen = fingerprintOf(content);
   std::lock_guard lock(mu_);
   if (!expected_ || *expected_ == seen) return;
-  spdlog::info("{} changed outside aws-auth-refresher (mapUsers or ownership record); reconciling",
-               ports_.aws_auth.describe());
+  spdlog::info(
+      "{} changed outside aws-auth-refresher (mapUsers, mapRoles or an ownership record); reconciling",
+      ports_.aws_auth.describe());
   // Only one trigger per distinct outside state, so a burst of events is one cycle.
   expected_ = seen;
   scheduler_.trigger(false);
@@ -179,7 +184,7 @@ CycleReport Controller::runCycle() {
   {
     std::lock_guard lock(mu_);
     ++cycles_;
-    if (report.success) synced_ = true;
+    if (report.success || report.partial) synced_ = true;
   }
   if (report.skipped) {
     spdlog::debug("cycle skipped: not the leader");
@@ -214,7 +219,17 @@ CycleReport Controller::fail(Error error, std::string_view reason) {
   return r;
 }
 
-Result<core::RuleSet> Controller::resolveRules() {
+namespace {
+
+bool sameText(const core::RulesText& a, const core::RulesText& b) {
+  return a.map_users == b.map_users && a.map_roles == b.map_roles && a.accounts == b.accounts;
+}
+
+size_t ruleCount(const core::RulesConfig& c) { return c.users.rules().size() + c.roles.rules().size(); }
+
+}  // namespace
+
+Result<const Controller::ValidRules*> Controller::resolveRules() {
   const std::string where = ports_.rules.describe();
   auto snap = ports_.rules.read();
   if (!snap.ok()) {
@@ -225,30 +240,10 @@ Result<core::RuleSet> Controller::resolveRules() {
   }
   if (snap->state == RulesSnapshot::State::kKeyMissing) {
     return makeError(ErrorKind::kNotFound,
-                     "rules ConfigMap " + where + " has no mapUsers key; changing nothing");
+                     "rules ConfigMap " + where + " has no mapUsers key (nor mapRoles); changing nothing");
   }
-  if (!parsed_text_ || *parsed_text_ != snap->map_users) {
-    // Parsed only when the text changes, so the warnings below come once per rules version.
-    core::RuleSet::ParseOptions po;
-    po.source = "rules ConfigMap " + where + " mapUsers";
-    auto parsed = core::RuleSet::parse(snap->map_users, po);
-    parsed_text_ = snap->map_users;
-    if (parsed.ok()) {
-      parse_error_.reset();
-      last_valid_ = std::move(parsed.value());
-      ++rules_generation_;
-      spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where,
-                   last_valid_->rules().size(), snap->resource_version);
-      for (const auto& warning : core::ruleWarnings(*last_valid_)) {
-        spdlog::warn("rules in {}: {}", where, warning);
-        ports_.events.warning("UnanchoredRule", warning);
-      }
-    } else {
-      parse_error_ = parsed.error();
-      spdlog::error("invalid rules: {}", parse_error_->message);
-      ports_.events.warning("InvalidRules", parse_error_->message);
-    }
-  }
+  // Parsed only when the text changes, so the warnings come once per rules version.
+  if (!parsed_text_ || !sameText(*parsed_text_, snap->text)) parseRules(*snap);
   if (metrics_ != nullptr) metrics_->configValid().set(parse_error_ ? 0 : 1);
   if (parse_error_) {
     if (!last_valid_) {
@@ -256,41 +251,194 @@ Result<core::RuleSet> Controller::resolveRules() {
                        parse_error_->message + " (no valid rules since start; acting on nothing)");
     }
     spdlog::warn("rules in {} are invalid; keeping the last valid rules ({} rule(s))", where,
-                 last_valid_->rules().size());
+                 ruleCount(last_valid_->config));
   }
-  if (metrics_ != nullptr) metrics_->rules().set(static_cast<double>(last_valid_->rules().size()));
-  return *last_valid_;
+  if (metrics_ != nullptr) metrics_->rules().set(static_cast<double>(ruleCount(last_valid_->config)));
+  return &*last_valid_;
+}
+
+void Controller::parseRules(const RulesSnapshot& snap) {
+  const std::string where = ports_.rules.describe();
+  // parseRulesConfig names the key (mapUsers, mapRoles, accounts) after this prefix.
+  auto parsed = core::parseRulesConfig(snap.text, "rules ConfigMap " + where);
+  parsed_text_ = snap.text;
+  if (!parsed.ok()) {
+    parse_error_ = parsed.error();
+    spdlog::error("invalid rules: {}", parse_error_->message);
+    ports_.events.warning("InvalidRules", parse_error_->message);
+    return;
+  }
+  parse_error_.reset();
+  previous_valid_ = std::move(last_valid_);
+  last_valid_ = ValidRules{std::move(parsed.value()), ++rules_generation_};
+  const core::RulesConfig& c = last_valid_->config;
+  spdlog::info("rules loaded from {}: {} rule(s) (resourceVersion {})", where, ruleCount(c),
+               snap.resource_version);
+  for (const core::RuleSet* set : {&c.users, &c.roles}) {
+    for (const auto& warning : core::ruleWarnings(*set)) {
+      spdlog::warn("rules in {}: {}", where, warning);
+      ports_.events.warning("UnanchoredRule", warning);
+    }
+  }
+}
+
+std::vector<Controller::AccountResult> Controller::listAccounts(const AccountQuery& query,
+                                                                const core::RulesConfig& rules) {
+  std::vector<AccountResult> out;
+  out.push_back({"", ports_.principals.listAccount(query)});
+  for (const core::AccountSpec& spec : rules.accounts) {
+    AccountQuery q = query;
+    q.account = spec;
+    out.push_back({spec.account_id, ports_.principals.listAccount(q)});
+  }
+  return out;
+}
+
+std::vector<std::string> Controller::missingGroups(const std::vector<std::string>& groups,
+                                                   const std::vector<AccountResult>& listings) {
+  std::vector<std::string> missing;
+  for (const auto& g : groups) {
+    bool found = false;
+    for (const auto& l : listings) found = found || (l.listing.ok() && l.listing->group_members.count(g) > 0);
+    if (!found) missing.push_back(g);
+  }
+  return missing;
+}
+
+void Controller::reportMissingGroups(const ValidRules& rules, const std::vector<std::string>& missing) {
+  const std::string where = ports_.rules.describe();
+  std::string message;
+  const auto& list = rules.config.users.rules();
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (std::find(missing.begin(), missing.end(), list[i].iam_group) == missing.end()) continue;
+    if (!message.empty()) message += "; ";
+    message += fmt::format(
+        "rules ConfigMap {}: mapUsers: rule {}, field iamGroup, line {}: IAM group \"{}\" does not exist "
+        "(NoSuchEntity)",
+        where, i, list[i].line, list[i].iam_group);
+  }
+  if (metrics_ != nullptr) metrics_->configValid().set(0);
+  const std::string key = fmt::format("{}:{}", rules.generation, message);
+  if (key == reported_missing_) return;  // reported once per rules version and set of missing groups
+  reported_missing_ = key;
+  spdlog::error("invalid rules: {}", message);
+  ports_.events.warning("InvalidRules", message);
+}
+
+Controller::IamInputs Controller::snapshotOf(const ValidRules& rules, std::vector<AccountResult>& listings) {
+  IamInputs in;
+  in.rules = &rules;
+  const std::vector<std::string> groups = rules.config.users.iamGroups();
+  const bool roles = !rules.config.roles.empty();
+  for (auto& l : listings) {
+    if (!l.listing.ok()) {
+      in.snapshot.frozen_accounts.push_back(l.account_id);
+      in.failures.push_back({l.account_id, l.listing.error()});
+      continue;
+    }
+    AccountListing& listing = *l.listing;
+    std::map<std::string, std::vector<std::string>> member_of;  // user ARN -> groups the rules name
+    for (const auto& g : groups) {
+      auto it = listing.group_members.find(g);
+      if (it == listing.group_members.end()) continue;
+      for (const auto& arn : it->second) member_of[arn].push_back(g);
+    }
+    for (auto& u : listing.users) {
+      if (auto it = member_of.find(u.arn); it != member_of.end()) u.iam_groups = it->second;
+      in.key.push_back(fmt::format("u {} {} {}", u.arn, u.id, fmt::join(u.iam_groups, ",")));
+      in.snapshot.users.push_back(std::move(u));
+    }
+    if (!roles) continue;
+    for (auto& r : listing.roles) {
+      in.key.push_back(fmt::format("r {} {}", r.arn, r.id));
+      in.snapshot.roles.push_back(std::move(r));
+    }
+  }
+  for (const auto& a : in.snapshot.frozen_accounts) in.key.push_back("frozen " + a);
+  return in;
+}
+
+Result<Controller::IamInputs> Controller::listIam(const ValidRules& newest, std::string_view& reason) {
+  // The rules before `newest` stand in when a group `newest` names does not exist; list for both then.
+  const ValidRules* fallback =
+      newest.config.users.iamGroups().empty() || !previous_valid_ ? nullptr : &*previous_valid_;
+  AccountQuery query;
+  query.roles = !newest.config.roles.empty() || (fallback != nullptr && !fallback->config.roles.empty());
+  query.iam_groups = newest.config.users.iamGroups();
+  if (fallback != nullptr) {
+    for (auto& g : fallback->config.users.iamGroups()) query.iam_groups.push_back(std::move(g));
+    std::sort(query.iam_groups.begin(), query.iam_groups.end());
+    query.iam_groups.erase(std::unique(query.iam_groups.begin(), query.iam_groups.end()),
+                           query.iam_groups.end());
+  }
+  std::vector<AccountResult> listings = listAccounts(query, newest.config);
+  if (!listings.front().listing.ok()) {
+    const Error& e = listings.front().listing.error();
+    reason = "ListUsersFailed";
+    return makeError(e.kind, "listing IAM users: " + e.message);
+  }
+  const ValidRules* in_effect = &newest;
+  if (auto missing = missingGroups(newest.config.users.iamGroups(), listings); !missing.empty()) {
+    reportMissingGroups(newest, missing);
+    if (fallback == nullptr || !missingGroups(fallback->config.users.iamGroups(), listings).empty()) {
+      reason = "InvalidRules";
+      return makeError(ErrorKind::kInvalidArgument,
+                       fmt::format("rules name IAM groups that do not exist ({}) and no earlier valid rules "
+                                   "can stand in; acting on nothing",
+                                   fmt::join(missing, ", ")));
+    }
+    spdlog::warn("keeping the last valid rules ({} rule(s)) while a group the new rules name does not exist",
+                 ruleCount(fallback->config));
+    in_effect = fallback;
+  } else {
+    reported_missing_.clear();  // a group missing again later is reported again
+  }
+  return snapshotOf(*in_effect, listings);
+}
+
+void Controller::reportAccountFailures(const std::vector<AccountFailure>& failures) {
+  for (const auto& f : failures) {
+    const std::string message =
+        fmt::format("listing IAM principals of account {} failed; its entries in {} are left as they are: {}",
+                    f.account_id, ports_.aws_auth.describe(), f.error.message);
+    spdlog::error("{}", message);
+    ports_.events.warning("AccountListingFailed", message);
+    if (metrics_ != nullptr) metrics_->accountListingFailed(f.account_id);
+  }
+}
+
+CycleReport Controller::skipCycle() {
+  // Another replica may write meanwhile: what we remember of the records is no longer ours to compare.
+  remembered_users_.reset();
+  remembered_roles_.reset();
+  own_write_.reset();
+  mass_removal_.applied();
+  if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
+  CycleReport r;
+  r.skipped = true;
+  return r;
 }
 
 CycleReport Controller::cycle() {
-  if (options_.may_write && !options_.may_write()) {
-    // Another replica may write meanwhile: what we remember of the record is no longer ours to compare.
-    remembered_record_.reset();
-    mass_removal_.applied();
-    if (metrics_ != nullptr) metrics_->massRemovalHolding().set(0);
-    CycleReport r;
-    r.skipped = true;
-    return r;
-  }
+  if (options_.may_write && !options_.may_write()) return skipCycle();
   auto rules = resolveRules();
   if (!rules.ok()) {
     return fail(rules.error(), rules.error().kind == ErrorKind::kNotFound ? "RulesMissing" : "InvalidRules");
   }
-  auto arns = ports_.identities.listUserArns();
-  if (!arns.ok()) {
-    return fail(makeError(arns.error().kind, "listing IAM users: " + arns.error().message),
-                "ListUsersFailed");
-  }
+  std::string_view reason;
+  auto iam = listIam(**rules, reason);
+  if (!iam.ok()) return fail(iam.error(), reason);
+  reportAccountFailures(iam->failures);
   const std::string where = ports_.aws_auth.describe();
   auto current = ports_.aws_auth.read();
   if (!current.ok()) {
     return fail(makeError(current.error().kind, "reading " + where + ": " + current.error().message),
                 "ReadFailed");
   }
-  std::optional<AwsAuthObject> obj = std::move(current.value());
-  if (matchesQuietInputs(*arns, obj)) {
+  std::optional<AwsAuthObject> obj = actOnOwnWrite(std::move(current.value()));
+  if (matchesQuietInputs(*iam, obj)) {
     spdlog::debug(
-        "rules, IAM users and {} (resourceVersion {}) are what the last cycle found up to date; "
+        "rules, IAM principals and {} (resourceVersion {}) are what the last cycle found up to date; "
         "nothing to change",
         where, obj->resource_version);
     printUpToDate();
@@ -300,74 +448,44 @@ CycleReport Controller::cycle() {
     return report;
   }
   quiet_.reset();
+  return withAccountFailures(reconcileAndWrite(*iam, std::move(obj)), iam->failures);
+}
 
+CycleReport Controller::withAccountFailures(CycleReport report, const std::vector<AccountFailure>& failures) {
+  if (failures.empty() || !report.success) return report;
+  std::vector<std::string> ids;
+  for (const auto& f : failures) ids.push_back(f.account_id);
+  report.success = false;
+  report.partial = true;
+  report.frozen_accounts = ids;
+  report.error =
+      makeError(failures.front().error.kind,
+                fmt::format("account(s) {} could not be listed; their entries were left as they are",
+                            fmt::join(ids, ", ")));
+  return report;
+}
+
+CycleReport Controller::reconcileAndWrite(const IamInputs& iam, std::optional<AwsAuthObject> obj) {
+  const std::string where = ports_.aws_auth.describe();
   for (int attempt = 0;; ++attempt) {
     if (!obj && !options_.create_aws_auth) {
       expect(std::nullopt);
       return fail(makeError(ErrorKind::kNotFound, where + " does not exist and --create-aws-auth=false"),
                   "AwsAuthMissing");
     }
-    static const core::ConfigMapContent kNoContent;
-    // A reference, not a copy: aws-auth can be 1 MiB, and this is the cycle's peak of memory.
-    const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
-    core::ReconcileOptions reconcile_options;
-    reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
-    if (obj) reconcile_options.object_uid = obj->uid;
-    auto rec = core::reconcile(*rules, *arns, base, reconcile_options);
-    if (!rec.ok()) {
-      return fail(makeError(rec.error().kind, where + ": " + rec.error().message), "ReconcileFailed");
-    }
-    checkOwnership(obj.has_value(), *rec);
-    for (const auto& s : rec->shadowed) {
-      spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
-                    fmt::join(s.shadowed_rules, ", "));
-    }
-    for (const auto& arn : rec->adopted) {
-      spdlog::info("{}: adopting the entry for {} (exactly what its rule writes, no ownership record)", where,
-                   arn);
-    }
-    for (const auto& arn : rec->skipped_unmanaged) {
-      spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,
-                    where);
-    }
-    CycleReport report;
-    report.changes = rec->changes;
-    if (!rec->changed) {
-      printUpToDate();
-      if (obj) {
-        expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
-        if (!obj->resource_version.empty()) {
-          quiet_ = QuietInputs{rules_generation_, std::move(arns.value()), std::move(obj->resource_version)};
-        }
-      } else {
-        expect(std::nullopt);
-      }
-      if (metrics_ != nullptr) {
-        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
-        metrics_->massRemovalHolding().set(0);
-      }
-      mass_removal_.applied();
-      report.success = true;
-      return report;
-    }
-    if (holdMassRemoval(*rec)) {
-      if (options_.dry_run && options_.dry_run_out != nullptr) {
-        for (const auto& c : rec->changes) *options_.dry_run_out << "held: " << describeChange(c) << "\n";
-        options_.dry_run_out->flush();
-      }
-      report.held = true;
-      report.changes.clear();  // nothing applied
-      report.error = makeError(ErrorKind::kUnavailable, where + ": mass removal held; nothing written");
-      return report;
-    }
+    auto rec = plan(iam, obj);
+    if (!rec.ok()) return fail(rec.error(), "ReconcileFailed");
+    if (attempt == 0) reportExpansionFailures(*rec);
+    if (!rec->changed) return upToDate(*rec, iam, std::move(obj));
+    if (holdMassRemoval(*rec)) return held(*rec);
     if (options_.dry_run) {
       printDryRun(rec->changes);
+      CycleReport report;
+      report.changes = rec->changes;
       report.success = true;
       return report;
     }
-    if (stopping()) {
-      return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
-    }
+    if (stopping()) return fail(makeError(ErrorKind::kCancelled, "shutting down"), "Cancelled");
     if (options_.may_write && !options_.may_write()) {
       return fail(makeError(ErrorKind::kCancelled, "lost leadership before writing " + where),
                   "LostLeadership");
@@ -375,20 +493,7 @@ CycleReport Controller::cycle() {
     expect(rec->desired);
     auto written = obj ? ports_.aws_auth.update(rec->desired, obj->resource_version)
                        : ports_.aws_auth.create(rec->desired);
-    if (written.ok()) {
-      spdlog::info("{} {} (resourceVersion {})", obj ? "updated" : "created", where,
-                   written->resource_version);
-      reportApplied(rec->changes);
-      remembered_record_ = rec->managed_count;  // the record we wrote lists exactly our entries
-      mass_removal_.applied();
-      if (metrics_ != nullptr) {
-        metrics_->managedEntries().set(static_cast<double>(rec->managed_count));
-        metrics_->massRemovalHolding().set(0);
-      }
-      report.success = true;
-      report.wrote = true;
-      return report;
-    }
+    if (written.ok()) return applied(*rec, std::move(*written), obj ? obj->resource_version : std::string());
     const Error& err = written.error();
     if (!isRetryableWriteError(err) || attempt >= options_.max_conflict_retries) {
       return fail(
@@ -407,34 +512,149 @@ CycleReport Controller::cycle() {
   }
 }
 
+Result<core::ReconcileResult> Controller::plan(const IamInputs& iam,
+                                               const std::optional<AwsAuthObject>& obj) {
+  const std::string where = ports_.aws_auth.describe();
+  static const core::ConfigMapContent kNoContent;
+  // A reference, not a copy: aws-auth can be 1 MiB, and this is the cycle's peak of memory.
+  const core::ConfigMapContent& base = obj ? obj->content : kNoContent;
+  core::ReconcileOptions reconcile_options;
+  reconcile_options.adopt_matching_entries = options_.adopt_matching_entries;
+  if (obj) reconcile_options.object_uid = obj->uid;
+  auto rec = core::reconcile(iam.rules->config, iam.snapshot, base, reconcile_options);
+  if (!rec.ok()) return makeError(rec.error().kind, where + ": " + rec.error().message);
+  checkOwnership(obj.has_value(), *rec);
+  for (const auto& s : rec->shadowed) {
+    spdlog::debug("{} matches rule {}; also matched, not used: rules {}", s.arn, s.rule_index,
+                  fmt::join(s.shadowed_rules, ", "));
+  }
+  for (const auto& arn : rec->adopted) {
+    spdlog::info("{}: adopting the entry for {} (exactly what its rule writes, no ownership record)", where,
+                 arn);
+  }
+  for (const auto& arn : rec->skipped_unmanaged) {
+    spdlog::debug("{} matches a rule but already has an entry in {} that we did not write; left alone", arn,
+                  where);
+  }
+  return rec;
+}
+
+void Controller::reportExpansionFailures(const core::ReconcileResult& rec) {
+  for (const auto& f : rec.expansion_failures) {
+    spdlog::warn("{} {} matches {} rule {} but gets no entry: its username does not expand: {}",
+                 core::principalKindName(f.principal), f.arn,
+                 f.principal == core::PrincipalKind::kRole ? "mapRoles" : "mapUsers", f.rule_index, f.reason);
+    if (metrics_ != nullptr) metrics_->usernameExpansionFailed();
+  }
+}
+
+void Controller::setManagedMetrics(const core::ReconcileResult& rec) {
+  if (metrics_ == nullptr) return;
+  metrics_->managedEntries().set(static_cast<double>(rec.users.managed_count));
+  metrics_->managedEntriesOfKind(false).set(static_cast<double>(rec.users.managed_count));
+  metrics_->managedEntriesOfKind(true).set(static_cast<double>(rec.roles.managed_count));
+  metrics_->massRemovalHolding().set(0);
+}
+
+CycleReport Controller::upToDate(const core::ReconcileResult& rec, const IamInputs& iam,
+                                 std::optional<AwsAuthObject> obj) {
+  printUpToDate();
+  if (obj) {
+    std::string rv = std::move(obj->resource_version);
+    expect(std::optional(std::move(obj->content)));  // obj is not used again: no 1 MiB copy
+    // A cycle with frozen accounts is not up to date: the next one must look again.
+    if (!rv.empty() && iam.failures.empty()) {
+      quiet_ = QuietInputs{iam.rules->generation, iam.key, std::move(rv)};
+    }
+  } else {
+    expect(std::nullopt);
+  }
+  setManagedMetrics(rec);
+  mass_removal_.applied();
+  CycleReport report;
+  report.changes = rec.changes;
+  report.success = true;
+  return report;
+}
+
+CycleReport Controller::held(const core::ReconcileResult& rec) {
+  if (options_.dry_run && options_.dry_run_out != nullptr) {
+    for (const auto& c : rec.changes) *options_.dry_run_out << "held: " << describeChange(c) << "\n";
+    options_.dry_run_out->flush();
+  }
+  CycleReport report;
+  report.held = true;  // nothing applied: no changes in the report
+  report.error =
+      makeError(ErrorKind::kUnavailable, ports_.aws_auth.describe() + ": mass removal held; nothing written");
+  return report;
+}
+
+CycleReport Controller::applied(const core::ReconcileResult& rec, AwsAuthObject written,
+                                std::string written_over) {
+  spdlog::info("{} {} (resourceVersion {})", written_over.empty() ? "created" : "updated",
+               ports_.aws_auth.describe(), written.resource_version);
+  reportApplied(rec.changes);
+  // The records we wrote list exactly our entries.
+  remembered_users_ = rec.users.managed_count;
+  remembered_roles_ = rec.roles.managed_count;
+  own_write_ = OwnWrite{std::move(written), std::move(written_over)};
+  mass_removal_.applied();
+  setManagedMetrics(rec);
+  CycleReport report;
+  report.changes = rec.changes;
+  report.success = true;
+  report.wrote = true;
+  return report;
+}
+
+std::optional<AwsAuthObject> Controller::actOnOwnWrite(std::optional<AwsAuthObject> obj) {
+  if (!own_write_) return obj;
+  if (obj && !own_write_->over.empty() && obj->resource_version == own_write_->over) {
+    spdlog::debug(
+        "{}: the cache still shows resourceVersion {}, which our write replaced; acting on what we "
+        "wrote (resourceVersion {})",
+        ports_.aws_auth.describe(), own_write_->over, own_write_->written.resource_version);
+    return own_write_->written;
+  }
+  own_write_.reset();  // the cache caught up with our write, or someone moved on from it
+  return obj;
+}
+
 void Controller::checkOwnership(bool exists, const core::ReconcileResult& rec) {
-  const std::optional<size_t> remembered = remembered_record_;
+  checkOwnershipOf(exists, core::PrincipalKind::kUser, rec.users, remembered_users_);
+  checkOwnershipOf(exists, core::PrincipalKind::kRole, rec.roles, remembered_roles_);
+}
+
+void Controller::checkOwnershipOf(bool exists, core::PrincipalKind kind, const core::KindSummary& summary,
+                                  std::optional<size_t>& remembered_ref) {
+  const std::optional<size_t> remembered = remembered_ref;
   // From now on compare with what this read showed, so one loss is reported once.
-  remembered_record_ = rec.recorded_count;
+  remembered_ref = summary.recorded_count;
   if (!remembered || *remembered == 0) return;
+  const bool roles = kind == core::PrincipalKind::kRole;
+  const char* annotation = roles ? core::kManagedRolesAnnotation : core::kManagedUsersAnnotation;
   const char* reason = nullptr;
   std::string what;
   const std::string where = ports_.aws_auth.describe();
-  if (!exists || rec.record_state == core::RecordState::kAbsent) {
+  if (!exists || summary.record_state == core::RecordState::kAbsent) {
     reason = "absent";
-    what = exists ? fmt::format("the ownership annotation {} was removed", core::kManagedUsersAnnotation)
+    what = exists ? fmt::format("the ownership annotation {} was removed", annotation)
                   : std::string("the ConfigMap was deleted");
-  } else if (rec.record_state == core::RecordState::kOtherObject) {
+  } else if (summary.record_state == core::RecordState::kOtherObject) {
     reason = "other_object";
-    what =
-        fmt::format("the ownership annotation {} is bound to another object", core::kManagedUsersAnnotation);
-  } else if (rec.recorded_count < *remembered) {
+    what = fmt::format("the ownership annotation {} is bound to another object", annotation);
+  } else if (summary.recorded_count < *remembered) {
     reason = "shrunk";
-    what = fmt::format("the ownership annotation {} now lists {} entries", core::kManagedUsersAnnotation,
-                       rec.recorded_count);
+    what =
+        fmt::format("the ownership annotation {} now lists {} entries", annotation, summary.recorded_count);
   } else {
     return;
   }
   const std::string message = fmt::format(
-      "{}: {} by someone else; the last cycle left {} managed mapUsers entries. Entries no longer in the "
+      "{}: {} by someone else; the last cycle left {} managed {} entries. Entries no longer in the "
       "record are treated as hand-written: never changed or removed by aws-auth-refresher, even when their "
-      "IAM user is deleted",
-      where, what, *remembered);
+      "IAM {} is deleted",
+      where, what, *remembered, roles ? "mapRoles" : "mapUsers", roles ? "role" : "user");
   spdlog::warn("{}", message);
   ports_.aws_auth_events.warning("OwnershipRecordLost", message);
   if (metrics_ != nullptr) metrics_->ownershipRecordLost(reason);
@@ -447,8 +667,9 @@ bool Controller::holdMassRemoval(const core::ReconcileResult& rec) {
     if (c.kind == core::Change::Kind::kRemoved) removed.push_back(c.arn);
     if (c.kind == core::Change::Kind::kAdded) ++added;
   }
-  // Managed before the plan: after it, minus what it adds, plus what it removes (updates stay managed).
-  const size_t managed_before = rec.managed_count + removed.size() - added;
+  // Managed before the plan (both lists): after it, minus what it adds, plus what it removes (updates stay
+  // managed).
+  const size_t managed_before = rec.users.managed_count + rec.roles.managed_count + removed.size() - added;
   const MassRemovalGuard::Decision d = mass_removal_.evaluate(managed_before, std::move(removed));
   if (!d.mass) return false;
   const std::string where = ports_.aws_auth.describe();
@@ -460,11 +681,13 @@ bool Controller::holdMassRemoval(const core::ReconcileResult& rec) {
     return false;
   }
   const std::string message = fmt::format(
-      "{}: held a mass removal of {} of {} managed mapUsers entries; nothing written this cycle (computed "
+      "{}: held a mass removal of {} of {} managed {} entries; nothing written this cycle (computed "
       "{} of {} times in a row). It is written when the same removals are computed {} cycles in a row, or "
       "at once with --allow-mass-removal. Check the IAM listing (account, AWS_ENDPOINT_URL_IAM, "
       "credentials)",
-      where, d.removed, d.managed, d.seen, d.required, d.required);
+      where, d.removed, d.managed,
+      rec.roles.managed_count + rec.roles.recorded_count > 0 ? "mapUsers and mapRoles" : "mapUsers", d.seen,
+      d.required, d.required);
   spdlog::warn("{}", message);
   ports_.events.warning("MassRemovalHeld", message);
   if (metrics_ != nullptr) {
@@ -474,32 +697,34 @@ bool Controller::holdMassRemoval(const core::ReconcileResult& rec) {
   return true;
 }
 
-bool Controller::matchesQuietInputs(const std::vector<std::string>& arns,
-                                    const std::optional<AwsAuthObject>& obj) const {
+bool Controller::matchesQuietInputs(const IamInputs& iam, const std::optional<AwsAuthObject>& obj) const {
   return quiet_ && obj && !obj->resource_version.empty() &&
          quiet_->aws_auth_resource_version == obj->resource_version &&
-         quiet_->rules_generation == rules_generation_ && quiet_->arns == arns;
+         quiet_->rules_generation == iam.rules->generation && quiet_->iam == iam.key;
 }
 
 void Controller::reportApplied(const std::vector<core::Change>& changes) {
-  size_t added = 0, removed = 0, updated = 0;
+  // [0]: mapUsers, [1]: mapRoles; each added, removed, updated.
+  size_t counts[2][3] = {};
   for (const auto& c : changes) {
-    spdlog::info("mapUsers entry {}", describeChange(c));
-    if (metrics_ != nullptr) metrics_->changeApplied(core::changeKindName(c.kind));
-    switch (c.kind) {
-      case core::Change::Kind::kAdded:
-        ++added;
-        break;
-      case core::Change::Kind::kRemoved:
-        ++removed;
-        break;
-      case core::Change::Kind::kUpdated:
-        ++updated;
-        break;
+    const bool role = c.principal == core::PrincipalKind::kRole;
+    spdlog::info("{} entry {}", role ? "mapRoles" : "mapUsers", describeChange(c));
+    if (metrics_ != nullptr) {
+      if (role) {
+        metrics_->roleChangeApplied(core::changeKindName(c.kind));
+      } else {
+        metrics_->changeApplied(core::changeKindName(c.kind));
+      }
     }
+    ++counts[role ? 1 : 0][static_cast<int>(c.kind)];
   }
-  ports_.events.normal("Updated", fmt::format("{}: mapUsers entries added {}, removed {}, updated {}",
-                                              ports_.aws_auth.describe(), added, removed, updated));
+  std::string message = fmt::format("{}: mapUsers entries added {}, removed {}, updated {}",
+                                    ports_.aws_auth.describe(), counts[0][0], counts[0][1], counts[0][2]);
+  if (counts[1][0] + counts[1][1] + counts[1][2] > 0) {
+    message += fmt::format("; mapRoles entries added {}, removed {}, updated {}", counts[1][0], counts[1][1],
+                           counts[1][2]);
+  }
+  ports_.events.normal("Updated", message);
 }
 
 void Controller::printUpToDate() {

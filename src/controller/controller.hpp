@@ -1,22 +1,36 @@
-// Controller: the level-triggered loop that keeps aws-auth's managed mapUsers entries in step with IAM.
+// Controller: the level-triggered loop that keeps aws-auth's managed mapUsers and mapRoles entries in step
+// with IAM.
 //
 // A cycle is told only "something may have changed". It reads the whole current state — the rules, every IAM
-// user (all pages or nothing), aws-auth — asks the pure core what aws-auth must hold, and writes only when
-// that differs, carrying aws-auth's resourceVersion. On a conflict it re-reads aws-auth from the API server
-// and recomputes (ControllerOptions::max_conflict_retries times at most). aws-auth missing: it is created
-// holding only our entries, unless create_aws_auth is false.
+// principal the rules need in each account (PrincipalSource: users; roles only for mapRoles rules; GetGroup
+// only for the groups rules name; each listing whole or an error), aws-auth — asks the pure core what
+// aws-auth must hold, and writes only when that differs, carrying aws-auth's resourceVersion.
+//
+// Accounts: the own account's listing failing fails the cycle (nothing written). A further account's listing
+// failing freezes that account's managed entries (core::IamSnapshot::frozen_accounts) while the rest is
+// reconciled; it is logged, posted as a Warning Event "AccountListingFailed", counted per account, and the
+// report is `partial` (not a success). An IAM group that no listed account has is a configuration error of
+// the rules naming it (InvalidRules, config_valid=0); the valid rules before them stay in effect. On a
+// conflict it re-reads aws-auth from the API server and recomputes (ControllerOptions::max_conflict_retries
+// times at most). aws-auth missing: it is created holding only our entries, unless create_aws_auth is false.
 //
 // Idle cycles: a cycle that finds nothing to change remembers what it read (the rules in effect, the ARN
 // list, aws-auth's resourceVersion). The next cycle that reads exactly the same skips the core — reconcile is
 // a pure function of those inputs, so its answer would again be "no change" — and costs little more than the
 // IAM listing. Any difference (one ARN, a rules edit, any write to aws-auth) runs the core as usual.
 //
-// Rules: parsed only when their text changes. Invalid rules are reported (log, Event, config_valid=0) and the
-// last valid rules since start stay in effect; with none, the cycle fails and nothing is written. A missing
-// rules ConfigMap or mapUsers key changes nothing (the cycle fails with a warning). `[]` manages nothing.
+// Rules: the mapUsers, mapRoles and accounts keys, parsed (core::parseRulesConfig) only when their text
+// changes. Invalid rules are reported (log, Event, config_valid=0) and the last valid rules since start stay
+// in effect; with none, the cycle fails and nothing is written. A missing rules ConfigMap, or neither a
+// mapUsers nor a mapRoles key, changes nothing (the cycle fails with a warning). `[]` manages nothing.
 //
 // Cycles run at start, every refresh interval, on trigger() (coalesced) and, with backoff after failures, as
 // Scheduler describes. One cycle at a time.
+//
+// Own writes: the controller alone remembers what it wrote. Its echo through the watch does not trigger a
+// cycle (awsAuthObserved compares with what the last cycle left). A read that still shows the version our
+// last write replaced (the watch cache lags) is answered with what we wrote, so the cycle neither recomputes
+// from stale data nor provokes a needless 409; any other version ends that memory.
 //
 // Mass removals: a plan that removes more than half of more than 10 managed entries is held, not written
 // (additions and updates of that cycle too), until the same removals have been computed in 3 consecutive
@@ -82,7 +96,7 @@ struct ControllerOptions {
 };
 
 struct ControllerPorts {
-  IdentitySource& identities;
+  PrincipalSource& principals;
   RulesSource& rules;
   AwsAuthStore& aws_auth;
   EventSink& events;           // Events about the rules ConfigMap
@@ -97,6 +111,11 @@ struct CycleReport {
   bool inputs_unchanged = false;      // read what the last up-to-date cycle read: the core was not asked
   bool held = false;                  // a mass removal was computed and held: nothing written (not success)
   std::vector<core::Change> changes;  // applied (or, in dry-run, that would have been)
+  // Some listed accounts could not be listed: their entries were left as they were, the rest was reconciled
+  // (and maybe written). Not a success (--once exits 1; the next cycle comes after a backoff), but it counts
+  // as synced. frozen_accounts names them.
+  bool partial = false;
+  std::vector<std::string> frozen_accounts;
   std::optional<Error> error;
 };
 
@@ -119,8 +138,8 @@ class Controller {
   void trigger(std::string_view reason);
   // The rules ConfigMap changed: run a cycle now, even during a backoff.
   void rulesChanged();
-  // The watch saw aws-auth (nullopt: deleted). Triggers a cycle only if our mapUsers or ownership record is
-  // not what the last cycle left there, so our own writes never trigger cycles.
+  // The watch saw aws-auth (nullopt: deleted). Triggers a cycle only if mapUsers, mapRoles or an ownership
+  // record is not what the last cycle left there, so our own writes never trigger cycles.
   void awsAuthObserved(const std::optional<core::ConfigMapContent>& content);
 
   // True once a cycle has succeeded since start (readiness).
@@ -147,21 +166,69 @@ class Controller {
  private:
   struct Fingerprint {
     bool exists = false;
-    std::string map_users;
-    std::string managed;
+    std::string map_users, managed_users, map_roles, managed_roles;
     bool operator==(const Fingerprint&) const = default;
   };
   static Fingerprint fingerprintOf(const std::optional<core::ConfigMapContent>& content);
 
+  // Valid rules and the generation that counts them (for the idle-cycle check).
+  struct ValidRules {
+    core::RulesConfig config;
+    std::uint64_t generation = 0;
+  };
+  // A listed account that failed this cycle: its entries are frozen.
+  struct AccountFailure {
+    std::string account_id;
+    Error error;
+  };
+  // The IAM side of a cycle: what reconcile gets, and under which rules.
+  struct IamInputs {
+    const ValidRules* rules = nullptr;
+    core::IamSnapshot snapshot;
+    std::vector<AccountFailure> failures;
+    std::vector<std::string> key;  // a flat rendering of snapshot, to compare with the last idle cycle
+  };
+  struct AccountResult {
+    std::string account_id;  // empty for the own account
+    Result<AccountListing> listing;
+  };
+
+  // The cycle in named steps: cycle() reads the inputs (resolveRules, listIam, aws-auth), reconcileAndWrite()
+  // computes and writes (re-reading after a conflict), plan() asks the core, upToDate()/held()/applied()
+  // report how it ended, and withAccountFailures() marks a cycle with frozen accounts as not complete.
   CycleReport cycle();
-  Result<core::RuleSet> resolveRules();
+  CycleReport skipCycle();
+  Result<const ValidRules*> resolveRules();
+  void parseRules(const RulesSnapshot& snap);
+  // On failure `reason` is the Event reason: ListUsersFailed (own account) or InvalidRules (missing group).
+  Result<IamInputs> listIam(const ValidRules& newest, std::string_view& reason);
+  std::vector<AccountResult> listAccounts(const AccountQuery& query, const core::RulesConfig& rules);
+  // Groups among `groups` that no successful listing knows (missing in every account listed).
+  static std::vector<std::string> missingGroups(const std::vector<std::string>& groups,
+                                                const std::vector<AccountResult>& listings);
+  void reportMissingGroups(const ValidRules& rules, const std::vector<std::string>& missing);
+  static IamInputs snapshotOf(const ValidRules& rules, std::vector<AccountResult>& listings);
+  void reportAccountFailures(const std::vector<AccountFailure>& failures);
+  CycleReport reconcileAndWrite(const IamInputs& iam, std::optional<AwsAuthObject> obj);
+  Result<core::ReconcileResult> plan(const IamInputs& iam, const std::optional<AwsAuthObject>& obj);
+  void reportExpansionFailures(const core::ReconcileResult& rec);
+  CycleReport upToDate(const core::ReconcileResult& rec, const IamInputs& iam,
+                       std::optional<AwsAuthObject> obj);
+  CycleReport held(const core::ReconcileResult& rec);
+  CycleReport applied(const core::ReconcileResult& rec, AwsAuthObject written, std::string written_over);
+  // `obj` as read, or our own last write when the read still shows the version that write replaced.
+  std::optional<AwsAuthObject> actOnOwnWrite(std::optional<AwsAuthObject> obj);
+  static CycleReport withAccountFailures(CycleReport report, const std::vector<AccountFailure>& failures);
   CycleReport fail(Error error, std::string_view reason);
   void expect(const std::optional<core::ConfigMapContent>& content);
+  void setManagedMetrics(const core::ReconcileResult& rec);
   void reportApplied(const std::vector<core::Change>& changes);
   void printDryRun(const std::vector<core::Change>& changes);
   void printUpToDate();  // --dry-run's line for a cycle that changes nothing
-  // Compares the record `rec` read with what the last cycle left (see "Ownership" above).
+  // Compares the records `rec` read with what the last cycle left (see "Ownership" above), per list.
   void checkOwnership(bool exists, const core::ReconcileResult& rec);
+  void checkOwnershipOf(bool exists, core::PrincipalKind kind, const core::KindSummary& summary,
+                        std::optional<size_t>& remembered);
   // Asks the mass-removal guard about `rec`; reports and returns true when the plan must be held.
   bool holdMassRemoval(const core::ReconcileResult& rec);
 
@@ -172,21 +239,30 @@ class Controller {
   // What the last cycle that found nothing to change read (see "Idle cycles" above).
   struct QuietInputs {
     std::uint64_t rules_generation = 0;
-    std::vector<std::string> arns;
+    std::vector<std::string> iam;
     std::string aws_auth_resource_version;
   };
-  bool matchesQuietInputs(const std::vector<std::string>& arns,
-                          const std::optional<AwsAuthObject>& obj) const;
+  bool matchesQuietInputs(const IamInputs& iam, const std::optional<AwsAuthObject>& obj) const;
 
   // Rules cache, touched by the cycle thread only.
-  std::optional<std::string> parsed_text_;
+  std::optional<core::RulesText> parsed_text_;
   std::optional<Error> parse_error_;
-  std::optional<core::RuleSet> last_valid_;
+  std::optional<ValidRules> last_valid_;
+  // The valid rules before last_valid_: in effect while last_valid_ names an IAM group that does not exist.
+  std::optional<ValidRules> previous_valid_;
   std::uint64_t rules_generation_ = 0;  // counts the assignments of last_valid_
+  std::string reported_missing_;        // the missing-group report last made (made once per distinct one)
   std::optional<QuietInputs> quiet_;    // cycle thread only
   MassRemovalGuard mass_removal_;       // cycle thread only
-  // Entries the record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
-  std::optional<size_t> remembered_record_;  // cycle thread only
+  // Entries each record listed after the last cycle (nullopt: not known, e.g. after a skipped cycle).
+  std::optional<size_t> remembered_users_;  // cycle thread only
+  std::optional<size_t> remembered_roles_;  // cycle thread only
+  // Our last write of aws-auth and the resourceVersion it replaced (see "Own writes"); cycle thread only.
+  struct OwnWrite {
+    AwsAuthObject written;
+    std::string over;
+  };
+  std::optional<OwnWrite> own_write_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

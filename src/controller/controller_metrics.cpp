@@ -7,6 +7,15 @@ constexpr char kReconcileHelp[] = "Reconcile cycles by result (success or error)
 constexpr char kChangesTotal[] = "aws_auth_refresher_changes_total";
 constexpr char kIamRequests[] = "aws_auth_refresher_iam_requests_total";
 constexpr char kKubeRequests[] = "aws_auth_refresher_kube_requests_total";
+constexpr char kRoleChangesTotal[] = "aws_auth_refresher_role_changes_total";
+constexpr char kRoleChangesHelp[] = "mapRoles entries changed in aws-auth, by kind.";
+constexpr char kManagedByKind[] = "aws_auth_refresher_managed_entries_by_kind";
+constexpr char kManagedByKindHelp[] =
+    "Entries in aws-auth that aws-auth-refresher manages, by kind (user: mapUsers, role: mapRoles).";
+constexpr char kAccountFailures[] = "aws_auth_refresher_account_listing_failures_total";
+constexpr char kAccountFailuresHelp[] =
+    "Cycles in which listing an AWS account's IAM principals failed (its entries were left as they were), "
+    "by account ID.";
 constexpr char kOwnershipLost[] = "aws_auth_refresher_ownership_record_lost_total";
 constexpr char kOwnershipLostHelp[] =
     "Times the ownership record on aws-auth was found removed, bound to another object, or shrunk by "
@@ -31,13 +40,20 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view
       mass_removal_held_(registry.gauge("aws_auth_refresher_mass_removal_held",
                                         "1 while a mass removal of managed entries is held, not written.")),
       mass_removal_held_cycles_(registry.counter("aws_auth_refresher_mass_removal_held_cycles_total",
-                                                 "Cycles that held a mass removal instead of writing it.")) {
+                                                 "Cycles that held a mass removal instead of writing it.")),
+      managed_users_(registry.gauge(kManagedByKind, kManagedByKindHelp, {{"kind", "user"}})),
+      managed_roles_(registry.gauge(kManagedByKind, kManagedByKindHelp, {{"kind", "role"}})),
+      expansion_failures_(registry.counter(
+          "aws_auth_refresher_username_expansion_failures_total",
+          "Principals that matched a rule but got no entry because their username did not expand (counted "
+          "once per cycle in which it happens).")) {
   registry
       .gauge("aws_auth_refresher_build_info", "Build information; always 1.",
              {{"version", std::string(version)}})
       .set(1);
   for (const char* kind : {"added", "removed", "updated"}) {
     registry.counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", kind}});
+    registry.counter(kRoleChangesTotal, kRoleChangesHelp, {{"kind", kind}});
   }
   for (const char* reason : {"absent", "other_object", "shrunk"}) {
     registry.counter(kOwnershipLost, kOwnershipLostHelp, {{"reason", reason}});
@@ -53,6 +69,14 @@ void ControllerMetrics::changeApplied(std::string_view kind) {
   registry_
       .counter(kChangesTotal, "mapUsers entries changed in aws-auth, by kind.", {{"kind", std::string(kind)}})
       .inc();
+}
+
+void ControllerMetrics::roleChangeApplied(std::string_view kind) {
+  registry_.counter(kRoleChangesTotal, kRoleChangesHelp, {{"kind", std::string(kind)}}).inc();
+}
+
+void ControllerMetrics::accountListingFailed(std::string_view account_id) {
+  registry_.counter(kAccountFailures, kAccountFailuresHelp, {{"account", std::string(account_id)}}).inc();
 }
 
 void ControllerMetrics::iamRequest(std::string_view operation, std::string_view code) {

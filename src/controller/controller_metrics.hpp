@@ -3,10 +3,18 @@
 // - aws_auth_refresher_reconcile_total{result} (counter): success | error.
 // - aws_auth_refresher_reconcile_duration_seconds (histogram): one observation per cycle.
 // - aws_auth_refresher_changes_total{kind} (counter): added | removed | updated (applied).
-// - aws_auth_refresher_iam_requests_total{operation,code} (counter): code is the HTTP status or AWS error
-//   code.
+// - aws_auth_refresher_role_changes_total{kind} (counter): the same for mapRoles entries.
+// - aws_auth_refresher_iam_requests_total{operation,code} (counter): IAM (and STS) requests by action
+//   (ListUsers, ListRoles, GetGroup, AssumeRole, ...); code is the HTTP status or AWS error code. Fed by the
+//   app through iamRequest() from the IAM client's per-request hook.
 // - aws_auth_refresher_kube_requests_total{verb,code} (counter): code is the HTTP status or "error".
 // - aws_auth_refresher_managed_entries (gauge): managed mapUsers entries after a cycle.
+// - aws_auth_refresher_managed_entries_by_kind{kind} (gauge): managed entries after a cycle, kind = user
+//   (mapUsers) | role (mapRoles).
+// - aws_auth_refresher_account_listing_failures_total{account} (counter): cycles in which the listing of
+//   that account (12-digit ID) failed, so that its entries were frozen.
+// - aws_auth_refresher_username_expansion_failures_total (counter): principals that matched a rule but got
+//   no entry because their username did not expand, once per cycle each.
 // - aws_auth_refresher_rules (gauge): rules in effect.
 // - aws_auth_refresher_last_success_timestamp_seconds (gauge): Unix time of the last successful cycle.
 // - aws_auth_refresher_config_valid (gauge): 1 if the current rules parse, else 0.
@@ -29,6 +37,10 @@ class ControllerMetrics {
 
   void cycle(bool success, double seconds);
   void changeApplied(std::string_view kind);
+  void roleChangeApplied(std::string_view kind);
+  void accountListingFailed(std::string_view account_id);
+  void usernameExpansionFailed() { expansion_failures_.inc(); }
+  Gauge& managedEntriesOfKind(bool roles) { return roles ? managed_roles_ : managed_users_; }
   void iamRequest(std::string_view operation, std::string_view code);
   void kubeRequest(std::string_view verb, std::string_view code);
   void massRemovalHeld() { mass_removal_held_cycles_.inc(); }
@@ -56,6 +68,9 @@ class ControllerMetrics {
   Gauge& is_leader_;
   Gauge& mass_removal_held_;
   Counter& mass_removal_held_cycles_;
+  Gauge& managed_users_;
+  Gauge& managed_roles_;
+  Counter& expansion_failures_;
 };
 
 }  // namespace aar::controller

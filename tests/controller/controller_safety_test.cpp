@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "controller/controller.hpp"
+#include "controller/controller_fixture.hpp"
 #include "controller/in_memory_ports.hpp"
 #include "core/aws_auth_codec.hpp"
 #include "core/reconcile.hpp"
@@ -58,15 +59,10 @@ size_t countOf(RecordingEvents& events, std::string_view reason) {
   return n;
 }
 
-class ControllerSafetyTest : public ::testing::Test {
+class ControllerSafetyTest : public testing::ControllerFixture {
  protected:
-  ControllerSafetyTest() : metrics(registry, "test") { rules.setText(kRules); }
+  ControllerSafetyTest() : ControllerFixture(kRules) {}
 
-  std::unique_ptr<Controller> make(ControllerOptions options = {}) {
-    return std::make_unique<Controller>(
-        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, clock}, std::move(options),
-        &metrics);
-  }
   // `n` managed entries written by one cycle of `c`.
   void manage(Controller& c, int n) {
     aws_auth.outsideWrite([](core::ConfigMapContent&) {});  // aws-auth exists, empty
@@ -81,15 +77,6 @@ class ControllerSafetyTest : public ::testing::Test {
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + series.size() + 2));
   }
-
-  InMemoryIdentities identities;
-  InMemoryRules rules;
-  InMemoryAwsAuth aws_auth;
-  RecordingEvents events;
-  RecordingEvents aws_auth_events;
-  ManualClock clock;
-  MetricsRegistry registry;
-  ControllerMetrics metrics;
 };
 
 // --- Mass removal guard ---

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "controller/controller_fixture.hpp"
 #include "controller/in_memory_ports.hpp"
 #include "core/aws_auth_codec.hpp"
 
@@ -51,15 +52,10 @@ std::vector<std::tuple<std::string, std::string, std::string>> entries(const std
   return out;
 }
 
-class ControllerTest : public ::testing::Test {
+class ControllerTest : public testing::ControllerFixture {
  protected:
-  ControllerTest() : metrics(registry, "test") { rules.setText(kSeedRules); }
+  ControllerTest() : ControllerFixture(kSeedRules) {}
 
-  std::unique_ptr<Controller> make(ControllerOptions options = {}) {
-    return std::make_unique<Controller>(
-        ControllerPorts{identities, rules, aws_auth, events, aws_auth_events, clock}, std::move(options),
-        &metrics);
-  }
   void seedAwsAuth() {
     aws_auth.outsideWrite([](core::ConfigMapContent& c) {
       c.data["mapRoles"] = kNodeRoles;
@@ -68,15 +64,6 @@ class ControllerTest : public ::testing::Test {
           std::string("- userarn: ") + kAdmin + "\n  username: admin\n  groups:\n  - system:masters\n";
     });
   }
-
-  InMemoryIdentities identities;
-  InMemoryRules rules;
-  InMemoryAwsAuth aws_auth;
-  RecordingEvents events;
-  RecordingEvents aws_auth_events;
-  ManualClock clock;
-  MetricsRegistry registry;
-  ControllerMetrics metrics;
 };
 
 TEST_F(ControllerTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
@@ -107,6 +94,34 @@ TEST_F(ControllerTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   EXPECT_EQ(aws_auth.content()->data.at("mapAccounts"), "- \"111122223333\"\n");
   EXPECT_EQ(aws_auth.updates, 3);
   EXPECT_TRUE(events.has("Normal", "Updated"));
+}
+
+TEST_F(ControllerTest, ActsOnItsOwnWriteWhileTheCacheStillShowsTheVersionItReplaced) {
+  seedAwsAuth();
+  identities.set({kFooOne});
+  auto c = make();
+  aws_auth.lag();  // the watch cache delivers nothing from here on
+  ASSERT_TRUE(c->runCycle().wrote);
+  // Nothing changed: the cycle knows that from its own write, not from the stale cache (no 409, no re-read).
+  auto idle = c->runCycle();
+  EXPECT_TRUE(idle.success);
+  EXPECT_FALSE(idle.wrote);
+  EXPECT_EQ(aws_auth.update_attempts, 1);
+  EXPECT_EQ(aws_auth.fresh_reads, 0);
+  // A change is computed from what we wrote and written over our own version at the first attempt.
+  identities.set({kFooOne, kBarOne});
+  auto next = c->runCycle();
+  EXPECT_TRUE(next.wrote);
+  EXPECT_EQ(next.changes.size(), 1u);
+  EXPECT_EQ(aws_auth.update_attempts, 2);
+  EXPECT_EQ(aws_auth.fresh_reads, 0);
+  EXPECT_EQ(entries(aws_auth.mapUsers()).size(), 3u);
+  // Someone else writes: the cache shows a version that is neither; that is acted on as read.
+  aws_auth.catchUp();
+  aws_auth.outsideWrite([](core::ConfigMapContent& content) { content.data["mapUsers"] = "[]\n"; });
+  auto after = c->runCycle();
+  EXPECT_TRUE(after.wrote);
+  EXPECT_EQ(entries(aws_auth.mapUsers()).size(), 2u);  // our two entries back; the hand-written one is gone
 }
 
 TEST_F(ControllerTest, WritesNothingWhenNothingChanged) {

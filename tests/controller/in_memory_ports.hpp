@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,22 +18,63 @@
 
 namespace aar::controller::testing {
 
-class InMemoryIdentities : public IdentitySource {
+// The IAM principals per account. The own account (query.account unset) lists `arns` as users with ids
+// "AIDA" + index, `roles`, and `groups` (name -> member ARNs; a group not in it is missing); each further
+// account lists `accounts[account_id]`, or fails with `account_errors[account_id]`. Every query is logged.
+class InMemoryIdentities : public PrincipalSource {
  public:
-  Result<std::vector<std::string>> listUserArns() override {
+  Result<AccountListing> listAccount(const AccountQuery& query) override {
     std::lock_guard lock(mu);
+    queries.push_back(query);
+    if (query.account) return listOther(query);
     ++calls;
     if (error) return *error;
-    return arns;
+    AccountListing out;
+    for (size_t i = 0; i < arns.size(); ++i) out.users.push_back({arns[i], "AIDA" + std::to_string(i), {}});
+    if (query.roles) {
+      for (size_t i = 0; i < roles.size(); ++i)
+        out.roles.push_back({roles[i], "AROA" + std::to_string(i), {}});
+    }
+    answerGroups(query, groups, out);
+    return out;
   }
   void set(std::vector<std::string> a) {
     std::lock_guard lock(mu);
     arns = std::move(a);
   }
   std::mutex mu;
-  std::vector<std::string> arns;
-  std::optional<Error> error;
-  int calls = 0;
+  std::vector<std::string> arns;                           // the own account's users
+  std::vector<std::string> roles;                          // the own account's roles (ARNs with their path)
+  std::map<std::string, std::vector<std::string>> groups;  // the own account's groups
+  std::optional<Error> error;                              // the own account's listing fails
+  // Further accounts, by 12-digit id: groups as AccountListing::group_members holds every group there.
+  std::map<std::string, AccountListing> accounts;
+  std::map<std::string, Error> account_errors;
+  int calls = 0;  // listings of the own account
+  std::vector<AccountQuery> queries;
+
+ private:
+  static void answerGroups(const AccountQuery& query,
+                           const std::map<std::string, std::vector<std::string>>& all, AccountListing& out) {
+    out.group_members.clear();
+    for (const auto& g : query.iam_groups) {
+      if (auto it = all.find(g); it != all.end()) {
+        out.group_members[g] = it->second;
+      } else {
+        out.missing_groups.push_back(g);
+      }
+    }
+  }
+  Result<AccountListing> listOther(const AccountQuery& query) {
+    const std::string& id = query.account->account_id;
+    if (auto it = account_errors.find(id); it != account_errors.end()) return it->second;
+    auto it = accounts.find(id);
+    if (it == accounts.end()) return makeError(ErrorKind::kForbidden, "AccessDenied: no such account " + id);
+    AccountListing out = it->second;
+    if (!query.roles) out.roles.clear();
+    answerGroups(query, it->second.group_members, out);
+    return out;
+  }
 };
 
 class InMemoryRules : public RulesSource {
@@ -43,10 +85,18 @@ class InMemoryRules : public RulesSource {
     return snapshot;
   }
   std::string describe() const override { return "kube-system/aws-auth-refresher"; }
+  // mapRoles and accounts values (nullopt: the key is absent), kept by setText.
+  void setKeys(std::optional<std::string> map_roles, std::optional<std::string> accounts) {
+    std::lock_guard lock(mu);
+    snapshot.state = RulesSnapshot::State::kPresent;
+    snapshot.text.map_roles = std::move(map_roles);
+    snapshot.text.accounts = std::move(accounts);
+    snapshot.resource_version = std::to_string(++version);
+  }
   void setText(std::string text) {
     std::lock_guard lock(mu);
     snapshot.state = RulesSnapshot::State::kPresent;
-    snapshot.map_users = std::move(text);
+    snapshot.text.map_users = std::move(text);
     snapshot.resource_version = std::to_string(++version);
   }
   std::mutex mu;
@@ -61,7 +111,18 @@ class InMemoryAwsAuth : public AwsAuthStore {
     std::lock_guard lock(mu);
     ++reads;
     if (read_error) return *read_error;
+    if (cache_view) return *cache_view;
     return object;
+  }
+  // From now on read() shows the object as it is now, like a watch cache that delivers nothing more, until
+  // catchUp(). readFresh() still reads the truth.
+  void lag() {
+    std::lock_guard lock(mu);
+    cache_view = object;
+  }
+  void catchUp() {
+    std::lock_guard lock(mu);
+    cache_view.reset();
   }
   Result<std::optional<AwsAuthObject>> readFresh() override {
     std::lock_guard lock(mu);
@@ -118,6 +179,7 @@ class InMemoryAwsAuth : public AwsAuthStore {
 
   std::mutex mu;
   std::optional<AwsAuthObject> object;
+  std::optional<std::optional<AwsAuthObject>> cache_view;  // set: what read() shows (see lag())
   int rv = 100;
   std::string uid = "6f1b2c3d-aws-auth";  // metadata.uid of the objects this store creates
   int reads = 0, fresh_reads = 0, creates = 0, updates = 0, update_attempts = 0;
