@@ -18,6 +18,16 @@ these names); users beyond that are service users no rule matches (so 20k users 
 
 Idle: the daemon with --refresh-interval 1s, everything in step, for IDLE_CYCLES cycles after 5 warm-up
 cycles: CPU seconds, RSS after the warm-up and at the end, writes, Kubernetes GETs, requests per cycle.
+
+Roles (rules v2, issue #12; --roles-case USERS,ROLES,RULES, default 10000,2000,200): IAM users as above under
+RULES mapUsers rules, plus ROLES IAM Identity Center (SSO) roles,
+/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_Set<k>_<16 hex>, under RULES mapRoles rules (one per
+permission set, matched on the path, written without it). aws-auth must hold every role entry, so users are
+managed only as far as they fit beside the roles in 1 MiB (the rest are service users no rule matches). first
+and steady as above; no floor (bench/iam-floor lists users only). The case first checks, with one role and one
+rule, that the binary and fake-aws support role rules (mapRoles rules, ListRoles with paths, the role entry
+written without its path); until rules v2 is wired it is skipped with the reason, in the output and in
+results.json ("roles_case": {"skipped": "..."}).
 """
 
 import argparse
@@ -104,6 +114,16 @@ class Fakes:
     def add_users(self, prefix, count):
         if count > 0:
             http("POST", self.aws_admin + "/admin/users", {"prefix": prefix, "count": count, "path": "/"})
+
+    def add_role(self, name, path):
+        http("POST", self.aws_admin + "/admin/roles", {"name": name, "path": path})
+
+    def iam_actions(self):
+        """IAM requests by action, from the fake's log."""
+        out = {}
+        for r in http("GET", self.aws_admin + "/admin/log")["iam"]:
+            out[r.get("action", "?")] = out.get(r.get("action", "?"), 0) + 1
+        return out
 
     def put_config_map(self, name, data):
         http("PUT", self.kube_admin + "/admin/objects", {
@@ -242,6 +262,132 @@ def run_case(build, users, rules, reps, workdir):
         fakes.close()
 
 
+SSO_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2", "sa-east-1")
+CONFIG_MAP_DATA_LIMIT = 1024 * 1024  # data + binaryData of a ConfigMap
+SIZE_MARGIN = 16 * 1024  # what the estimate below may be off by, and room for hand-written entries
+
+
+def sso_path(i):
+    return "/aws-reserved/sso.amazonaws.com/%s/" % SSO_REGIONS[i % len(SSO_REGIONS)]
+
+
+def sso_role_name(k, i):
+    # <16 hex>: IAM Identity Center's random suffix; here deterministic and unique (set k, role i).
+    return "AWSReservedSSO_Set%03d_%08x%08x" % (k, k, i)
+
+
+def role_rules_yaml(rules):
+    out = []
+    for k in range(rules):
+        out.append("- arnRegex: ^arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/[a-z0-9-]+/"
+                   "AWSReservedSSO_Set%03d_[0-9a-f]{16}$\n  username: sso-s%03d:{{SessionName}}\n"
+                   "  groups:\n  - s%03d\n" % (ACCOUNT, k, k, k))
+    return "".join(out)
+
+
+def entry_bytes(arn, username, groups):
+    """Bytes of one block-style aws-auth entry as the binary writes it (docs/core.md, "Size")."""
+    return 25 + len(arn) + len(username) + (10 + sum(len(g) + 5 for g in groups) if groups else 0)
+
+
+def roles_layout(roles, rules):
+    """[(rule k, role name, path)] for ROLES roles spread over RULES permission sets, and their entries' bytes."""
+    layout, size = [], 0
+    for i in range(roles):
+        k = i % rules
+        name = sso_role_name(k, i)
+        layout.append((k, name, sso_path(i)))
+        size += entry_bytes("arn:aws:iam::%s:role/%s" % (ACCOUNT, name), "sso-s%03d:{{SessionName}}" % k,
+                            ["s%03d" % k])
+    return layout, size
+
+
+def users_that_fit(users, roles_bytes):
+    per_user = entry_bytes("arn:aws:iam::%s:user/vault-r000-00000" % ACCOUNT, "t000", ["t000"])
+    budget = CONFIG_MAP_DATA_LIMIT - SIZE_MARGIN - len(NODE_ROLES) - roles_bytes
+    return max(0, min(users, MAX_MANAGED, budget // per_user))
+
+
+def roles_supported(build, workdir):
+    """None when the binary and fake-aws support role rules, else why not. One SSO role and one mapRoles rule,
+    `run --once`: aws-auth's mapRoles must then hold the role's ARN without its path, next to the node role."""
+    fakes = Fakes(build, workdir)
+    try:
+        try:
+            fakes.add_role(sso_role_name(0, 0), sso_path(0))
+        except Exception as e:  # noqa: BLE001 - any failure of the admin call means "no role seeding"
+            return "fake-aws cannot seed roles (POST /admin/roles: %s)" % e
+        fakes.put_config_map("aws-auth-refresher", {"mapUsers": "[]\n", "mapRoles": role_rules_yaml(1)})
+        fakes.put_config_map("aws-auth", {"mapRoles": NODE_ROLES})
+        m = measure(binary_args(build, fakes, ["--once"]), env_for(fakes, workdir), workdir)
+        if m["exit_code"] != 0:
+            last = m["stderr"].strip().splitlines()[-1:] or ["(no output)"]
+            return "the binary does not accept a mapRoles rule (run --once exited %d: %s)" % (
+                m["exit_code"], last[0][:300])
+        if fakes.iam_actions().get("ListRoles", 0) == 0:
+            return "the binary does not list IAM roles (no ListRoles request) for a mapRoles rule"
+        map_roles = fakes.get_config_map("aws-auth").get("data", {}).get("mapRoles", "")
+        want = "rolearn: arn:aws:iam::%s:role/%s\n" % (ACCOUNT, sso_role_name(0, 0))
+        if want not in map_roles or NODE_ROLES not in map_roles:
+            return "the binary did not write the SSO role into aws-auth mapRoles as expected (got %r)" % (
+                map_roles[:300],)
+        return None
+    finally:
+        fakes.close()
+
+
+def run_roles_case(build, users, roles, rules, reps, workdir):
+    layout, roles_bytes = roles_layout(roles, rules)
+    managed = users_that_fit(users, roles_bytes)
+    fakes = Fakes(build, workdir)
+    try:
+        per_rule, extra = divmod(managed, rules)
+        for k in range(rules):
+            fakes.add_users("vault-r%03d-" % k, per_rule + (1 if k < extra else 0))
+        fakes.add_users("svc-", users - managed)
+        for _, name, path in layout:
+            fakes.add_role(name, path)
+        fakes.put_config_map("aws-auth-refresher",
+                             {"mapUsers": rules_yaml(rules), "mapRoles": role_rules_yaml(rules)})
+        env = env_for(fakes, workdir)
+        out = {"users": users, "roles": roles, "rules": rules, "managed_users": managed, "managed_roles": roles,
+               "first": [], "steady": []}
+        for _ in range(reps):
+            fakes.put_config_map("aws-auth", {"mapRoles": NODE_ROLES})  # back to no managed entries
+            fakes.clear_logs()
+            m = measure(binary_args(build, fakes, ["--once"]), env, workdir)
+            if m["exit_code"] != 0:
+                raise RuntimeError("--once (first, roles) failed: " + m["stderr"][-2000:])
+            data = fakes.get_config_map("aws-auth").get("data", {})
+            got_roles = data.get("mapRoles", "").count("- rolearn: ") - 1  # minus the node role
+            got_users = data.get("mapUsers", "").count("- userarn: ")
+            if got_roles != roles or got_users != managed or not data.get("mapRoles", "").startswith(NODE_ROLES):
+                raise RuntimeError("roles case: aws-auth holds %d managed roles and %d users, expected %d and %d" % (
+                    got_roles, got_users, roles, managed))
+            m["iam_requests"] = fakes.iam_requests()
+            m["iam_by_action"] = fakes.iam_actions()
+            m["kube"] = kube_summary(fakes.kube_requests())
+            del m["stderr"]
+            out["first"].append(m)
+        cm = fakes.get_config_map("aws-auth")
+        out["aws_auth_bytes"] = sum(len(v) for v in cm.get("data", {}).values())
+        for _ in range(reps):
+            fakes.clear_logs()
+            m = measure(binary_args(build, fakes, ["--once"]), env, workdir)
+            if m["exit_code"] != 0:
+                raise RuntimeError("--once (steady, roles) failed: " + m["stderr"][-2000:])
+            m["iam_requests"] = fakes.iam_requests()
+            m["iam_by_action"] = fakes.iam_actions()
+            m["kube"] = kube_summary(fakes.kube_requests())
+            if m["kube"]["configmap_writes"] != 0:
+                raise RuntimeError("steady --once (roles) wrote aws-auth")
+            del m["stderr"]
+            out["steady"].append(m)
+        return out
+    finally:
+        fakes.close()
+
+
 def proc_cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -338,7 +484,7 @@ def med(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
-def table(results, idle):
+def table(results, idle, roles_case=None):
     lines = [
         "| users × rules | managed | first run: wall / CPU / peak RSS | steady run: wall / CPU / peak RSS "
         "| floor (IAM only): wall / CPU / peak RSS | CPU ÷ floor (first / steady) | IAM req | kube req "
@@ -357,6 +503,26 @@ def table(results, idle):
                 med(f, "cpu_ms") / med(fl, "cpu_ms"), med(s, "cpu_ms") / med(fl, "cpu_ms"), s[0]["iam_requests"],
                 f[0]["kube"]["total"], s[0]["kube"]["total"], med(f, "loopback_bytes") / 1e6,
                 med(s, "loopback_bytes") / 1e6, med(fl, "loopback_bytes") / 1e6))
+    if roles_case and "skipped" in roles_case:
+        lines += ["", "roles case skipped: " + roles_case["skipped"]]
+    elif roles_case:
+        r = roles_case
+        f, s = r["first"], r["steady"]
+        lines += [
+            "",
+            "| users + roles × rules (each key) | managed users / roles | first run: wall / CPU / peak RSS "
+            "| steady run: wall / CPU / peak RSS | IAM req (ListUsers / ListRoles) | kube req (first / steady) "
+            "| loopback MB (first / steady) |",
+            "|---|---|---|---|---|---|---|",
+            "| %dk + %dk × %d | %d / %d | %.0f ms / %.0f ms / %.1f MiB | %.0f ms / %.0f ms / %.1f MiB | %d / %d "
+            "| %d / %d | %.2f / %.2f |" % (
+                r["users"] // 1000, r["roles"] // 1000, r["rules"], r["managed_users"], r["managed_roles"],
+                med(f, "wall_ms"), med(f, "cpu_ms"), med(f, "peak_rss_kib") / 1024.0,
+                med(s, "wall_ms"), med(s, "cpu_ms"), med(s, "peak_rss_kib") / 1024.0,
+                s[0]["iam_by_action"].get("ListUsers", 0), s[0]["iam_by_action"].get("ListRoles", 0),
+                f[0]["kube"]["total"], s[0]["kube"]["total"], med(f, "loopback_bytes") / 1e6,
+                med(s, "loopback_bytes") / 1e6),
+        ]
     if idle:
         lines += [
             "",
@@ -382,6 +548,8 @@ def main():
     ap.add_argument("--idle-cycles", type=int, default=60, help="0 skips the idle run")
     ap.add_argument("--idle-users", type=int, default=10000)
     ap.add_argument("--idle-rules", type=int, default=200)
+    ap.add_argument("--roles-case", default="10000,2000,200",
+                    help="USERS,ROLES,RULES of the rules v2 case (RULES in mapUsers and in mapRoles); '' skips it")
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
     global MEASURE
@@ -395,6 +563,22 @@ def main():
                 os.makedirs(work)
                 print("running %d users x %d rules ..." % (users, rules), file=sys.stderr, flush=True)
                 results.append(run_case(a.build, users, rules, a.reps, work))
+        roles_case = None
+        if a.roles_case:
+            users, roles, rules = [int(x) for x in a.roles_case.split(",")]
+            work = os.path.join(tmp, "roles-probe")
+            os.makedirs(work)
+            why_not = roles_supported(a.build, work)
+            if why_not:
+                print("skipping the roles case (%d users + %d roles x %d rules): %s" % (users, roles, rules, why_not),
+                      file=sys.stderr, flush=True)
+                roles_case = {"users": users, "roles": roles, "rules": rules, "skipped": why_not}
+            else:
+                work = os.path.join(tmp, "roles")
+                os.makedirs(work)
+                print("running %d users + %d roles x %d rules ..." % (users, roles, rules), file=sys.stderr,
+                      flush=True)
+                roles_case = run_roles_case(a.build, users, roles, rules, a.reps, work)
         idle = None
         if a.idle_cycles > 0:
             work = os.path.join(tmp, "idle")
@@ -408,12 +592,13 @@ def main():
         "machine": {"cpus": os.cpu_count(), "loadavg_at_end": load},
         "reps": a.reps,
         "cases": results,
+        "roles_case": roles_case,
         "idle": idle,
     }
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    print(table(results, idle))
+    print(table(results, idle, roles_case))
     print("\n(load average at the end: %.2f %.2f %.2f; medians of %d runs; JSON: %s)" % (
         load[0], load[1], load[2], a.reps, a.out))
 

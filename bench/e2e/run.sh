@@ -4,6 +4,7 @@
 # Not part of the test command. The build directory is build/ unless AAR_BENCH_BUILD names another.
 # Arguments go to the driver, e.g.:
 #   bash bench/e2e/run.sh --users 10000 --rules 200 --reps 3 --idle-cycles 0
+#   bash bench/e2e/run.sh --users "" --roles-case 10000,2000,200 --idle-cycles 0   (rules v2: roles)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${AAR_BENCH_BUILD:-build}"
