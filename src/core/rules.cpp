@@ -6,18 +6,29 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <utility>
 
 #include "core/libyaml_tree.hpp"
+#include "core/username_template.hpp"
 #include "core/yaml_util.hpp"
 
 namespace aar::core {
 namespace {
 
 constexpr char kArnRegex[] = "arnRegex";
+constexpr char kIamGroup[] = "iamGroup";
 constexpr char kUsername[] = "username";
 constexpr char kGroups[] = "groups";
-constexpr std::array<std::string_view, 3> kRuleKeys = {kArnRegex, kUsername, kGroups};
+constexpr char kAccessPolicies[] = "accessPolicies";
+constexpr std::array<std::string_view, 5> kRuleKeys = {kArnRegex, kIamGroup, kUsername, kGroups,
+                                                       kAccessPolicies};
+
+// IAM's limit on a group name: [\w+=,.@-]{1,128}.
+constexpr size_t kMaxIamGroupName = 128;
+
+// The ConfigMap key the rules come from, for messages.
+const char* keyName(RuleSet::Kind kind) { return kind == RuleSet::Kind::kRoles ? "mapRoles" : "mapUsers"; }
 
 // Memory for the RE2::Set's DFA. Above it, Match() reports out-of-memory and we fall back to one RE2 per
 // rule.
@@ -68,11 +79,11 @@ Result<YAML::Node> loadRuleList(std::string_view map_users_yaml, const RuleSet::
                    ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (!root.IsDefined() || root.IsNull()) {
-    return invalid(o.source + ": mapUsers is empty; write [] to manage nothing");
+    return invalid(o.source + ": " + keyName(o.kind) + " is empty; write [] to manage nothing");
   }
   if (!root.IsSequence()) {
-    return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) +
-                   ": mapUsers must be a YAML list of rules ({arnRegex, username, groups})");
+    return invalid(o.source + ": line " + std::to_string(yaml::lineOf(root) + o.first_line - 1) + ": " +
+                   keyName(o.kind) + " must be a YAML list of rules ({arnRegex, username, groups})");
   }
   return root;
 }
@@ -87,9 +98,16 @@ Status checkRuleKeys(const YAML::Node& item, size_t i, int line, const RuleSet::
     if (!kv.first.IsScalar())
       return invalid(where(o, i, "", yaml::lineOf(kv.first)) + "a key must be a string");
     const std::string& key = kv.first.Scalar();
+    if (key == kIamGroup && o.kind == RuleSet::Kind::kRoles) {
+      return invalid(where(o, i, key, yaml::lineOf(kv.first)) +
+                     "iamGroup is for mapUsers rules only (IAM roles are not members of IAM groups)");
+    }
     if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key) == kRuleKeys.end()) {
-      return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key +
-                     "\" (allowed: arnRegex, username, groups; keys are case-sensitive)");
+      return invalid(where(o, i, key, yaml::lineOf(kv.first)) + "unknown key \"" + key + "\" (allowed: " +
+                     (o.kind == RuleSet::Kind::kRoles
+                          ? "arnRegex, username, groups, accessPolicies"
+                          : "arnRegex, iamGroup, username, groups, accessPolicies") +
+                     "; keys are case-sensitive)");
     }
   }
   if (const auto dup = yaml::findDuplicateKey(item); !dup.key.empty()) {
@@ -127,29 +145,186 @@ Status readGroups(const YAML::Node& item, size_t i, const RuleSet::ParseOptions&
   return {};
 }
 
+// The keys of a map that is not a rule (an access policy, its scope): each a known string key, once. Returns
+// an error message and sets *line, or returns empty.
+std::string checkKeys(const YAML::Node& map, std::initializer_list<std::string_view> allowed, int* line) {
+  for (const auto& kv : map) {
+    *line = yaml::lineOf(kv.first);
+    if (!kv.first.IsScalar()) return "a key must be a string";
+    const std::string& key = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string list;
+      for (const std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return "unknown key \"" + key + "\" (allowed: " + list + "; keys are case-sensitive)";
+    }
+  }
+  if (const auto dup = yaml::findDuplicateKey(map); !dup.key.empty()) {
+    *line = dup.line;
+    return "duplicate key \"" + dup.key + "\"";
+  }
+  return {};
+}
+
+// True if `arn` is an EKS access policy ARN: arn:<partition>:eks::aws:cluster-access-policy/<Name>.
+bool isAccessPolicyArn(std::string_view arn) {
+  static const RE2 kPolicyArn("arn:aws(?:-[a-z]+)*:eks::aws:cluster-access-policy/[A-Za-z0-9_+=,.@-]{1,128}",
+                              goCompatibleOptions());
+  return RE2::FullMatch(arn, kPolicyArn);
+}
+
+// accessPolicies[p].accessScope: {type: cluster} or {type: namespace, namespaces: [non-empty strings]}.
+Status readAccessScope(const YAML::Node& scope, size_t i, const std::string& field, int parent_line,
+                       const RuleSet::ParseOptions& o, AccessScope* out) {
+  if (!scope.IsDefined()) {
+    return invalid(where(o, i, field, parent_line) +
+                   "missing (required: {type: cluster} or {type: namespace, namespaces: [...]})");
+  }
+  if (!scope.IsMap()) {
+    return invalid(where(o, i, field, yaml::lineOf(scope)) +
+                   "must be a map {type: cluster} or {type: namespace, namespaces: [...]}");
+  }
+  int line = yaml::lineOf(scope);
+  if (auto m = checkKeys(scope, {"type", "namespaces"}, &line); !m.empty()) {
+    return invalid(where(o, i, field, line) + m);
+  }
+  const YAML::Node type = scope["type"];
+  const std::string type_field = field + ".type";
+  if (!type.IsDefined()) return invalid(where(o, i, type_field, yaml::lineOf(scope)) + "missing (required)");
+  std::string type_text;
+  if (auto m = readString(type, &type_text); !m.empty()) {
+    return invalid(where(o, i, type_field, yaml::lineOf(type)) + m);
+  }
+  const YAML::Node namespaces = scope["namespaces"];
+  const std::string ns_field = field + ".namespaces";
+  if (type_text == "cluster") {
+    out->type = AccessScope::Type::kCluster;
+    if (namespaces.IsDefined()) {
+      return invalid(where(o, i, ns_field, yaml::lineOf(namespaces)) +
+                     "not allowed with type cluster (the policy applies to every namespace)");
+    }
+    return {};
+  }
+  if (type_text != "namespace") {
+    return invalid(where(o, i, type_field, yaml::lineOf(type)) + "must be cluster or namespace, not \"" +
+                   type_text + "\"");
+  }
+  out->type = AccessScope::Type::kNamespace;
+  if (!namespaces.IsDefined()) {
+    return invalid(where(o, i, ns_field, yaml::lineOf(scope)) + "missing (required with type namespace)");
+  }
+  if (!namespaces.IsSequence() || namespaces.size() == 0) {
+    return invalid(where(o, i, ns_field, yaml::lineOf(namespaces)) +
+                   "must be a non-empty list of namespace names");
+  }
+  for (size_t n = 0; n < namespaces.size(); ++n) {
+    std::string ns;
+    const std::string ns_item = ns_field + "[" + std::to_string(n) + "]";
+    if (auto m = readString(namespaces[n], &ns); !m.empty()) {
+      return invalid(where(o, i, ns_item, yaml::lineOf(namespaces[n])) + m);
+    }
+    if (ns.empty()) return invalid(where(o, i, ns_item, yaml::lineOf(namespaces[n])) + "must not be empty");
+    out->namespaces.push_back(std::move(ns));
+  }
+  return {};
+}
+
+// `accessPolicies`: absent, null or a list of {policyArn, accessScope}; a policy at most once per rule.
+Status readAccessPolicies(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o,
+                          std::vector<AccessPolicy>* out) {
+  const YAML::Node list = item[kAccessPolicies];
+  if (!list.IsDefined() || list.IsNull()) return {};
+  if (!list.IsSequence()) {
+    return invalid(where(o, i, kAccessPolicies, yaml::lineOf(list)) +
+                   "must be a list of {policyArn, accessScope}");
+  }
+  for (size_t p = 0; p < list.size(); ++p) {
+    const YAML::Node policy = list[p];
+    const std::string field = std::string(kAccessPolicies) + "[" + std::to_string(p) + "]";
+    int line = yaml::lineOf(policy);
+    if (!policy.IsMap()) {
+      return invalid(where(o, i, field, line) + "must be a map with keys policyArn and accessScope");
+    }
+    if (auto m = checkKeys(policy, {"policyArn", "accessScope"}, &line); !m.empty()) {
+      return invalid(where(o, i, field, line) + m);
+    }
+    AccessPolicy parsed;
+    const YAML::Node arn = policy["policyArn"];
+    const std::string arn_field = field + ".policyArn";
+    if (!arn.IsDefined()) return invalid(where(o, i, arn_field, yaml::lineOf(policy)) + "missing (required)");
+    if (auto m = readString(arn, &parsed.policy_arn); !m.empty()) {
+      return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + m);
+    }
+    if (!isAccessPolicyArn(parsed.policy_arn)) {
+      return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + "\"" + parsed.policy_arn +
+                     "\" is not an EKS access policy ARN (arn:aws:eks::aws:cluster-access-policy/<Name>)");
+    }
+    for (const AccessPolicy& earlier : *out) {
+      if (earlier.policy_arn == parsed.policy_arn) {
+        return invalid(where(o, i, arn_field, yaml::lineOf(arn)) + "policy " + parsed.policy_arn +
+                       " is listed twice in this rule (an entry has one scope per policy)");
+      }
+    }
+    if (Status s = readAccessScope(policy["accessScope"], i, field + ".accessScope", yaml::lineOf(policy), o,
+                                   &parsed.scope);
+        !s.ok()) {
+      return s;
+    }
+    out->push_back(std::move(parsed));
+  }
+  return {};
+}
+
+// `iamGroup`: absent, or a valid IAM group name.
+Status readIamGroup(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o, std::string* out) {
+  const YAML::Node value = item[kIamGroup];
+  if (!value.IsDefined()) return {};
+  const int line = yaml::lineOf(value);
+  if (auto m = readString(value, out); !m.empty()) return invalid(where(o, i, kIamGroup, line) + m);
+  const bool valid =
+      !out->empty() && out->size() <= kMaxIamGroupName && std::all_of(out->begin(), out->end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+      });
+  if (!valid) {
+    return invalid(where(o, i, kIamGroup, line) + "\"" + *out +
+                   "\" is not an IAM group name (1-128 characters of A-Z a-z 0-9 _ + = , . @ -)");
+  }
+  return {};
+}
+
 // Rule `i` of the list, validated field by field (not yet compiled).
 Result<Rule> parseRule(const YAML::Node& item, size_t i, const RuleSet::ParseOptions& o) {
   const int line = yaml::lineOf(item);
   if (Status s = checkRuleKeys(item, i, line, o); !s.ok()) return s.error();
   Rule rule;
   rule.line = line > 0 ? line + o.first_line - 1 : 0;
-  if (Status s = readRequiredString(item, kArnRegex, i, line, o,
-                                    "must not be empty (an empty pattern would match every IAM user)",
-                                    &rule.arn_regex);
-      !s.ok()) {
-    return s.error();
+  if (Status s = readIamGroup(item, i, o, &rule.iam_group); !s.ok()) return s.error();
+  // arnRegex is required unless the rule names an iamGroup (then it is optional but, when given, non-empty).
+  if (rule.iam_group.empty() || item[kArnRegex].IsDefined()) {
+    if (Status s = readRequiredString(item, kArnRegex, i, line, o,
+                                      "must not be empty (an empty pattern would match every IAM user)",
+                                      &rule.arn_regex);
+        !s.ok()) {
+      if (o.kind == RuleSet::Kind::kUsers && !item[kArnRegex].IsDefined()) {
+        return invalid(where(o, i, kArnRegex, line) + "missing (required unless the rule names an iamGroup)");
+      }
+      return s.error();
+    }
   }
   if (Status s = readRequiredString(item, kUsername, i, line, o, "must not be empty", &rule.username);
       !s.ok()) {
     return s.error();
   }
   if (Status s = readGroups(item, i, o, &rule.groups); !s.ok()) return s.error();
+  if (Status s = readAccessPolicies(item, i, o, &rule.access_policies); !s.ok()) return s.error();
   return rule;
 }
 
-// Compiles rule `i`'s pattern (its arnRegex at `yaml_line`) in the RE2/Go dialect.
+// Compiles rule `i`'s pattern (its arnRegex at `yaml_line`) in the RE2/Go dialect; null for a rule without
+// arnRegex (it names an iamGroup and matches every ARN).
 Result<std::unique_ptr<RE2>> compilePattern(const Rule& rule, size_t i, int yaml_line,
                                             const RuleSet::ParseOptions& o, const RE2::Options& options) {
+  if (rule.arn_regex.empty()) return std::unique_ptr<RE2>();
   auto re = std::make_unique<RE2>(rule.arn_regex, options);
   if (!re->ok()) {
     return invalid(where(o, i, kArnRegex, yaml_line) + "RE2 rejects the pattern \"" + rule.arn_regex +
@@ -168,6 +343,7 @@ Result<std::unique_ptr<RE2::Set>> compileSet(const std::vector<Rule>& rules, con
   auto set = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
   for (size_t i = 0; i < rules.size(); ++i) {
     std::string error;
+    // A rule without arnRegex matches every ARN pattern-wise (the empty pattern); its iamGroup decides.
     if (set->Add(rules[i].arn_regex, &error) != static_cast<int>(i)) {
       return invalid(where(o, i, kArnRegex, rules[i].line - o.first_line + 1) +
                      "RE2 rejects the pattern: " + error);
@@ -181,8 +357,16 @@ Result<std::unique_ptr<RE2::Set>> compileSet(const std::vector<Rule>& rules, con
 
 struct RuleSet::Compiled {
   std::vector<Rule> rules;
-  std::vector<std::unique_ptr<RE2>> regexes;
-  std::unique_ptr<RE2::Set> set;  // null when there are no rules.
+  std::vector<std::unique_ptr<RE2>> regexes;  // per rule; null for a rule without arnRegex.
+  std::vector<UsernameTemplate> usernames;    // per rule.
+  std::unique_ptr<RE2::Set> set;              // null when there are no rules.
+  std::vector<std::string> iam_groups;        // distinct iamGroup values, sorted.
+
+  // True when rule `i` matches the principal's groups (always, for a rule without iamGroup).
+  bool inGroup(size_t i, const Principal& p) const {
+    const std::string& group = rules[i].iam_group;
+    return group.empty() || std::find(p.iam_groups.begin(), p.iam_groups.end(), group) != p.iam_groups.end();
+  }
 };
 
 RuleSet::RuleSet() : compiled_(std::make_shared<Compiled>()) {}
@@ -203,12 +387,21 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
     if (!rule.ok()) return rule.error();
     auto re = compilePattern(*rule, i, yaml::lineOf(item[kArnRegex]), o, re_options);
     if (!re.ok()) return re.error();
+    auto username = UsernameTemplate::compile(rule->username, re->get());
+    if (!username.ok()) {
+      return invalid(where(o, i, kUsername, yaml::lineOf(item[kUsername])) + username.error().message);
+    }
+    if (!rule->iam_group.empty()) compiled->iam_groups.push_back(rule->iam_group);
     compiled->regexes.push_back(std::move(*re));
+    compiled->usernames.push_back(std::move(*username));
     compiled->rules.push_back(std::move(*rule));
   }
   auto set = compileSet(compiled->rules, o, re_options);
   if (!set.ok()) return set.error();
   compiled->set = std::move(*set);
+  std::sort(compiled->iam_groups.begin(), compiled->iam_groups.end());
+  compiled->iam_groups.erase(std::unique(compiled->iam_groups.begin(), compiled->iam_groups.end()),
+                             compiled->iam_groups.end());
 
   RuleSet result;
   result.compiled_ = std::move(compiled);
@@ -277,7 +470,7 @@ std::vector<size_t> RuleSet::matches(std::string_view arn) const {
     // kOutOfMemory (the DFA hit its budget): fall through to one RE2 per rule.
   }
   for (size_t i = 0; i < c.regexes.size(); ++i) {
-    if (RE2::PartialMatch(arn, *c.regexes[i])) out.push_back(i);
+    if (!c.regexes[i] || RE2::PartialMatch(arn, *c.regexes[i])) out.push_back(i);
   }
   return out;
 }
@@ -287,7 +480,7 @@ std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
   if (c.rules.empty()) return std::nullopt;
   if (!c.set) {
     for (size_t i = 0; i < c.regexes.size(); ++i) {
-      if (RE2::PartialMatch(arn, *c.regexes[i])) return i;
+      if (!c.regexes[i] || RE2::PartialMatch(arn, *c.regexes[i])) return i;
     }
     return std::nullopt;
   }
@@ -297,15 +490,53 @@ std::optional<size_t> RuleSet::firstMatch(std::string_view arn) const {
 }
 
 std::optional<RuleMatch> RuleSet::match(const Principal& principal) const {
-  // Seam for rules v2 (issue #12): group membership and ${...} expansion are still to come.
-  const auto index = firstMatch(principal.arn);
+  const Compiled& c = *compiled_;
+  std::optional<size_t> index;
+  if (c.iam_groups.empty()) {
+    index = firstMatch(principal.arn);  // no rule names a group: the pattern alone decides.
+  } else {
+    for (const size_t i : matches(principal.arn)) {
+      if (c.inGroup(i, principal)) {
+        index = i;
+        break;
+      }
+    }
+  }
   if (!index) return std::nullopt;
-  return RuleMatch{*index, rules()[*index].username, {}};
+  RuleMatch m;
+  m.rule_index = *index;
+  const UsernameTemplate& username = c.usernames[*index];
+  if (!username.hasReferences()) {
+    m.username = username.literal();
+    return m;
+  }
+  // Only rules whose username references a capture pay for a capturing match. The pattern matched (the
+  // RE2::Set said so), and a template with references always has a pattern (compile() refuses otherwise).
+  const RE2& re = *c.regexes[*index];
+  const auto groups = static_cast<size_t>(username.maxGroup()) + 1;
+  std::vector<re2::StringPiece> pieces(groups);
+  if (!re.Match(principal.arn, 0, principal.arn.size(), RE2::UNANCHORED, pieces.data(),
+                static_cast<int>(groups))) {
+    m.expansion_error = "the arnRegex did not match on the second, capturing pass";  // not expected.
+    return m;
+  }
+  std::vector<std::string_view> captures;
+  captures.reserve(groups);
+  for (const re2::StringPiece& p : pieces) captures.emplace_back(p.data(), p.size());
+  if (!username.expand(captures, &m.username, &m.expansion_error)) m.username.clear();
+  return m;
 }
 
-std::vector<size_t> RuleSet::matches(const Principal& principal) const { return matches(principal.arn); }
+std::vector<size_t> RuleSet::matches(const Principal& principal) const {
+  std::vector<size_t> out = matches(principal.arn);
+  const Compiled& c = *compiled_;
+  if (c.iam_groups.empty()) return out;
+  out.erase(std::remove_if(out.begin(), out.end(), [&](size_t i) { return !c.inGroup(i, principal); }),
+            out.end());
+  return out;
+}
 
-std::vector<std::string> RuleSet::iamGroups() const { return {}; }
+std::vector<std::string> RuleSet::iamGroups() const { return compiled_->iam_groups; }
 
 Result<RulesConfig> parseRulesConfig(const RulesText& text, std::string_view source) {
   // Seam for rules v2 (issue #12): only mapUsers so far.
