@@ -288,5 +288,33 @@ TEST(ReconcileRolesTest, AFrozenAccountKeepsItsManagedEntriesWhileOtherAccountsA
                                                    "user added arn:aws:iam::444455556666:user/c u"));
 }
 
+TEST(ReconcileRolesTest, GroupRulesFollowMembershipAndAMemberLeavingLosesTheEntry) {
+  const RulesConfig r = config("- iamGroup: oncall\n  username: oncall\n  groups: [system:masters]\n", "");
+  IamSnapshot iam;
+  iam.users = {Principal{"arn:aws:iam::1:user/alice", {}, {"oncall"}},
+               Principal{"arn:aws:iam::1:user/bob", {}, {"other"}}};
+  const ReconcileResult one = must(r, iam, ConfigMapContent{});
+  EXPECT_THAT(describe(one.changes), ElementsAre("user added arn:aws:iam::1:user/alice oncall"));
+  iam.users[0].iam_groups.clear();  // removed from the group
+  const ReconcileResult two = must(r, iam, one.desired);
+  EXPECT_THAT(describe(two.changes), ElementsAre("user removed arn:aws:iam::1:user/alice oncall"));
+}
+
+TEST(ReconcileRolesTest, AHandWrittenRolearnInAnotherCaseWinsAndAdoptionNeverTakesRoleEntries) {
+  ConfigMapContent c;
+  // Exactly what rule 2 would write, but hand-written (no record) and spelled in another case.
+  c.data[kMapRolesKey] = "- rolearn: arn:aws:iam::111122223333:role/PLAIN\n  username: any-role\n";
+  const RulesConfig r = config("", kRoleRules);
+  ReconcileOptions options;
+  options.object_uid = kUid;
+  options.adopt_matching_entries = true;
+  auto result = reconcile(r, roles({"arn:aws:iam::111122223333:role/plain"}), c, options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_FALSE(result->changed);
+  EXPECT_THAT(result->skipped_unmanaged, ElementsAre("arn:aws:iam::111122223333:role/plain"));
+  EXPECT_THAT(result->adopted, IsEmpty());
+  EXPECT_EQ(result->desired, c);
+}
+
 }  // namespace
 }  // namespace aar::core
