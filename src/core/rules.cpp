@@ -361,6 +361,7 @@ struct RuleSet::Compiled {
   std::vector<UsernameTemplate> usernames;    // per rule.
   std::unique_ptr<RE2::Set> set;              // null when there are no rules.
   std::vector<std::string> iam_groups;        // distinct iamGroup values, sorted.
+  Kind kind = Kind::kUsers;
 
   // True when rule `i` matches the principal's groups (always, for a rule without iamGroup).
   bool inGroup(size_t i, const Principal& p) const {
@@ -380,6 +381,7 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
   if (!root.ok()) return root.error();
   auto compiled = std::make_shared<Compiled>();
   compiled->rules.reserve(root->size());
+  compiled->kind = o.kind;
   const RE2::Options re_options = goCompatibleOptions();
   for (size_t i = 0; i < root->size(); ++i) {
     const YAML::Node item = (*root)[i];
@@ -409,6 +411,8 @@ Result<RuleSet> RuleSet::parse(std::string_view map_users_yaml, const ParseOptio
 }
 
 const std::vector<Rule>& RuleSet::rules() const { return compiled_->rules; }
+
+RuleSet::Kind RuleSet::kind() const { return compiled_->kind; }
 
 namespace {
 
@@ -442,14 +446,29 @@ bool anchoredAtEnd(std::string_view pattern) {
 std::vector<std::string> ruleWarnings(const RuleSet& rules) {
   std::vector<std::string> out;
   const std::vector<Rule>& list = rules.rules();
+  // mapUsers messages are unchanged since 2019; mapRoles ones say so.
+  const bool roles = rules.kind() == RuleSet::Kind::kRoles;
+  const std::string principal = roles ? "IAM role" : "IAM user";
   for (size_t i = 0; i < list.size(); ++i) {
     const Rule& r = list[i];
+    const std::string rule = std::string(roles ? "mapRoles rule " : "rule ") + std::to_string(i) +
+                             (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "");
     const bool masters = std::find(r.groups.begin(), r.groups.end(), "system:masters") != r.groups.end();
-    if (!masters || (anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) continue;
-    out.push_back(
-        "rule " + std::to_string(i) + (r.line > 0 ? " (line " + std::to_string(r.line) + ")" : "") +
-        " grants system:masters but its arnRegex " + r.arn_regex +
-        " is not anchored with ^...$: any IAM user whose ARN merely contains a match gets cluster-admin");
+    // A rule with iamGroup is decided by membership; its pattern can only narrow it.
+    if (masters && r.iam_group.empty() && !(anchoredAtStart(r.arn_regex) && anchoredAtEnd(r.arn_regex))) {
+      out.push_back(rule + " grants system:masters but its arnRegex " + r.arn_regex +
+                    " is not anchored with ^...$: any " + principal +
+                    " whose ARN merely contains a match gets cluster-admin");
+    }
+    // The template compiled, so a leading "${" is a reference: the principal's own name is the whole start
+    // of its Kubernetes username, and RoleBindings written for another user of that name would apply to it.
+    if (r.username.starts_with("${")) {
+      out.push_back(rule + " username " + r.username + " starts with a capture: whoever may name an " +
+                    principal +
+                    " that matches chooses its Kubernetes username and gets every RoleBinding "
+                    "made for that name; start it with a literal prefix such as \"iam:" +
+                    r.username + "\"");
+    }
   }
   return out;
 }
@@ -538,20 +557,139 @@ std::vector<size_t> RuleSet::matches(const Principal& principal) const {
 
 std::vector<std::string> RuleSet::iamGroups() const { return compiled_->iam_groups; }
 
+namespace {
+
+// The 12-digit account id of a role ARN arn:<partition>:iam::<account>:role/<path/>name, or empty when `arn`
+// is not one.
+std::string roleArnAccount(std::string_view arn) {
+  static const RE2 kRoleArn(R"(arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64})",
+                            goCompatibleOptions());
+  std::string account;
+  if (!RE2::FullMatch(arn, kRoleArn, &account)) return {};
+  return account;
+}
+
+// STS's ExternalId: 2 to 1224 characters of [\w+=,.@:/-].
+bool isExternalId(std::string_view id) {
+  return id.size() >= 2 && id.size() <= 1224 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  std::string_view("_+=,.@:/-").find(c) != std::string_view::npos;
+         });
+}
+
+// Parses the `accounts` value: a YAML list of {roleArn, externalId}. `prefix` is "<source>: accounts".
+Result<std::vector<AccountSpec>> parseAccounts(std::string_view text, int first_line,
+                                               const std::string& prefix) {
+  const auto at = [&](size_t index, std::string_view field, int yaml_line) {
+    std::string s = prefix + ": item " + std::to_string(index);
+    if (!field.empty()) s += ", field " + std::string(field);
+    if (yaml_line > 0) s += ", line " + std::to_string(yaml_line + first_line - 1);
+    return s + ": ";
+  };
+  if (const yaml::FoundAlias alias = yaml::findAlias(text); alias.line > 0) {
+    return invalid(prefix + ": " + yaml::aliasNotAllowed(alias.name, alias.line + first_line - 1));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return invalid(prefix + ": YAML syntax error at line " + std::to_string(e.mark.line + first_line) +
+                   ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull())
+    return invalid(prefix + ": empty; write [] for no further accounts");
+  if (!root.IsSequence()) {
+    return invalid(prefix + ": line " + std::to_string(yaml::lineOf(root) + first_line - 1) +
+                   ": accounts must be a YAML list of {roleArn, externalId}");
+  }
+  std::vector<AccountSpec> out;
+  for (size_t i = 0; i < root.size(); ++i) {
+    const YAML::Node item = root[i];
+    int line = yaml::lineOf(item);
+    if (!item.IsMap())
+      return invalid(at(i, "", line) + "an account must be a map with keys roleArn and externalId");
+    if (auto m = checkKeys(item, {"roleArn", "externalId"}, &line); !m.empty()) {
+      return invalid(at(i, "", line) + m);
+    }
+    AccountSpec account;
+    account.line = yaml::lineOf(item) > 0 ? yaml::lineOf(item) + first_line - 1 : 0;
+    const YAML::Node arn = item["roleArn"];
+    if (!arn.IsDefined()) return invalid(at(i, "roleArn", yaml::lineOf(item)) + "missing (required)");
+    if (auto m = readString(arn, &account.role_arn); !m.empty()) {
+      return invalid(at(i, "roleArn", yaml::lineOf(arn)) + m);
+    }
+    account.account_id = roleArnAccount(account.role_arn);
+    if (account.account_id.empty()) {
+      return invalid(at(i, "roleArn", yaml::lineOf(arn)) + "\"" + account.role_arn +
+                     "\" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name or path/name>)");
+    }
+    for (const AccountSpec& earlier : out) {
+      if (earlier.account_id == account.account_id) {
+        return invalid(at(i, "roleArn", yaml::lineOf(arn)) + "account " + account.account_id +
+                       " is listed twice (also by the item at line " + std::to_string(earlier.line) + ")");
+      }
+    }
+    if (const YAML::Node id = item["externalId"]; id.IsDefined()) {
+      if (auto m = readString(id, &account.external_id); !m.empty()) {
+        return invalid(at(i, "externalId", yaml::lineOf(id)) + m);
+      }
+      if (!isExternalId(account.external_id)) {
+        return invalid(at(i, "externalId", yaml::lineOf(id)) +
+                       "must be 2 to 1224 characters of A-Z a-z 0-9 _ + = , . @ : / -");
+      }
+    }
+    out.push_back(std::move(account));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<RulesConfig> parseRulesConfig(const RulesText& text, std::string_view source) {
-  // Seam for rules v2 (issue #12): only mapUsers so far.
-  if (!text.map_users) return invalid(std::string(source) + ": no mapUsers");
-  RuleSet::ParseOptions options;
-  options.first_line = text.map_users_first_line;
-  options.source = std::string(source);
-  auto users = RuleSet::parse(*text.map_users, options);
-  if (!users.ok()) return users.error();
+  if (!text.map_users && !text.map_roles) {
+    return invalid(std::string(source) +
+                   ": neither mapUsers nor mapRoles is present (write mapUsers: [] to "
+                   "manage nothing)");
+  }
   RulesConfig config;
-  config.users = std::move(*users);
+  const auto parseKind = [&](const std::optional<std::string>& value, int first_line, RuleSet::Kind kind,
+                             RuleSet* out) -> Status {
+    if (!value) return {};
+    RuleSet::ParseOptions options;
+    options.first_line = first_line;
+    options.source = std::string(source) + ": " + keyName(kind);
+    options.kind = kind;
+    auto parsed = RuleSet::parse(*value, options);
+    if (!parsed.ok()) return parsed.error();
+    *out = std::move(*parsed);
+    return {};
+  };
+  if (Status s = parseKind(text.map_users, text.map_users_first_line, RuleSet::Kind::kUsers, &config.users);
+      !s.ok()) {
+    return s.error();
+  }
+  if (Status s = parseKind(text.map_roles, text.map_roles_first_line, RuleSet::Kind::kRoles, &config.roles);
+      !s.ok()) {
+    return s.error();
+  }
+  if (text.accounts) {
+    auto accounts =
+        parseAccounts(*text.accounts, text.accounts_first_line, std::string(source) + ": accounts");
+    if (!accounts.ok()) return accounts.error();
+    config.accounts = std::move(*accounts);
+  }
   return config;
 }
 
-Result<RulesSource> extractRulesMapUsers(std::string_view text) {
+namespace {
+
+// A rules file: either a bare list (`data` undefined, `bare` true) or a ConfigMap manifest's data map.
+struct RulesFile {
+  bool bare = false;
+  YAML::Node data;
+};
+
+Result<RulesFile> loadRulesFile(std::string_view text) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -563,7 +701,7 @@ Result<RulesSource> extractRulesMapUsers(std::string_view text) {
     return invalid(
         "the rules file is empty (expected the aws-auth-refresher ConfigMap or its mapUsers list)");
   }
-  if (root.IsSequence()) return RulesSource{std::string(text), 1};
+  if (root.IsSequence()) return RulesFile{true, {}};
   if (!root.IsMap()) {
     return invalid("expected the aws-auth-refresher ConfigMap manifest or a YAML list of rules");
   }
@@ -581,20 +719,64 @@ Result<RulesSource> extractRulesMapUsers(std::string_view text) {
   if (const auto dup = yaml::findDuplicateKey(data); !dup.key.empty()) {
     return invalid("line " + std::to_string(dup.line) + ": duplicate key \"" + dup.key + "\" in data");
   }
-  const YAML::Node map_users = data["mapUsers"];
-  if (!map_users.IsDefined())
-    return invalid("the ConfigMap has no data.mapUsers (write [] to manage nothing)");
-  if (!yaml::isStringScalar(map_users)) {
-    return invalid("line " + std::to_string(yaml::lineOf(map_users)) +
-                   ": data.mapUsers must be a string (a `|` block holding the YAML list of rules)");
+  return RulesFile{false, data};
+}
+
+// data.<key> as text and the line its content starts on; nullopt when absent; an error when not a string.
+Result<std::optional<RulesSource>> dataValue(const YAML::Node& data, const char* key, std::string_view text) {
+  const YAML::Node value = data[key];
+  if (!value.IsDefined()) return std::optional<RulesSource>();
+  if (!yaml::isStringScalar(value)) {
+    return invalid("line " + std::to_string(yaml::lineOf(value)) + ": data." + key +
+                   " must be a string (a `|` block holding the YAML list of " +
+                   (std::string_view(key) == "accounts" ? "accounts)" : "rules)"));
   }
-  const YAML::Mark mark = map_users.Mark();
-  int first_line = yaml::lineOf(map_users);
+  const YAML::Mark mark = value.Mark();
+  int first_line = yaml::lineOf(value);
   if (mark.pos >= 0 && static_cast<size_t>(mark.pos) < text.size() &&
       (text[mark.pos] == '|' || text[mark.pos] == '>')) {
     first_line += 1;  // a block scalar's content starts on the line after its indicator.
   }
-  return RulesSource{map_users.Scalar(), first_line};
+  return std::optional<RulesSource>(RulesSource{value.Scalar(), first_line});
+}
+
+}  // namespace
+
+Result<RulesSource> extractRulesMapUsers(std::string_view text) {
+  auto file = loadRulesFile(text);
+  if (!file.ok()) return file.error();
+  if (file->bare) return RulesSource{std::string(text), 1};
+  auto map_users = dataValue(file->data, "mapUsers", text);
+  if (!map_users.ok()) return map_users.error();
+  if (!*map_users) return invalid("the ConfigMap has no data.mapUsers (write [] to manage nothing)");
+  return std::move(**map_users);
+}
+
+Result<RulesText> extractRulesText(std::string_view text) {
+  auto file = loadRulesFile(text);
+  if (!file.ok()) return file.error();
+  RulesText out;
+  if (file->bare) {
+    out.map_users = std::string(text);
+    return out;
+  }
+  const auto take = [&](const char* key, std::optional<std::string>* value, int* first_line) -> Status {
+    auto v = dataValue(file->data, key, text);
+    if (!v.ok()) return v.error();
+    if (*v) {
+      *value = std::move((*v)->map_users);
+      *first_line = (*v)->first_line;
+    }
+    return {};
+  };
+  if (Status s = take("mapUsers", &out.map_users, &out.map_users_first_line); !s.ok()) return s.error();
+  if (Status s = take("mapRoles", &out.map_roles, &out.map_roles_first_line); !s.ok()) return s.error();
+  if (Status s = take("accounts", &out.accounts, &out.accounts_first_line); !s.ok()) return s.error();
+  if (!out.map_users && !out.map_roles) {
+    return invalid(
+        "the ConfigMap has neither data.mapUsers nor data.mapRoles (write mapUsers: [] to manage nothing)");
+  }
+  return out;
 }
 
 }  // namespace aar::core

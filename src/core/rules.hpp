@@ -1,6 +1,8 @@
-// Rules: the `mapUsers` value of ConfigMap kube-system/aws-auth-refresher, parsed strictly and compiled once.
+// Rules: the `mapUsers` and `mapRoles` values of ConfigMap kube-system/aws-auth-refresher, parsed strictly
+// and compiled once (one RuleSet per key; RulesConfig holds both and the `accounts` list). docs/core.md has
+// the full format.
 //
-// Format (the 2019 Go tool's, unchanged): a YAML list of
+// Format (the 2019 Go tool's, plus the additive keys of issue #12): a YAML list of
 //   - arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
 //     username: foo
 //     groups:
@@ -9,12 +11,15 @@
 // Strictness (each failure is an Error of kind kInvalidArgument whose message names the rule's index, the
 // field and, where yaml-cpp gives one, the line):
 //   - the value must be a YAML list; `[]` is valid and means "manage nothing"; an empty value is an error;
-//   - each rule is a map with exactly the keys arnRegex (required, non-empty), username (required, non-empty)
-//     and groups (optional; a list of strings, may be empty); any other key (`arnregex`, `arn_regex`, ...) is
-//     an error, and so is a key that appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
+//   - each rule is a map with the keys arnRegex, iamGroup (mapUsers only), username (required, non-empty),
+//     groups (optional; a list of strings, may be empty) and accessPolicies (optional); at least one of
+//     arnRegex and iamGroup; any other key (`arnregex`, `arn_regex`, ...) is an error, and so is a key that
+//     appears twice (yaml-cpp silently keeps one; we walk the keys ourselves);
 //   - values must be strings: a map, a list, a null or a plain scalar that YAML would read as a boolean, a
 //     number or a null (`yes`, `123`, `~`) is an error (quote it);
-//   - arnRegex must compile with RE2; patterns RE2 rejects (backreferences, lookaround) are errors.
+//   - arnRegex must compile with RE2; patterns RE2 rejects (backreferences, lookaround) are errors;
+//   - username may hold ${name} / ${N} references to arnRegex's capture groups and $$ (see UsernameTemplate);
+//     a reference the pattern cannot satisfy is an error.
 //
 // Dialect: RE2, which is the syntax of Go's regexp package that the old tool used. Matching is an unanchored
 // search like Go's MatchString (RE2::PartialMatch): write ^...$ to match a whole ARN.
@@ -99,6 +104,8 @@ class RuleSet {
   static Result<RuleSet> parse(std::string_view map_users_yaml, const ParseOptions& options);
 
   const std::vector<Rule>& rules() const;
+  // The key the rules were parsed for (ParseOptions::kind); kUsers for RuleSet().
+  Kind kind() const;
   bool empty() const { return rules().empty(); }
 
   // Index of the first rule whose pattern matches `arn` anywhere (RE2::PartialMatch), or nullopt.
@@ -120,10 +127,15 @@ class RuleSet {
   std::shared_ptr<const Compiled> compiled_;
 };
 
-// Warnings about rules that are valid but risky, one message per rule, in rule order: a rule that grants
-// `system:masters` with an arnRegex not anchored at both ends (^ or \\A ... $ or \\z) matches any ARN that
-// merely contains the pattern, so whoever can create such an IAM user gets cluster-admin. Empty when there is
-// nothing to say.
+// Warnings about rules that are valid but risky, in rule order (mapUsers and mapRoles rule sets alike; a
+// mapRoles message starts "mapRoles rule N"):
+//   - a rule without iamGroup that grants `system:masters` with an arnRegex not anchored at both ends (^ or
+//     \\A ... $ or \\z) matches any ARN that merely contains the pattern, so whoever can create such an IAM
+//     user or role gets cluster-admin;
+//   - a username that starts with a ${...} reference lets whoever names a matching IAM principal choose its
+//     Kubernetes username (e.g. "alice"), inheriting RoleBindings made for that name; a literal prefix
+//     ("vault:${who}") avoids it. Expansion itself cannot produce `system:` or a template ({{...}}).
+// Empty when there is nothing to say.
 std::vector<std::string> ruleWarnings(const RuleSet& rules);
 
 // A second AWS account whose principals are listed with credentials from STS AssumeRole.
@@ -166,5 +178,12 @@ struct RulesSource {
 // data.mapUsers) or just the mapUsers value (a YAML list), and returns the mapUsers text. A manifest without
 // data.mapUsers, or a document that is neither, is kInvalidArgument.
 Result<RulesSource> extractRulesMapUsers(std::string_view text);
+
+// Like extractRulesMapUsers, for every key of the rules ConfigMap (for `plan`): a manifest's data.mapUsers,
+// data.mapRoles and data.accounts, each optional, with the line each value starts on (a block scalar's
+// content starts on the line after `|`); a bare YAML list is the mapUsers value. kInvalidArgument when the
+// text is neither, when a present key is not a string, or when neither mapUsers nor mapRoles is present.
+// The values are not parsed: pass the result to parseRulesConfig.
+Result<RulesText> extractRulesText(std::string_view text);
 
 }  // namespace aar::core

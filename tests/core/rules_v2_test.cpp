@@ -352,5 +352,42 @@ TEST(RulesV2Test, RefusesMalformedAccessPoliciesNamingRuleFieldAndLine) {
   }
 }
 
+TEST(RulesV2Test, WarnsAboutUnanchoredRoleRulesAndUsernamesThatStartWithACapture) {
+  const RuleSet roles = parseOk(R"(- arnRegex: role/Admin
+  username: admin
+  groups: [system:masters]
+- arnRegex: ^arn:aws:iam::1:role/(?P<n>\w+)$
+  username: "${n}"
+- arnRegex: ^arn:aws:iam::1:role/x-(?P<n>\w+)$
+  username: "sso:${n}"
+  groups: [system:masters]
+)",
+                                RuleSet::Kind::kRoles);
+  EXPECT_EQ(roles.kind(), RuleSet::Kind::kRoles);
+  const std::vector<std::string> w = ruleWarnings(roles);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_THAT(w[0], HasSubstr("mapRoles rule 0 (line 1) grants system:masters but its arnRegex role/Admin is "
+                              "not anchored"));
+  EXPECT_THAT(w[0], HasSubstr("any IAM role whose ARN"));
+  EXPECT_THAT(w[1], HasSubstr("mapRoles rule 1 (line 4) username ${n} starts with a capture"));
+  EXPECT_THAT(w[1], HasSubstr("\"iam:${n}\""));
+
+  const RuleSet users = parseOk(R"(- iamGroup: admins
+  username: admin
+  groups: [system:masters]
+- iamGroup: admins
+  arnRegex: user/
+  username: admin2
+  groups: [system:masters]
+- arnRegex: user/(\w+)
+  username: "${1}-x"
+)");
+  EXPECT_EQ(users.kind(), RuleSet::Kind::kUsers);
+  const std::vector<std::string> u = ruleWarnings(users);
+  ASSERT_EQ(u.size(), 1u);  // group rules are decided by membership: no anchoring warning.
+  EXPECT_THAT(u[0], HasSubstr("rule 2 (line 8) username ${1}-x starts with a capture"));
+  EXPECT_THAT(u[0], HasSubstr("an IAM user that matches"));
+}
+
 }  // namespace
 }  // namespace aar::core
