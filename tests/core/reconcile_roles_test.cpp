@@ -127,6 +127,9 @@ TEST(ReconcileRolesTest, AnSsoRoleIsWrittenWithoutItsPathNextToTheUntouchedNodeR
   EXPECT_EQ(again.desired, added.desired);
   EXPECT_EQ(again.roles.record_state, RecordState::kBound);
   EXPECT_EQ(again.roles.recorded_count, 1u);
+  EXPECT_EQ(again.recorded_count, 1u);                  // both records
+  EXPECT_EQ(again.record_state, RecordState::kAbsent);  // mapUsers'
+  EXPECT_EQ(again.users.record_state, RecordState::kAbsent);
 
   // The role is deleted: its entry goes, the node role stays exactly as it was.
   ReconcileResult removed = must(r, roles({}), added.desired);
