@@ -248,15 +248,17 @@ DesiredEntries desiredEntries(const std::vector<Candidate>& candidates, const Ru
   out.by_arn.reserve(candidates.size());
   const bool can_shadow = rules.rules().size() > 1;
   for (const Candidate& c : candidates) {
-    std::optional<RuleMatch> match = rules.match(*c.principal);
-    if (!match) continue;
     if (can_shadow) {
+      // Every matching rule first: a principal no rule matches (most IAM users, usually) costs one pass.
       std::vector<size_t> hits = rules.matches(*c.principal);
+      if (hits.empty()) continue;
       if (hits.size() > 1) {
         out.shadowed.push_back(
             ShadowedMatch{c.arn, hits.front(), std::vector<size_t>(hits.begin() + 1, hits.end()), kind});
       }
     }
+    std::optional<RuleMatch> match = rules.match(*c.principal);
+    if (!match) continue;
     if (unmanaged_arns.count(lowerArn(c.arn)) > 0) {
       out.skipped_unmanaged.push_back(c.arn);  // a hand-written entry wins
       continue;
