@@ -122,7 +122,8 @@ struct Change {
 
 const char* changeKindName(Change::Kind kind);  // "added", "removed", "updated"
 
-// An IAM user matched by more than one rule: `rule_index` won, `shadowed_rules` did not (ascending).
+// A principal (IAM user or role; `arn` as written to aws-auth) matched by more than one rule: `rule_index`
+// won, `shadowed_rules` did not (ascending).
 struct ShadowedMatch {
   std::string arn;
   size_t rule_index = 0;
@@ -156,7 +157,7 @@ struct KindSummary {
 struct ReconcileResult {
   bool changed = false;                        // false: write nothing (desired == current).
   ConfigMapContent desired;                    // the whole new data and annotations.
-  std::vector<Change> changes;                 // sorted by ARN.
+  std::vector<Change> changes;                 // both lists, sorted by ARN (then kind).
   std::vector<ShadowedMatch> shadowed;         // sorted by ARN.
   std::vector<std::string> skipped_unmanaged;  // matched ARNs that keep their unmanaged entry; sorted.
   // Managed entries in desired, both lists (users.managed_count + roles.managed_count): `changes` cover both
