@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/aws_auth_codec.hpp"
+#include "core/config_map.hpp"
 #include "core/ownership.hpp"
 #include "core/reconcile.hpp"
 
@@ -317,6 +318,20 @@ TEST(ReconcileRolesTest, AHandWrittenRolearnInAnotherCaseWinsAndAdoptionNeverTak
   EXPECT_THAT(result->skipped_unmanaged, ElementsAre("arn:aws:iam::111122223333:role/plain"));
   EXPECT_THAT(result->adopted, IsEmpty());
   EXPECT_EQ(result->desired, c);
+}
+
+TEST(ReconcileRolesTest, TheSizeLimitCountsBothListsAndEveryOtherKey) {
+  ConfigMapContent c;
+  c.data[kMapUsersKey] = "- userarn: arn:aws:iam::1:user/admin\n  username: admin\n";
+  const size_t used = dataSize(c.data);
+  c.data["filler"] = std::string(kMaxConfigMapDataBytes - used - std::string("filler").size() - 40, 'x');
+  // One role entry (~80 bytes) tips it over: nothing to write, and the message counts the managed entries.
+  auto result = reconcile(config("", kRoleRules), roles({sso(kSsoAdmin)}), c);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kTooLarge);
+  EXPECT_THAT(result.error().message, HasSubstr("(1 managed entries)"));
+  // Without the role it fits.
+  EXPECT_TRUE(reconcile(config("", kRoleRules), roles({}), c).ok());
 }
 
 }  // namespace
