@@ -17,6 +17,7 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::aws::testing {
 
@@ -64,32 +65,8 @@ class TestClock {
   std::shared_ptr<std::atomic<std::int64_t>> now_;
 };
 
-// A directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aar-creds-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes (or replaces) a file under the directory and returns its path.
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto p = std::filesystem::path(path_) / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-    return p.string();
-  }
-  std::string path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A directory removed with everything in it when the test ends (tests/support).
+using TempDir = aar::test::TempDir;
 
 // Whether Debian's /usr/bin/python3 has boto3 (the official client used to cross-check the fakes).
 inline bool haveBoto3() { return std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") == 0; }

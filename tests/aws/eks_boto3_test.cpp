@@ -12,11 +12,14 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "fakes/aws/fake_eks.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -42,41 +45,9 @@ struct RunResult {
 
 // Runs the script with a clean environment holding only what botocore needs; kills it (by pid) on timeout.
 RunResult runScript(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  RunResult result;
-  int fds[2];
-  if (pipe(fds) != 0) return result;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<char*> argv, envp;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return result;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    result.out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  if (std::chrono::steady_clock::now() >= deadline) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const test::ChildResult r = test::runToExit(args, env, kTimeout);
+  std::cerr << r.err;  // the script's diagnostics, as when it wrote to this process's stderr
+  return RunResult{r.exit_code.value_or(-1), r.out};
 }
 
 json call(const std::string& op, json args) { return {{"call", op}, {"args", std::move(args)}}; }
@@ -88,12 +59,6 @@ class EksBoto3Test : public testing::Test {
     ASSERT_GT(fake_.start(), 0);
     fake_.allowCredentials(kAkid, kSecret);
     fake_.addCluster(kCluster, "API_AND_CONFIG_MAP");
-    home_ = std::filesystem::temp_directory_path() / ("aar-boto3-eks-" + std::to_string(getpid()));
-    std::filesystem::create_directories(home_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
   }
 
   // Runs boto3_eks.py with these steps; one result per step (null when botocore is not installed).
@@ -102,7 +67,7 @@ class EksBoto3Test : public testing::Test {
         kPython,    std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_eks.py", "--endpoint", fake_.url(),
         "--models", std::string(AAR_SOURCE_DIR) + "/tests/data/aws-models",  "--steps",    steps.dump()};
     std::vector<std::string> env{"PATH=/usr/bin:/bin",
-                                 "HOME=" + home_.string(),
+                                 "HOME=" + home_.path(),
                                  "AWS_ACCESS_KEY_ID=" + std::string(kAkid),
                                  "AWS_SECRET_ACCESS_KEY=" + secret,
                                  "AWS_CONFIG_FILE=/dev/null",
@@ -123,7 +88,7 @@ class EksBoto3Test : public testing::Test {
   }
 
   FakeEks fake_;
-  std::filesystem::path home_;
+  test::TempDir home_{"aar-boto3-eks"};
   bool skipped_ = false;
 };
 
