@@ -17,6 +17,7 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace aar::aws::testing {
@@ -72,7 +73,7 @@ using TempDir = aar::test::TempDir;
 inline bool haveBoto3() { return std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") == 0; }
 
 // Runs /usr/bin/python3 -c <code> with only `env` in its environment (plus a HOME and config files that do
-// not exist, so no real profile is read); its stdout+stderr lines. Values must not contain single quotes.
+// not exist, so no real profile is read), for at most 20 s; its stdout+stderr lines.
 inline std::vector<std::string> runPython(const std::string& code, std::map<std::string, std::string> env,
                                           const TempDir& dir, int* exit_code) {
   env.emplace("HOME", dir.path() + "/python-home");
@@ -80,11 +81,10 @@ inline std::vector<std::string> runPython(const std::string& code, std::map<std:
   env.emplace("AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/python-home/none");
   const std::string script = dir.write("script.py", code);
   const std::string out = dir.path() + "/python.out";
-  std::string cmd = "env -i";
-  for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
-  cmd += " timeout 20 /usr/bin/python3 " + script + " > " + out + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  *exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  std::vector<std::string> environment;
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+  test::ChildProcess python({"/usr/bin/python3", script}, environment, out, out);
+  *exit_code = python.waitExit(std::chrono::seconds(20)).value_or(-1);
   std::vector<std::string> lines;
   std::ifstream in(out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
