@@ -1,9 +1,6 @@
 // `aws-auth-refresher plan` through the real binary: outputs and exit codes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -17,8 +14,8 @@
 
 #include "core/aws_auth_codec.hpp"
 #include "core/config_map.hpp"
-
-extern char** environ;
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::app {
 namespace {
@@ -35,67 +32,18 @@ struct ProcessResult {
   std::string err;
 };
 
-std::string readAll(int fd) {
-  std::string s;
-  std::array<char, 4096> buf{};
-  ssize_t n;
-  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
-  ::close(fd);
-  return s;
-}
-
-// Runs the binary with `args`, capturing stdout and stderr.
+// Runs the binary with `args` (this process's environment), capturing stdout and stderr.
 ProcessResult run(const std::vector<std::string>& args) {
-  int out_pipe[2], err_pipe[2];
-  EXPECT_EQ(::pipe(out_pipe), 0);
-  EXPECT_EQ(::pipe(err_pipe), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
-  std::vector<std::string> argv_s = {kBinary};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, kBinary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  ProcessResult r;
-  if (rc != 0) {
-    ADD_FAILURE() << "posix_spawn " << kBinary << " failed: " << rc;
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    return r;
-  }
-  std::thread err_reader([&] { r.err = readAll(err_pipe[0]); });
-  r.out = readAll(out_pipe[0]);
-  err_reader.join();
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  std::vector<std::string> argv = {kBinary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const test::ChildResult r = test::runToExit(argv, std::chrono::seconds(60));
+  EXPECT_TRUE(r.exit_code.has_value()) << kBinary << " still ran after 60 s";
+  return ProcessResult{r.exit_code.value_or(-1), r.out, r.err};
 }
 
 class PlanCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("aar-plan-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& content) {
-    const auto path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path.string();
-  }
+  std::string write(const std::string& name, const std::string& content) { return tmp_.write(name, content); }
 
   std::vector<std::string> exampleArgs() const {
     return {"plan",
@@ -107,7 +55,8 @@ class PlanCommandTest : public ::testing::Test {
             kExamples + "/iam-users.txt"};
   }
 
-  std::filesystem::path dir_;
+  test::TempDir tmp_{"aar-plan-test"};
+  const std::filesystem::path dir_{tmp_.path()};
 };
 
 std::vector<core::UserMapping> mapUsersOf(const std::string& manifest_yaml) {

@@ -17,6 +17,8 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::aws::testing {
 
@@ -64,38 +66,14 @@ class TestClock {
   std::shared_ptr<std::atomic<std::int64_t>> now_;
 };
 
-// A directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aar-creds-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes (or replaces) a file under the directory and returns its path.
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto p = std::filesystem::path(path_) / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-    return p.string();
-  }
-  std::string path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A directory removed with everything in it when the test ends (tests/support).
+using TempDir = aar::test::TempDir;
 
 // Whether Debian's /usr/bin/python3 has boto3 (the official client used to cross-check the fakes).
 inline bool haveBoto3() { return std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") == 0; }
 
 // Runs /usr/bin/python3 -c <code> with only `env` in its environment (plus a HOME and config files that do
-// not exist, so no real profile is read); its stdout+stderr lines. Values must not contain single quotes.
+// not exist, so no real profile is read), for at most 20 s; its stdout+stderr lines.
 inline std::vector<std::string> runPython(const std::string& code, std::map<std::string, std::string> env,
                                           const TempDir& dir, int* exit_code) {
   env.emplace("HOME", dir.path() + "/python-home");
@@ -103,11 +81,10 @@ inline std::vector<std::string> runPython(const std::string& code, std::map<std:
   env.emplace("AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/python-home/none");
   const std::string script = dir.write("script.py", code);
   const std::string out = dir.path() + "/python.out";
-  std::string cmd = "env -i";
-  for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
-  cmd += " timeout 20 /usr/bin/python3 " + script + " > " + out + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  *exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  std::vector<std::string> environment;
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+  test::ChildProcess python({"/usr/bin/python3", script}, environment, out, out);
+  *exit_code = python.waitExit(std::chrono::seconds(20)).value_or(-1);
   std::vector<std::string> lines;
   std::ifstream in(out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);

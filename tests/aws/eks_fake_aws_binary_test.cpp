@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "aws/eks_client.hpp"
+#include "support/child_process.hpp"
 
 namespace aar::aws {
 namespace {
@@ -23,65 +24,11 @@ constexpr char kBinary[] = AAR_BINARY_DIR "/tests/fakes/aws/fake-aws";
 constexpr char kAkid[] = "AKIAFAKEAWSBINARYEKS";
 constexpr char kSecret[] = "binary/eks+secret000000000000000000000000";
 
-// The fake-aws process, killed (by pid) if the test did not stop it.
-class Process {
- public:
-  explicit Process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv{const_cast<char*>(kBinary)};
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(kBinary, argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~Process() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-  std::string readLine(std::chrono::milliseconds timeout) {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      char c;
-      if (read(out_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    return line;
-  }
-  int terminate(std::chrono::milliseconds timeout) {
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  bool reaped_ = false;
-};
+// The fake-aws process with `args` (the shared ChildProcess: killed by pid if the test did not stop it).
+std::vector<std::string> fakeAws(std::vector<std::string> args) {
+  args.insert(args.begin(), kBinary);
+  return args;
+}
 
 class FixedCredentials : public CredentialsProvider {
  public:
@@ -103,8 +50,8 @@ net::HttpResponse call(net::HttpClient& http, const std::string& method, const s
 
 TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
   ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
-  Process proc({"--access-key-id", kAkid, "--secret-access-key", kSecret});
-  const std::string line = proc.readLine(10s);
+  test::ChildProcess proc(fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret}));
+  const std::string line = proc.firstLine(10s);
   auto ready = json::parse(line, nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
   ASSERT_GT(ready.value("eks", 0), 0) << line;
@@ -184,7 +131,8 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
       call(http, "POST", admin + "/credentials", R"({"access_key_id":"AKIAOTHER","secret_access_key":""})")
           .status,
       400);
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "fakes/aws/fake_container_credentials.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/aws/fake_imds.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::aws {
 namespace {
@@ -66,17 +67,11 @@ class TrapProxy {
   TrapProxy() {
     server_.Get(".*", [this](const httplib::Request&, httplib::Response& res) { trap(res); });
     server_.Put(".*", [this](const httplib::Request&, httplib::Response& res) { trap(res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(1ms);
-  }
-  ~TrapProxy() {
-    server_.stop();
-    thread_.join();
+    serving_ = std::make_unique<test::ServerThread>(server_);
   }
   TrapProxy(const TrapProxy&) = delete;
   TrapProxy& operator=(const TrapProxy&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return serving_->url(); }
   int hits() const { return hits_.load(); }
 
  private:
@@ -86,8 +81,7 @@ class TrapProxy {
     res.set_content("proxied", "text/plain");
   }
   httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<test::ServerThread> serving_;  // after server_: stops before it goes
   std::atomic<int> hits_{0};
 };
 
@@ -198,9 +192,8 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
   sts.Post("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(size_t{4} << 20, ' '), "text/xml");
   });
-  const int port = sts.bind_to_any_port("127.0.0.1");
-  std::thread thread([&] { sts.listen_after_bind(); });
-  for (int i = 0; i < 500 && !sts.is_running(); ++i) std::this_thread::sleep_for(1ms);
+  test::ServerThread serving(sts);
+  const int port = serving.port();
   TempDir dir;
   TestEnv env;
   env.set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r");
@@ -216,8 +209,7 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
     WebIdentityCredentialsProvider provider(env.lookup(), http, o);
     c = provider.get();
   }
-  sts.stop();
-  thread.join();
+  serving.stop();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::kTooLarge) << c.error().toString();
   EXPECT_NE(c.error().message.find("1048576-byte limit"), std::string::npos) << c.error().toString();

@@ -16,15 +16,6 @@ std::string userArn(const std::string& name) {
   return std::string("arn:aws:iam::") + kAccount + ":user/" + name;
 }
 
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
 std::ostream& operator<<(std::ostream& os, const Entry& e) {
   os << "{" << e.arn << ", " << e.username << ", [";
   for (size_t i = 0; i < e.groups.size(); ++i) os << (i ? ", " : "") << e.groups[i];
@@ -32,9 +23,8 @@ std::ostream& operator<<(std::ostream& os, const Entry& e) {
 }
 
 void E2eTest::SetUp() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "aar-e2e-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-  dir_ = tmpl;
+  tmp_ = std::make_unique<test::TempDir>("aar-e2e");
+  dir_ = tmp_->path();
   kube_ = std::make_unique<testing::kube::FakeApiServer>();
   kube_->start();
   kubeconfig_ = dir_ + "/kubeconfig";
@@ -52,8 +42,7 @@ void E2eTest::TearDown() {
   children_.clear();  // SIGKILLs any still running
   if (iam_) iam_->stop();
   if (kube_) kube_->stop();
-  std::error_code ec;
-  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  tmp_.reset();
 }
 
 std::vector<std::string> E2eTest::baseEnv(bool with_static_keys) const {

@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "e2e/child_process.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/kube/fake_api_server.hpp"
+#include "support/child_process.hpp"
+#include "support/eventually.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::e2e {
 
@@ -38,8 +40,8 @@ inline constexpr char kSeedRules[] = R"(- arnRegex: ^arn:aws:iam::1234567890:use
 
 std::string userArn(const std::string& name);
 
-// Polls cond every few ms until it holds or `limit` passes; returns the last value.
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(8));
+using test::ChildProcess;
+using test::eventually;
 
 // A mapUsers entry as aws-iam-authenticator reads it.
 struct Entry {
@@ -80,7 +82,8 @@ class E2eTest : public ::testing::Test {
   // HTTP GET on 127.0.0.1:port; status (0 on failure) and body.
   static std::pair<int, std::string> httpGet(int port, const std::string& path);
 
-  std::string dir_;
+  std::unique_ptr<test::TempDir> tmp_;
+  std::string dir_;  // tmp_'s path
   std::string kubeconfig_;
   std::unique_ptr<testing::kube::FakeApiServer> kube_;
   std::unique_ptr<fakes::FakeIam> iam_;
