@@ -144,8 +144,9 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
   constexpr char kSecret[] = "rules-v2-binary-secret";
   const std::string other = "222233334444";
   const std::string role_arn = "arn:aws:iam::" + other + ":role/reader";
-  FakeAwsProcess proc({"--access-key-id", kAkid, "--secret-access-key", kSecret, "--user", "home-user"});
-  auto ready = nlohmann::json::parse(proc.readLine(10s), nullptr, false);
+  test::ChildProcess proc(
+      fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret, "--user", "home-user"}));
+  auto ready = nlohmann::json::parse(proc.firstLine(10s), nullptr, false);
   ASSERT_TRUE(ready.is_object());
   const std::string admin = ready["admin_url"].get<std::string>();
   net::HttpClient http;
@@ -239,7 +240,8 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
       call(http, "DELETE", admin + "/admin/roles/AWSReservedSSO_Admin_0123456789abcdef?account=222233334444")
           .status,
       204);
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 }  // namespace
