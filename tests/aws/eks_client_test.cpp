@@ -8,9 +8,11 @@
 #include <map>
 #include <mutex>
 
+#include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_eks.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 #include "fakes/pki/test_pki.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
@@ -51,10 +53,7 @@ class EksClientTest : public ::testing::Test {
     o.endpoint = Endpoint{fake_.url(), "us-east-1", "aws"};
     o.cluster_name = cluster;
     o.request_timeout = milliseconds(3000);
-    o.sleep = [this](milliseconds d) {
-      std::lock_guard<std::mutex> lock(mu_);
-      sleeps_.push_back(d);
-    };
+    o.clock = &clock_;  // backoff waits are recorded on the manual clock, never slept
     o.random = [] { return 0.5; };
     o.on_request = [this](std::string_view op, std::string_view code) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -81,7 +80,14 @@ class EksClientTest : public ::testing::Test {
   net::HttpClient http_;
   FixedCredentials creds_{kSecret};
   std::mutex mu_;
-  std::vector<milliseconds> sleeps_;
+  // The backoff waits so far, in order (each shorter than kBackoffCancelCheck here, so one sleep each).
+  std::vector<milliseconds> sleeps() const {
+    std::vector<milliseconds> out;
+    for (auto d : clock_.sleeps()) out.push_back(std::chrono::duration_cast<milliseconds>(d));
+    return out;
+  }
+
+  test::ManualClock clock_;
   std::map<std::string, int> hook_counts_;
 };
 
@@ -311,7 +317,7 @@ TEST_F(EksClientTest, EachErrorCodeComesBackWithItsKindAndMessage) {
   EksClient forged(http_, wrong, options());
   expectError(forged.describeCluster(&d), d, ErrorKind::kForbidden, "InvalidSignatureException", 403);
   EXPECT_EQ(fake_.entries(kCluster).size(), 1u) << "no refused call changed anything";
-  EXPECT_TRUE(sleeps_.empty()) << "none of these is retried";
+  EXPECT_TRUE(sleeps().empty()) << "none of these is retried";
 }
 
 TEST_F(EksClientTest, ASecretEchoedByTheServerIsRedacted) {
@@ -355,7 +361,7 @@ TEST_F(EksClientTest, ThrottlingAndServerErrorsAreRetriedOthersAreNot) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(operations(),
             (std::vector<std::string>{"DescribeCluster:400", "DescribeCluster:400", "DescribeCluster:200"}));
-  EXPECT_EQ(sleeps_, (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
+  EXPECT_EQ(sleeps(), (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
 
   fake_.clearLog();
   fake_.failNext(3, 503, "ServiceUnavailableException");
@@ -429,7 +435,7 @@ TEST(EksClientLimitTest, AResponseOverTheLimitIsRefusedWithoutBeingHeld) {
   o.endpoint = Endpoint{big.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
   o.request_timeout = milliseconds(3000);
-  o.sleep = [](milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, creds, o);
   auto cluster = client.describeCluster();
   ASSERT_FALSE(cluster.ok());
@@ -447,7 +453,7 @@ TEST(EksClientTlsTest, CallsOverHttpsTrustingOnlyTheGivenCa) {
   EksClientOptions o;
   o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
-  o.sleep = [](milliseconds) {};
+  o.clock = testing::noWaitClock();
   {
     net::HttpClientOptions trusted;
     trusted.ca_pem = pki.ca.cert;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/credentials_test_support.hpp"
 #include "aws/eks_client.hpp"
 
 namespace aar::aws {
@@ -129,7 +130,7 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
   EksClientOptions o;
   o.endpoint = Endpoint{eks_url, "us-east-1", "aws"};
   o.cluster_name = "prod";
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, creds, o);
   auto cluster = client.describeCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;

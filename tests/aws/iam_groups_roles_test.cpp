@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "aws/account_listing.hpp"
+#include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
 #include "fakes/aws/fake_iam.hpp"
 
@@ -35,7 +36,7 @@ class IamGroupsRolesTest : public ::testing::Test {
     o.endpoint = Endpoint{fake_.url(), "us-east-1", "aws"};
     o.request_timeout = std::chrono::milliseconds(3000);
     o.max_items = max_items;
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = testing::noWaitClock();
     o.random = [] { return 0.0; };
     o.on_request = [this](std::string_view op, std::string_view code) {
       std::lock_guard<std::mutex> lock(mu_);

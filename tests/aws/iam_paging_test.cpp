@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 
@@ -65,7 +66,7 @@ IamClientOptions options(const std::string& url) {
   IamClientOptions o;
   o.endpoint = Endpoint{url, "us-east-1", "aws"};
   o.request_timeout = std::chrono::milliseconds(3000);
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   return o;
 }
 

@@ -103,7 +103,7 @@ TEST(IamResponseLimitTest, AnEndlessListUsersBodyFailsAtTheIamPageLimitWithoutRe
     FixedCredentials provider;
     IamClientOptions o;
     o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = testing::noWaitClock();
     IamClient client(http, provider, o);
     auto users = client.listUsers();
     ASSERT_FALSE(users.ok()) << (announce ? "Content-Length" : "chunked");
@@ -158,7 +158,7 @@ class ContainerResponseLimitTest : public ::testing::Test {
   void SetUp() override {
     fakes::FakeContainerCredentials::Options o;
     o.path = "/v1/credentials";
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     fake_ = std::make_unique<fakes::FakeContainerCredentials>(o);
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
