@@ -59,6 +59,24 @@ class TestClock : public aar::test::ManualClock {
   static constexpr std::int64_t kStart = 1795000000;
 };
 
+// A provider that always answers the same credentials, counting its calls: what the client tests sign with.
+// Not for concurrent get() calls (the count is a plain int).
+class FixedCredentials : public CredentialsProvider {
+ public:
+  explicit FixedCredentials(Credentials c) : creds_(std::move(c)) {}
+  FixedCredentials(std::string akid, std::string secret)
+      : creds_{std::move(akid), std::move(secret), "", std::nullopt, "fixed"} {}
+  Result<Credentials> get() override {
+    ++calls;
+    return creds_;
+  }
+  const char* name() const override { return "fixed"; }
+  int calls = 0;
+
+ private:
+  Credentials creds_;
+};
+
 // A clock for clients whose retries a test does not inspect: backoff waits are recorded, never slept. One per
 // process (ManualClock is thread-safe); a test that asserts its waits uses its own ManualClock.
 inline base::Clock* noWaitClock() {

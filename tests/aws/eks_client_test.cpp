@@ -17,6 +17,8 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using fakes::FakeEks;
 using std::chrono::milliseconds;
 
@@ -27,16 +29,6 @@ constexpr char kUser[] = "arn:aws:iam::123456789012:user/team/eng/alice";
 constexpr char kRole[] = "arn:aws:iam::123456789012:role/ops/deployer";
 constexpr char kView[] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
 constexpr char kEdit[] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  explicit FixedCredentials(std::string secret) : secret_(std::move(secret)) {}
-  Result<Credentials> get() override { return Credentials{kAkid, secret_, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-
- private:
-  std::string secret_;
-};
 
 std::string userArn(int i) { return "arn:aws:iam::123456789012:user/u" + std::to_string(10000 + i); }
 
@@ -78,7 +70,7 @@ class EksClientTest : public ::testing::Test {
 
   FakeEks fake_;
   net::HttpClient http_;
-  FixedCredentials creds_{kSecret};
+  FixedCredentials creds_{kAkid, kSecret};
   std::mutex mu_;
   // The backoff waits so far, in order (each shorter than kBackoffCancelCheck here, so one sleep each).
   std::vector<milliseconds> sleeps() const {
@@ -313,7 +305,7 @@ TEST_F(EksClientTest, EachErrorCodeComesBackWithItsKindAndMessage) {
   expectError(client.associateAccessPolicy(kRole, kView, {"cluster", {}}, &d), d, ErrorKind::kInvalidArgument,
               "InvalidRequestException", 400);
 
-  FixedCredentials wrong{std::string(kSecret) + "x"};
+  FixedCredentials wrong{kAkid, std::string(kSecret) + "x"};
   EksClient forged(http_, wrong, options());
   expectError(forged.describeCluster(&d), d, ErrorKind::kForbidden, "InvalidSignatureException", 403);
   EXPECT_EQ(fake_.entries(kCluster).size(), 1u) << "no refused call changed anything";
@@ -430,7 +422,7 @@ TEST(EksClientLimitTest, AResponseOverTheLimitIsRefusedWithoutBeingHeld) {
   });
   ASSERT_GT(big.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds{kSecret};
+  FixedCredentials creds{kAkid, kSecret};
   EksClientOptions o;
   o.endpoint = Endpoint{big.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
@@ -449,7 +441,7 @@ TEST(EksClientTlsTest, CallsOverHttpsTrustingOnlyTheGivenCa) {
   ASSERT_EQ(fake.url().rfind("https://127.0.0.1:", 0), 0u);
   fake.allowCredentials(kAkid, kSecret);
   fake.addCluster(kCluster, "API");
-  FixedCredentials creds(kSecret);
+  FixedCredentials creds(kAkid, kSecret);
   EksClientOptions o;
   o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;

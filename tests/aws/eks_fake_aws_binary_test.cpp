@@ -17,6 +17,8 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -84,12 +86,6 @@ class Process {
   bool reaped_ = false;
 };
 
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
-
 net::HttpResponse call(net::HttpClient& http, const std::string& method, const std::string& url,
                        const std::string& body = "") {
   net::HttpRequest req;
@@ -126,7 +122,7 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
             404);
   EXPECT_EQ(call(http, "POST", admin + "/mode", R"({"cluster":"none","mode":"API"})").status, 404);
 
-  FixedCredentials creds;
+  FixedCredentials creds{kAkid, kSecret};
   EksClientOptions o;
   o.endpoint = Endpoint{eks_url, "us-east-1", "aws"};
   o.cluster_name = "prod";

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/pki/test_pki.hpp"
 #include "support/manual_clock.hpp"
@@ -16,27 +17,14 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using fakes::FakeIam;
 using std::chrono::milliseconds;
 
 constexpr char kAkid[] = "AKIAFAKEIAMTEST00001";
 constexpr char kSecret[] = "sEcReT/never+in+logs/aaaaaaaaaaaaaaaaaaaa";
 constexpr char kToken[] = "SeSsIoNtOkEn//never-in-logs-bbbbbbbbbbbbbbbbbbbb==";
-
-// A provider with fixed credentials, counting its calls.
-class FixedCredentials : public CredentialsProvider {
- public:
-  explicit FixedCredentials(Credentials c) : creds_(std::move(c)) {}
-  Result<Credentials> get() override {
-    ++calls;
-    return creds_;
-  }
-  const char* name() const override { return "fixed"; }
-  int calls = 0;
-
- private:
-  Credentials creds_;
-};
 
 Credentials creds(std::string secret = kSecret, std::string token = "") {
   return Credentials{kAkid, std::move(secret), std::move(token), std::nullopt, "fixed"};

@@ -13,16 +13,12 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using fakes::FakeIam;
 
 constexpr char kAkid[] = "AKIAGROUPSROLES00001";
 constexpr char kSecret[] = "groups/roles+secret/cccccccccccccccccccc";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 class IamGroupsRolesTest : public ::testing::Test {
  protected:
@@ -54,7 +50,7 @@ class IamGroupsRolesTest : public ::testing::Test {
 
   FakeIam fake_;
   net::HttpClient http_;
-  FixedCredentials creds_;
+  FixedCredentials creds_{kAkid, kSecret};
   std::mutex mu_;
   std::map<std::string, int> hook_;
 };

@@ -20,6 +20,8 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using namespace std::chrono_literals;
 using testing::TempDir;
 using testing::TestClock;
@@ -27,12 +29,6 @@ using testing::TestEnv;
 
 constexpr char kAkid[] = "AKIALIMITSTEST000001";
 constexpr char kSecret[] = "limits-secret-aaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 // Sets (or unsets) a process environment variable for a scope: libcurl reads proxies from the process.
 class ScopedEnv {
@@ -100,7 +96,7 @@ TEST(IamResponseLimitTest, AnEndlessListUsersBodyFailsAtTheIamPageLimitWithoutRe
     fake.clearLog();
     fake.hugeBodyNext(1, size_t{64} << 20, announce);
     net::HttpClient http;
-    FixedCredentials provider;
+    FixedCredentials provider{kAkid, kSecret};
     IamClientOptions o;
     o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
     o.clock = testing::noWaitClock();
