@@ -76,7 +76,7 @@ TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
   auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient iam(http, *credentials, o);
   auto users = iam.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();
@@ -118,7 +118,7 @@ TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi)
   auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient iam(http, *credentials, o);
   auto users = iam.listUsers();
   ASSERT_FALSE(users.ok());
@@ -186,7 +186,7 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
   ASSERT_TRUE(assumed.ok()) << assumed.error().toString();
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient home(http, *own, o);
   IamClient remote(http, **assumed, o);
 

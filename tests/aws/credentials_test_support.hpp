@@ -18,6 +18,7 @@
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
 #include "support/child_process.hpp"
+#include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace aar::aws::testing {
@@ -50,21 +51,40 @@ class TestEnv {
   std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
 };
 
-// A wall clock that moves only when told.
-class TestClock {
+// The ManualClock the credential tests share: wall time starts at a whole second (2026-11-18), so
+// expirations the fakes write in whole seconds compare equal to it.
+class TestClock : public aar::test::ManualClock {
  public:
-  TestClock() : now_(std::make_shared<std::atomic<std::int64_t>>(kStart)) {}
-  WallClock fn() const {
-    auto now = now_;
-    return [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now->load())); };
-  }
-  std::chrono::system_clock::time_point now() const { return fn()(); }
-  void advance(std::chrono::seconds d) { now_->fetch_add(d.count()); }
+  TestClock() : ManualClock(WallTime(std::chrono::seconds(kStart))) {}
 
  private:
-  static constexpr std::int64_t kStart = 1795000000;  // 2026-11-18
-  std::shared_ptr<std::atomic<std::int64_t>> now_;
+  static constexpr std::int64_t kStart = 1795000000;
 };
+
+// A provider that always answers the same credentials, counting its calls: what the client tests sign with.
+// Not for concurrent get() calls (the count is a plain int).
+class FixedCredentials : public CredentialsProvider {
+ public:
+  explicit FixedCredentials(Credentials c) : creds_(std::move(c)) {}
+  FixedCredentials(std::string akid, std::string secret)
+      : creds_{std::move(akid), std::move(secret), "", std::nullopt, "fixed"} {}
+  Result<Credentials> get() override {
+    ++calls;
+    return creds_;
+  }
+  const char* name() const override { return "fixed"; }
+  int calls = 0;
+
+ private:
+  Credentials creds_;
+};
+
+// A clock for clients whose retries a test does not inspect: backoff waits are recorded, never slept. One per
+// process (ManualClock is thread-safe); a test that asserts its waits uses its own ManualClock.
+inline base::Clock* noWaitClock() {
+  static aar::test::ManualClock clock;
+  return &clock;
+}
 
 // A directory removed with everything in it when the test ends (tests/support).
 using TempDir = aar::test::TempDir;

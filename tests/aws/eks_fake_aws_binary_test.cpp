@@ -11,11 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/credentials_test_support.hpp"
 #include "aws/eks_client.hpp"
 #include "support/child_process.hpp"
 
 namespace aar::aws {
 namespace {
+
+using testing::FixedCredentials;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -29,12 +32,6 @@ std::vector<std::string> fakeAws(std::vector<std::string> args) {
   args.insert(args.begin(), kBinary);
   return args;
 }
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 net::HttpResponse call(net::HttpClient& http, const std::string& method, const std::string& url,
                        const std::string& body = "") {
@@ -72,11 +69,11 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
             404);
   EXPECT_EQ(call(http, "POST", admin + "/mode", R"({"cluster":"none","mode":"API"})").status, 404);
 
-  FixedCredentials creds;
+  FixedCredentials creds{kAkid, kSecret};
   EksClientOptions o;
   o.endpoint = Endpoint{eks_url, "us-east-1", "aws"};
   o.cluster_name = "prod";
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, creds, o);
   auto cluster = client.describeCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;

@@ -25,7 +25,8 @@ constexpr char kRole[] = "arn:aws:iam::222233334444:role/aws-auth-refresher-read
 class RulesV2Boto3Test : public testing::Test {
  protected:
   RulesV2Boto3Test()
-      : sts_(FakeSts::Options{"", "", "123456789012", std::chrono::seconds(3600), {}, &iam_}) {}
+      : sts_(FakeSts::Options{"", "", "123456789012", std::chrono::seconds(3600), &base::systemClock(),
+                              &iam_}) {}
 
   void SetUp() override {
     if (access(boto3::kPython, X_OK) != 0) GTEST_SKIP() << boto3::kPython << " is absent";

@@ -21,6 +21,8 @@
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using namespace std::chrono_literals;
 using testing::TempDir;
 using testing::TestClock;
@@ -28,12 +30,6 @@ using testing::TestEnv;
 
 constexpr char kAkid[] = "AKIALIMITSTEST000001";
 constexpr char kSecret[] = "limits-secret-aaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 // Sets (or unsets) a process environment variable for a scope: libcurl reads proxies from the process.
 class ScopedEnv {
@@ -94,10 +90,10 @@ TEST(IamResponseLimitTest, AnEndlessListUsersBodyFailsAtTheIamPageLimitWithoutRe
     fake.clearLog();
     fake.hugeBodyNext(1, size_t{64} << 20, announce);
     net::HttpClient http;
-    FixedCredentials provider;
+    FixedCredentials provider{kAkid, kSecret};
     IamClientOptions o;
     o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = testing::noWaitClock();
     IamClient client(http, provider, o);
     auto users = client.listUsers();
     ASSERT_FALSE(users.ok()) << (announce ? "Content-Length" : "chunked");
@@ -152,7 +148,7 @@ class ContainerResponseLimitTest : public ::testing::Test {
   void SetUp() override {
     fakes::FakeContainerCredentials::Options o;
     o.path = "/v1/credentials";
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     fake_ = std::make_unique<fakes::FakeContainerCredentials>(o);
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
