@@ -173,6 +173,77 @@ void BM_EmitAndCheck10kEntryMapUsers(benchmark::State& state) {
 }
 BENCHMARK(BM_EmitAndCheck10kEntryMapUsers)->Unit(benchmark::kMillisecond);
 
+// Rules v2: 10,000 users and 2,000 SSO roles (with their path), 200 rules for each list. No groups, so that
+// both lists fit the 1 MiB ConfigMap limit together (~800 KB of mapUsers and ~190 KB of mapRoles).
+constexpr size_t kRoles = 2000;
+
+aar::core::RulesConfig twoKindRules() {
+  std::string users, roles;
+  for (size_t i = 0; i < kRules; ++i) {
+    users += "- arnRegex: ^arn:aws:iam::123456789012:user/tmp-t" + std::to_string(i) +
+             "-.*$\n  username: team" + std::to_string(i) + "\n";
+    roles +=
+        "- arnRegex: ^arn:aws:iam::123456789012:role/aws-reserved/sso\\.amazonaws\\.com/.*/AWSReservedSSO_P" +
+        std::to_string(i) + "_[0-9a-f]{16}$\n  username: \"sso" + std::to_string(i) + ":{{SessionName}}\"\n";
+  }
+  RuleSet::ParseOptions role_options;
+  role_options.kind = RuleSet::Kind::kRoles;
+  auto u = RuleSet::parse(users);
+  auto r = RuleSet::parse(roles, role_options);
+  if (!u.ok() || !r.ok()) std::abort();
+  aar::core::RulesConfig config;
+  config.users = *u;
+  config.roles = *r;
+  return config;
+}
+
+aar::core::IamSnapshot twoKindIam(size_t users, size_t roles) {
+  aar::core::IamSnapshot iam;
+  for (auto& arn : userArns(users, kRules)) iam.users.push_back(aar::core::Principal{std::move(arn), {}, {}});
+  for (size_t i = 0; i < roles; ++i) {
+    char buf[160];
+    std::snprintf(
+        buf, sizeof buf,
+        "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_P%zu_%016zx",
+        i % kRules, (i * 2654435761u) & 0xffffffffu);
+    iam.roles.push_back(aar::core::Principal{buf, {}, {}});
+  }
+  return iam;
+}
+
+// First run: 10,000 user and 2,000 role entries to add, both lists emitted and checked.
+void BM_ReconcileAndEmit10kUsers2kRoles200RulesFromEmpty(benchmark::State& state) {
+  const aar::core::RulesConfig rules = twoKindRules();
+  const aar::core::IamSnapshot iam = twoKindIam(kUsers, kRoles);
+  const ConfigMapContent current = baseAwsAuth();
+  for (auto _ : state) {
+    auto result = aar::core::reconcile(rules, iam, current);
+    if (!result.ok()) {
+      state.SkipWithError(result.error().message.c_str());
+      break;
+    }
+    if (result->users.managed_count != kUsers || result->roles.managed_count != kRoles) {
+      state.SkipWithError("wrong entry count");
+    }
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_ReconcileAndEmit10kUsers2kRoles200RulesFromEmpty)->Unit(benchmark::kMillisecond);
+
+// Steady state, nothing changed, both lists.
+void BM_Reconcile10kUsers2kRoles200RulesNoChange(benchmark::State& state) {
+  const aar::core::RulesConfig rules = twoKindRules();
+  const aar::core::IamSnapshot iam = twoKindIam(kUsers, kRoles);
+  auto first = aar::core::reconcile(rules, iam, baseAwsAuth());
+  if (!first.ok()) std::abort();
+  for (auto _ : state) {
+    auto result = aar::core::reconcile(rules, iam, first->desired);
+    if (!result.ok() || result->changed) state.SkipWithError("reconcile failed");
+    benchmark::DoNotOptimize(result);
+  }
+}
+BENCHMARK(BM_Reconcile10kUsers2kRoles200RulesNoChange)->Unit(benchmark::kMillisecond);
+
 void BM_Parse200Rules(benchmark::State& state) {
   const std::string yaml = rulesYaml(kRules);
   for (auto _ : state) {

@@ -113,16 +113,20 @@ bool hasComplexKey(const yaml::TreeNode& entry) {
   return false;
 }
 
-// The shape we write: keys userarn, username (both required) and groups (optional), each once, all strings.
-bool isCanonical(const yaml::TreeNode& entry) {
+const char* arnKey(MapList list) { return list == MapList::kMapRoles ? kRoleArn : kUserArn; }
+const char* listName(MapList list) { return list == MapList::kMapRoles ? "mapRoles" : "mapUsers"; }
+
+// The shape we write: keys userarn (rolearn in mapRoles), username (both required) and groups (optional),
+// each once, all strings.
+bool isCanonical(const yaml::TreeNode& entry, const char* arn_key) {
   if (!entry.isMap()) return false;
   bool has_arn = false, has_username = false, has_groups = false;
   for (size_t i = 0; i + 1 < entry.children.size(); i += 2) {
     const yaml::TreeNode& key = entry.children[i];
     const yaml::TreeNode& value = entry.children[i + 1];
     if (!key.isScalar() || key.tag != "?") return false;
-    if (key.value == kUserArn || key.value == kUsername) {
-      bool& seen = key.value == kUserArn ? has_arn : has_username;
+    if (key.value == arn_key || key.value == kUsername) {
+      bool& seen = key.value == arn_key ? has_arn : has_username;
       if (seen || !yaml::isStringScalar(value)) return false;
       seen = true;
     } else if (key.value == kGroups) {
@@ -138,9 +142,9 @@ bool isCanonical(const yaml::TreeNode& entry) {
   return has_arn && has_username;
 }
 
-void emitCanonical(yaml::LibyamlEmitter& out, const UserMapping& m) {
+void emitCanonical(yaml::LibyamlEmitter& out, const UserMapping& m, const char* arn_key) {
   out.beginMap();
-  out.string(kUserArn);
+  out.string(arn_key);
   out.string(m.user_arn);
   out.string(kUsername);
   out.string(m.username);
@@ -167,7 +171,7 @@ Error mismatch(std::string_view what, const std::string& detail) {
 // same node; one of ours as exactly the map userarn, username[, groups][, userid] of string scalars.
 class MapUsersCheck {
  public:
-  explicit MapUsersCheck(std::string_view text) : reader_(text) {}
+  MapUsersCheck(std::string_view text, const char* arn_key) : reader_(text), arn_key_(arn_key) {}
 
   Status run(const std::vector<MapUsersItem>& items) {
     if (Status s = expect(Kind::kStreamStart, "stream start"); !s.ok()) return s;
@@ -214,7 +218,7 @@ class MapUsersCheck {
 
   bool sameAsCanonical(const UserMapping& m) {
     if (reader_.kind() != Kind::kMapStart) return false;
-    if (!nextString(kUserArn) || !nextString(m.user_arn)) return false;
+    if (!nextString(arn_key_) || !nextString(m.user_arn)) return false;
     if (!nextString(kUsername) || !nextString(m.username)) return false;
     if (!m.groups.empty()) {
       if (!nextString(kGroups) || !nextIs(Kind::kSequenceStart)) return false;
@@ -228,16 +232,18 @@ class MapUsersCheck {
   }
 
   yaml::EventReader reader_;
+  const char* arn_key_;
 };
-
-Status checkMapUsers(std::string_view text, const std::vector<MapUsersItem>& items) {
-  return MapUsersCheck(text).run(items);
-}
 
 }  // namespace
 
 Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
-  constexpr std::string_view kWhat = "mapUsers";
+  return parseMapEntries(text, MapList::kMapUsers);
+}
+
+Result<std::vector<MapUsersEntry>> parseMapEntries(std::string_view text, MapList list) {
+  const std::string_view kWhat = listName(list);
+  const char* const arn_key = arnKey(list);
   using Kind = yaml::EventReader::Kind;
   // libyaml, not yaml-cpp: this is the hot path (10,000 entries: ~25 ms instead of ~200 ms). Read one entry's
   // tree at a time: a tree of the whole value took ~11 MB for 10,000 entries, the entries themselves ~3 MB.
@@ -255,7 +261,7 @@ Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
     auto root = reader.readNode();
     if (!root.ok()) return parseError(kWhat, root.error().message);
     if (root->kind != yaml::TreeNode::Kind::kNull) {
-      return parseError(kWhat, "must be a YAML list of {userarn, username, groups}");
+      return parseError(kWhat, std::string("must be a YAML list of {") + arn_key + ", username, groups}");
     }
   } else {
     for (size_t i = 0;; ++i) {
@@ -276,17 +282,17 @@ Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
         return parseError(
             kWhat, at(i, node.line) + ": a key is a map or a list (aws-iam-authenticator cannot read that)");
       }
-      std::string problem = readScalar(node, kUserArn, &entry.mapping.user_arn, &entry.has_user_arn);
+      std::string problem = readScalar(node, arn_key, &entry.mapping.user_arn, &entry.has_user_arn);
       if (problem.empty()) problem = readScalar(node, kUsername, &entry.mapping.username);
       if (problem.empty()) problem = readGroups(node, &entry.mapping.groups);
-      if (problem.empty()) {
+      if (problem.empty() && list == MapList::kMapUsers) {  // userid is not a mapRoles field
         std::string id;
         bool has_id = false;
         problem = readScalar(node, kUserId, &id, &has_id);
         if (has_id) entry.mapping.user_id = std::move(id);
       }
       if (!problem.empty()) return parseError(kWhat, at(i, node.line) + ": " + problem);
-      entry.canonical = isCanonical(node);
+      entry.canonical = isCanonical(node, arn_key);
       // A canonical entry is fully described by its mapping; only the others need their node to be carried
       // over.
       if (!entry.canonical) entry.node = std::make_shared<const YAML::Node>(yaml::toYamlCpp(node));
@@ -303,30 +309,13 @@ Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view text) {
 }
 
 Result<std::vector<RoleMapping>> parseMapRoles(std::string_view text) {
-  constexpr std::string_view kWhat = "mapRoles";
-  auto root = yaml::parseTree(text);
-  if (!root.ok()) return parseError(kWhat, root.error().message);
+  auto entries = parseMapEntries(text, MapList::kMapRoles);
+  if (!entries.ok()) return entries.error();
   std::vector<RoleMapping> roles;
-  if (root->kind == yaml::TreeNode::Kind::kNull) return roles;
-  if (root->kind != yaml::TreeNode::Kind::kSequence) {
-    return parseError(kWhat, "must be a YAML list of {rolearn, username, groups}");
-  }
-  roles.reserve(root->children.size());
-  for (size_t i = 0; i < root->children.size(); ++i) {
-    const yaml::TreeNode& node = root->children[i];
-    RoleMapping role;
-    if (node.kind != yaml::TreeNode::Kind::kNull) {
-      if (!node.isMap()) return parseError(kWhat, at(i, node.line) + ": must be a map");
-      if (hasComplexKey(node)) {
-        return parseError(
-            kWhat, at(i, node.line) + ": a key is a map or a list (aws-iam-authenticator cannot read that)");
-      }
-      std::string problem = readScalar(node, kRoleArn, &role.role_arn);
-      if (problem.empty()) problem = readScalar(node, kUsername, &role.username);
-      if (problem.empty()) problem = readGroups(node, &role.groups);
-      if (!problem.empty()) return parseError(kWhat, at(i, node.line) + ": " + problem);
-    }
-    roles.push_back(std::move(role));
+  roles.reserve(entries->size());
+  for (MapUsersEntry& e : *entries) {
+    roles.push_back(RoleMapping{std::move(e.mapping.user_arn), std::move(e.mapping.username),
+                                std::move(e.mapping.groups)});
   }
   return roles;
 }
@@ -348,7 +337,12 @@ Result<std::vector<std::string>> parseMapAccounts(std::string_view text) {
 }
 
 Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items) {
-  constexpr std::string_view kWhat = "mapUsers";
+  return emitMapEntries(items, MapList::kMapUsers);
+}
+
+Result<std::string> emitMapEntries(const std::vector<MapUsersItem>& items, MapList list) {
+  const std::string_view kWhat = listName(list);
+  const char* const arn_key = arnKey(list);
   // libyaml, not yaml-cpp: this is the hot path (10,000 entries: ~100 ms with yaml-cpp's emitter).
   yaml::LibyamlEmitter out;
   out.beginSequence();
@@ -356,14 +350,16 @@ Result<std::string> emitMapUsers(const std::vector<MapUsersItem>& items) {
     if (item.original) {
       out.node(*item.original);
     } else {
-      emitCanonical(out, item.mapping);
+      emitCanonical(out, item.mapping, arn_key);
     }
   }
   out.endSequence();
   auto text = out.finish();
   if (!text.ok()) return makeError(ErrorKind::kInternal, std::string(kWhat) + ": " + text.error().message);
 
-  if (Status check = checkMapUsers(*text, items); !check.ok()) return mismatch(kWhat, check.error().message);
+  if (Status check = MapUsersCheck(*text, arn_key).run(items); !check.ok()) {
+    return mismatch(kWhat, check.error().message);
+  }
   return text;
 }
 

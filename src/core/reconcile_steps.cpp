@@ -26,32 +26,42 @@ bool changeLess(const Change& a, const Change& b) {
 
 // Adoption: a canonical entry that is exactly what the first rule matching its ARN writes.
 bool adoptable(const MapUsersEntry& e, const RuleSet& rules) {
-  const std::optional<size_t> rule = rules.firstMatch(e.mapping.user_arn);
-  return rule && rules.rules()[*rule].username == e.mapping.username &&
-         rules.rules()[*rule].groups == e.mapping.groups;
+  const std::optional<RuleMatch> match = rules.match(Principal{e.mapping.user_arn, {}, {}});
+  return match && match->expansion_error.empty() && match->username == e.mapping.username &&
+         rules.rules()[match->rule_index].groups == e.mapping.groups;
 }
 
-// The winning rule of `arn`, reporting the rules it shadows; nullopt if no rule matches.
-std::optional<size_t> winningRule(const std::string& arn, const RuleSet& rules,
-                                  std::vector<ShadowedMatch>* shadowed) {
-  if (rules.rules().size() <= 1) return rules.firstMatch(arn);  // no rule can shadow another
-  std::vector<size_t> hits = rules.matches(arn);
-  if (hits.empty()) return std::nullopt;
-  if (hits.size() > 1) {
-    shadowed->push_back(ShadowedMatch{arn, hits.front(), std::vector<size_t>(hits.begin() + 1, hits.end())});
+bool inFrozenAccount(std::string_view arn, const std::vector<std::string>& frozen_accounts) {
+  if (frozen_accounts.empty()) return false;
+  const std::string_view account = arnAccount(arn);
+  return std::find(frozen_accounts.begin(), frozen_accounts.end(), account) != frozen_accounts.end();
+}
+
+std::string sameArn(std::string_view arn) { return std::string(arn); }
+bool anyPrincipal(std::string_view /*arn*/) { return true; }
+bool notServiceLinked(std::string_view arn) { return !isServiceLinkedRole(arn); }
+
+// Index of the "/" after "role" in a role ARN (arn:<partition>:iam::<account>:role/...), or npos.
+size_t roleResourceStart(std::string_view arn) {
+  size_t colon = 0;
+  for (int field = 0; field < 5; ++field) {
+    colon = arn.find(':', colon);
+    if (colon == std::string_view::npos) return std::string_view::npos;
+    ++colon;
   }
-  return hits.front();
+  if (arn.substr(colon, 5) != "role/") return std::string_view::npos;
+  return colon + 4;
 }
 
 // One ARN's managed entries (`indexes`): marks the one to keep in diff->keep and reports the others.
 void diffManaged(const std::vector<MapUsersEntry>& entries, const std::vector<size_t>& indexes,
-                 const std::optional<size_t>& want, const RuleSet& rules, Diff* diff) {
+                 const DesiredEntry* want, const RuleSet& rules, PrincipalKind kind, Diff* diff) {
   size_t kept = indexes.size();  // index into `indexes` of the entry we keep as it is.
   if (want) {
-    const Rule& rule = rules.rules()[*want];
+    const Rule& rule = rules.rules()[want->rule_index];
     for (size_t k = 0; k < indexes.size(); ++k) {
       const UserMapping& m = entries[indexes[k]].mapping;
-      if (m.username == rule.username && m.groups == rule.groups) {
+      if (m.username == want->username && m.groups == rule.groups) {
         kept = k;
         break;
       }
@@ -67,14 +77,14 @@ void diffManaged(const std::vector<MapUsersEntry>& entries, const std::vector<si
       continue;
     }
     if (want && kept == indexes.size() && !reported_update) {
-      const Rule& rule = rules.rules()[*want];
-      diff->changes.push_back(Change{Change::Kind::kUpdated, m.user_arn, rule.username, rule.groups, *want,
-                                     m.username, m.groups});
+      const Rule& rule = rules.rules()[want->rule_index];
+      diff->changes.push_back(Change{Change::Kind::kUpdated, m.user_arn, want->username, rule.groups,
+                                     want->rule_index, m.username, m.groups, kind});
       reported_update = true;
       continue;
     }
     diff->changes.push_back(
-        Change{Change::Kind::kRemoved, m.user_arn, m.username, m.groups, std::nullopt, {}, {}});
+        Change{Change::Kind::kRemoved, m.user_arn, m.username, m.groups, std::nullopt, {}, {}, kind});
   }
 }
 
@@ -88,8 +98,40 @@ std::string lowerArn(std::string_view arn) {
   return out;
 }
 
-Result<OwnershipState> readOwnership(std::optional<std::string_view> record_text,
-                                     std::string_view object_uid) {
+std::string_view arnAccount(std::string_view arn) {
+  size_t start = 0;
+  for (int field = 0; field < 4; ++field) {
+    start = arn.find(':', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  const size_t end = arn.find(':', start);
+  if (end == std::string_view::npos) return {};
+  return arn.substr(start, end - start);
+}
+
+std::string roleArnWithoutPath(std::string_view arn) {
+  const size_t slash = roleResourceStart(arn);
+  if (slash == std::string_view::npos) return std::string(arn);
+  const size_t last = arn.rfind('/');
+  return std::string(arn.substr(0, slash + 1)) + std::string(arn.substr(last + 1));
+}
+
+bool isServiceLinkedRole(std::string_view arn) {
+  const size_t slash = roleResourceStart(arn);
+  return slash != std::string_view::npos && arn.substr(slash, 18) == "/aws-service-role/";
+}
+
+const KindSpec& kindSpec(PrincipalKind kind) {
+  static const KindSpec users{PrincipalKind::kUser,    MapList::kMapUsers, kMapUsersKey,
+                              kManagedUsersAnnotation, &sameArn,           &anyPrincipal};
+  static const KindSpec roles{PrincipalKind::kRole,    MapList::kMapRoles,  kMapRolesKey,
+                              kManagedRolesAnnotation, &roleArnWithoutPath, &notServiceLinked};
+  return kind == PrincipalKind::kRole ? roles : users;
+}
+
+Result<OwnershipState> readOwnership(std::optional<std::string_view> record_text, std::string_view object_uid,
+                                     const char* annotation) {
   if (!isValidObjectUid(object_uid)) {
     return makeError(ErrorKind::kInvalidArgument,
                      "aws-auth metadata.uid \"" + std::string(object_uid) + "\" is not a Kubernetes uid");
@@ -98,7 +140,7 @@ Result<OwnershipState> readOwnership(std::optional<std::string_view> record_text
   out.bound_uid = std::string(object_uid);
   if (!record_text) return out;
   auto parsed = parseOwnership(*record_text);
-  if (!parsed.ok()) return withContext(parsed.error(), std::string("annotation ") + kManagedUsersAnnotation);
+  if (!parsed.ok()) return withContext(parsed.error(), std::string("annotation ") + annotation);
   if (parsed->uid.empty()) {
     out.state = RecordState::kUnbound;  // an earlier version's, or written before the uid was known
     out.owned = std::move(parsed->fingerprints);
@@ -117,22 +159,26 @@ Result<OwnershipState> readOwnership(std::optional<std::string_view> record_text
 
 Result<CurrentState> readCurrentState(const ConfigMapContent& current, std::string_view object_uid) {
   CurrentState out;
-  auto entries = parseMapUsers(valueOf(current.data, kMapUsersKey).value_or(std::string_view()));
-  if (!entries.ok()) return withContext(entries.error(), "data.mapUsers");
-  out.entries = std::move(entries.value());
-  if (const auto roles_text = valueOf(current.data, kMapRolesKey)) {
-    if (auto roles = parseMapRoles(*roles_text); !roles.ok())
-      return withContext(roles.error(), "data.mapRoles");
+  for (const PrincipalKind kind : {PrincipalKind::kUser, PrincipalKind::kRole}) {
+    const KindSpec& spec = kindSpec(kind);
+    auto entries =
+        parseMapEntries(valueOf(current.data, spec.data_key).value_or(std::string_view()), spec.list);
+    if (!entries.ok()) return withContext(entries.error(), std::string("data.") + spec.data_key);
+    (kind == PrincipalKind::kRole ? out.roles : out.users).entries = std::move(entries.value());
   }
   if (const auto accounts_text = valueOf(current.data, kMapAccountsKey)) {
     if (auto accounts = parseMapAccounts(*accounts_text); !accounts.ok()) {
       return withContext(accounts.error(), "data.mapAccounts");
     }
   }
-  out.record_text = valueOf(current.annotations, kManagedUsersAnnotation);
-  auto ownership = readOwnership(out.record_text, object_uid);
-  if (!ownership.ok()) return ownership.error();
-  out.ownership = std::move(ownership.value());
+  for (const PrincipalKind kind : {PrincipalKind::kUser, PrincipalKind::kRole}) {
+    const KindSpec& spec = kindSpec(kind);
+    KindState& state = kind == PrincipalKind::kRole ? out.roles : out.users;
+    state.record_text = valueOf(current.annotations, spec.annotation);
+    auto ownership = readOwnership(state.record_text, object_uid, spec.annotation);
+    if (!ownership.ok()) return ownership.error();
+    state.ownership = std::move(ownership.value());
+  }
   return out;
 }
 
@@ -164,60 +210,105 @@ Classification classifyEntries(const std::vector<MapUsersEntry>& entries,
   return out;
 }
 
-std::vector<std::string> distinctArns(const std::vector<std::string>& iam_user_arns) {
-  std::vector<std::string> arns = iam_user_arns;
-  if (!std::is_sorted(arns.begin(), arns.end())) std::sort(arns.begin(), arns.end());  // often sorted already
-  arns.erase(std::unique(arns.begin(), arns.end()), arns.end());
+std::vector<Candidate> candidates(const std::vector<Principal>& listed, const KindSpec& spec,
+                                  const std::vector<std::string>& frozen_accounts) {
+  std::vector<Candidate> out;
+  out.reserve(listed.size());
+  for (const Principal& p : listed) {
+    if (!spec.eligible(p.arn) || inFrozenAccount(p.arn, frozen_accounts)) continue;
+    out.push_back(Candidate{spec.written_arn(p.arn), &p});
+  }
+  const auto by_arn = [](const Candidate& a, const Candidate& b) { return a.arn < b.arn; };
+  if (!std::is_sorted(out.begin(), out.end(), by_arn)) {
+    std::stable_sort(out.begin(), out.end(), by_arn);  // often sorted already
+  }
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Candidate& a, const Candidate& b) { return a.arn == b.arn; }),
+            out.end());
   std::unordered_set<std::string> seen;
-  seen.reserve(arns.size());
-  arns.erase(std::remove_if(arns.begin(), arns.end(),
-                            [&](const std::string& arn) { return !seen.insert(lowerArn(arn)).second; }),
-             arns.end());
-  return arns;
+  seen.reserve(out.size());
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [&](const Candidate& c) { return !seen.insert(lowerArn(c.arn)).second; }),
+            out.end());
+  return out;
 }
 
-DesiredEntries desiredEntries(const std::vector<std::string>& arns, const RuleSet& rules,
-                              const std::unordered_set<std::string>& unmanaged_arns) {
+std::vector<std::string> distinctArns(const std::vector<std::string>& iam_user_arns) {
+  std::vector<Principal> listed;
+  listed.reserve(iam_user_arns.size());
+  for (const std::string& arn : iam_user_arns) listed.push_back(Principal{arn, {}, {}});
+  std::vector<std::string> out;
+  for (Candidate& c : candidates(listed, kindSpec(PrincipalKind::kUser), {})) out.push_back(std::move(c.arn));
+  return out;
+}
+
+DesiredEntries desiredEntries(const std::vector<Candidate>& candidates, const RuleSet& rules,
+                              const std::unordered_set<std::string>& unmanaged_arns, PrincipalKind kind) {
   DesiredEntries out;
-  out.rule_of.reserve(arns.size());
-  for (const std::string& arn : arns) {
-    const std::optional<size_t> winner = winningRule(arn, rules, &out.shadowed);
-    if (!winner) continue;
-    if (unmanaged_arns.count(lowerArn(arn)) > 0) {
-      out.skipped_unmanaged.push_back(arn);  // a hand-written entry wins
+  out.by_arn.reserve(candidates.size());
+  const bool can_shadow = rules.rules().size() > 1;
+  for (const Candidate& c : candidates) {
+    if (can_shadow) {
+      // Every matching rule first: a principal no rule matches (most IAM users, usually) costs one pass.
+      std::vector<size_t> hits = rules.matches(*c.principal);
+      if (hits.empty()) continue;
+      if (hits.size() > 1) {
+        out.shadowed.push_back(
+            ShadowedMatch{c.arn, hits.front(), std::vector<size_t>(hits.begin() + 1, hits.end()), kind});
+      }
+    }
+    std::optional<RuleMatch> match = rules.match(*c.principal);
+    if (!match) continue;
+    if (unmanaged_arns.count(lowerArn(c.arn)) > 0) {
+      out.skipped_unmanaged.push_back(c.arn);  // a hand-written entry wins
       continue;
     }
-    out.rule_of.emplace(arn, *winner);
+    if (!match->expansion_error.empty()) {
+      out.expansion_failures.push_back(
+          ExpansionFailure{kind, c.arn, match->rule_index, std::move(match->expansion_error)});
+      continue;
+    }
+    out.by_arn.emplace(c.arn, DesiredEntry{match->rule_index, std::move(match->username)});
   }
   return out;
 }
 
 Diff diffEntries(const std::vector<MapUsersEntry>& entries, const Classification& classes,
-                 const DesiredEntries& desired, const std::vector<std::string>& arns, const RuleSet& rules) {
+                 const DesiredEntries& desired, const std::vector<Candidate>& candidates,
+                 const RuleSet& rules, const std::vector<std::string>& frozen_accounts, PrincipalKind kind) {
   Diff diff;
   diff.keep.assign(entries.size(), false);
   for (const auto& [arn, indexes] : classes.managed_by_arn) {
-    const auto want = desired.rule_of.find(arn);
-    diffManaged(entries, indexes, want == desired.rule_of.end() ? std::nullopt : std::optional(want->second),
-                rules, &diff);
+    if (inFrozenAccount(arn, frozen_accounts)) {
+      for (const size_t i : indexes) diff.keep[i] = true;  // frozen: exactly as it is, copies too
+      continue;
+    }
+    const auto want = desired.by_arn.find(arn);
+    diffManaged(entries, indexes, want == desired.by_arn.end() ? nullptr : &want->second, rules, kind, &diff);
   }
   std::sort(diff.changes.begin(), diff.changes.end(), changeLess);
-  // Then the desired ARNs, in ARN order (arns is sorted): kAdded if there is no managed entry at all (merged
-  // into the sorted changes), to write if none is kept.
+  // Then the desired ARNs, in ARN order (candidates are sorted): kAdded if there is no managed entry at all
+  // (merged into the sorted changes), to write if none is kept.
   const auto first_added = static_cast<std::ptrdiff_t>(diff.changes.size());
-  for (const std::string& arn : arns) {
-    const auto want = desired.rule_of.find(arn);
-    if (want == desired.rule_of.end()) continue;
-    const auto managed = classes.managed_by_arn.find(arn);
+  for (const Candidate& c : candidates) {
+    const auto want = desired.by_arn.find(c.arn);
+    if (want == desired.by_arn.end()) continue;
+    const auto managed = classes.managed_by_arn.find(c.arn);
     if (managed == classes.managed_by_arn.end()) {
-      const Rule& rule = rules.rules()[want->second];
-      diff.changes.push_back(
-          Change{Change::Kind::kAdded, arn, rule.username, rule.groups, want->second, {}, {}});
+      const Rule& rule = rules.rules()[want->second.rule_index];
+      diff.changes.push_back(Change{Change::Kind::kAdded,
+                                    c.arn,
+                                    want->second.username,
+                                    rule.groups,
+                                    want->second.rule_index,
+                                    {},
+                                    {},
+                                    kind});
     }
     const bool kept = managed != classes.managed_by_arn.end() &&
                       std::any_of(managed->second.begin(), managed->second.end(),
                                   [&](size_t i) { return static_cast<bool>(diff.keep[i]); });
-    if (!kept) diff.to_write.push_back(NewEntry{arn, want->second});
+    if (!kept) diff.to_write.push_back(NewEntry{c.arn, &want->second});
   }
   std::inplace_merge(diff.changes.begin(), diff.changes.begin() + first_added, diff.changes.end(),
                      changeLess);
@@ -232,14 +323,14 @@ std::string ownershipRecord(std::string_view bound_uid, const Classification& cl
     if (diff.keep[i]) fingerprints.push_back(classes.fingerprint_of[i]);  // computed when classified
   }
   for (const NewEntry& n : diff.to_write) {
-    const Rule& rule = rules.rules()[n.rule_index];
-    fingerprints.push_back(entryFingerprint(n.arn, rule.username, rule.groups));
+    const Rule& rule = rules.rules()[n.entry->rule_index];
+    fingerprints.push_back(entryFingerprint(n.arn, n.entry->username, rule.groups));
   }
   return formatOwnership(bound_uid, std::move(fingerprints));
 }
 
-Result<std::string> renderMapUsers(const std::vector<MapUsersEntry>& entries, const Classification& classes,
-                                   const Diff& diff, const RuleSet& rules) {
+Result<std::string> renderEntries(const std::vector<MapUsersEntry>& entries, const Classification& classes,
+                                  const Diff& diff, const RuleSet& rules, MapList list) {
   std::vector<MapUsersItem> items;
   items.reserve(entries.size() + diff.to_write.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -254,14 +345,14 @@ Result<std::string> renderMapUsers(const std::vector<MapUsersEntry>& entries, co
     std::stable_sort(items.begin(), items.end(), by_arn);
   const auto first_new = static_cast<std::ptrdiff_t>(items.size());
   for (const NewEntry& n : diff.to_write) {  // in ARN order: merged in
-    const Rule& rule = rules.rules()[n.rule_index];
-    items.push_back(MapUsersItem{UserMapping{std::string(n.arn), rule.username, rule.groups, {}}, {}});
+    const Rule& rule = rules.rules()[n.entry->rule_index];
+    items.push_back(MapUsersItem{UserMapping{std::string(n.arn), n.entry->username, rule.groups, {}}, {}});
   }
   std::inplace_merge(items.begin(), items.begin() + first_new, items.end(), by_arn);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!classes.is_managed[i]) items.push_back(MapUsersItem{entries[i].mapping, entries[i].node});
   }
-  return emitMapUsers(items);
+  return emitMapEntries(items, list);
 }
 
 Status checkLimits(const ConfigMapContent& desired, size_t managed_count) {
@@ -269,7 +360,7 @@ Status checkLimits(const ConfigMapContent& desired, size_t managed_count) {
     return makeError(ErrorKind::kTooLarge,
                      "aws-auth data would be " + std::to_string(n) + " bytes (" +
                          std::to_string(managed_count) +
-                         " managed users), over the 1 MiB (1048576 bytes) ConfigMap limit");
+                         " managed entries), over the 1 MiB (1048576 bytes) ConfigMap limit");
   }
   if (const size_t n = annotationsSize(desired.annotations); n > kMaxAnnotationsBytes) {
     return makeError(ErrorKind::kTooLarge, "aws-auth annotations would be " + std::to_string(n) +

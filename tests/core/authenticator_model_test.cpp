@@ -58,6 +58,23 @@ TEST(AuthenticatorModelTest, KeysByTheLowerCasedArnAndTheLastEntryWins) {
   EXPECT_THAT(v.users.at("arn:aws:iam::1234567890:user/erin").groups, IsEmpty());
 }
 
+TEST(AuthenticatorModelTest, KeysRolesByTheLowerCasedRolearnAndTheLastEntryWins) {
+  const AuthenticatorView v = readAwsAuth({{"mapRoles", R"(- RoleArn: arn:aws:iam::1:role/Node
+  username: first
+- rolearn: arn:aws:iam::1:role/node
+  username: second
+  groups: [system:nodes]
+- userarn: arn:aws:iam::1:role/ignored
+  username: not-a-role-field
+)"}});
+  EXPECT_TRUE(v.parsed());
+  EXPECT_THAT(v.users, IsEmpty());
+  ASSERT_THAT(v.roles, SizeIs(2));  // "" (no rolearn) and the node role
+  EXPECT_EQ(v.roles.at("arn:aws:iam::1:role/node"),
+            (Mapping{"arn:aws:iam::1:role/node", "second", {"system:nodes"}}));
+  EXPECT_EQ(v.roles.at("").username, "not-a-role-field");
+}
+
 TEST(AuthenticatorModelTest, OfTwoSpellingsInOneEntryTheGreatestInByteOrderWins) {
   // json.Marshal sorts the keys: "USERNAME" < "UserName" < "username"; each sets the field in turn.
   const AuthenticatorView v = users(R"(- username: exact

@@ -221,6 +221,56 @@ TEST(AwsAuthCodecTest, ParsesMapRoles) {
   EXPECT_THAT(bad.error().message, HasSubstr("mapRoles: entry 0"));
 }
 
+TEST(AwsAuthCodecTest, ReadsAndWritesMapRolesWithTheSameCodeAsMapUsers) {
+  auto entries = parseMapEntries(
+      "- rolearn: arn:aws:iam::1:role/a\n  username: a\n  groups: [g]\n"
+      "- RoleArn: arn:aws:iam::1:role/b\n  username: b\n"               // hand-written spelling: not ours
+      "- rolearn: arn:aws:iam::1:role/c\n  username: c\n  userid: x\n"  // userid is no mapRoles field
+      "- userarn: arn:aws:iam::1:user/d\n  username: d\n",              // no rolearn at all
+      MapList::kMapRoles);
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_TRUE((*entries)[0].canonical);
+  EXPECT_EQ((*entries)[0].mapping.user_arn, "arn:aws:iam::1:role/a");
+  EXPECT_FALSE((*entries)[1].canonical);
+  EXPECT_EQ((*entries)[1].mapping.user_arn, "arn:aws:iam::1:role/b");
+  EXPECT_FALSE((*entries)[2].canonical);
+  EXPECT_FALSE((*entries)[2].mapping.user_id.has_value());
+  EXPECT_FALSE((*entries)[3].has_user_arn);
+
+  // aws-iam-authenticator's templates, alone or inside a name, are written verbatim and read back exactly.
+  const std::vector<std::string> names = {"{{SessionName}}",
+                                          "{{SessionNameRaw}}",
+                                          "admin:{{AccountID}}",
+                                          "{{AccessKeyID}}:x",
+                                          "system:node:{{EC2PrivateDNSName}}",
+                                          "- {{SessionName}}",
+                                          "{{SessionName}}: x",
+                                          "'{{SessionName}}'"};
+  std::vector<MapUsersItem> items;
+  for (size_t i = 0; i < names.size(); ++i) {
+    items.push_back(MapUsersItem{
+        UserMapping{"arn:aws:iam::1:role/r" + std::to_string(i), names[i], {"{{AccountID}}"}, std::nullopt},
+        {}});
+  }
+  items.push_back(MapUsersItem{(*entries)[1].mapping, (*entries)[1].node});  // carried over from its node
+  auto text = emitMapEntries(items, MapList::kMapRoles);
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_THAT(*text, HasSubstr("- rolearn: arn:aws:iam::1:role/r0\n  username: '{{SessionName}}'\n"));
+  EXPECT_THAT(*text, HasSubstr("RoleArn: arn:aws:iam::1:role/b"));
+  auto back = parseMapRoles(*text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->size(), names.size() + 1);
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ((*back)[i],
+              (RoleMapping{"arn:aws:iam::1:role/r" + std::to_string(i), names[i], {"{{AccountID}}"}}));
+  }
+  EXPECT_EQ(back->back(), (RoleMapping{"arn:aws:iam::1:role/b", "b", {}}));
+  auto empty = emitMapEntries({}, MapList::kMapRoles);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "[]\n");
+}
+
 TEST(AwsAuthCodecTest, ParsesMapAccountsAsStrings) {
   auto accounts = parseMapAccounts("- \"111122223333\"\n- 444455556666\n");
   ASSERT_TRUE(accounts.ok());

@@ -233,5 +233,147 @@ TEST(ReconcileAuthenticatorPropertyTest, HandWrittenArnsKeepTheirMappingAndTheRe
   EXPECT_GT(hand_written_overlaps, kScenarios / 2);
 }
 
+// The same property for mapRoles: random hand-written role entries (node roles, randomly-cased keys and
+// ARNs), entries we wrote earlier with the managed-roles record, random role rules and roles listed with
+// their path. What the authenticator reads after reconcile: hand-written rolearns keep exactly their mapping;
+// every other rolearn is what the first rule matching the listed (path) ARN gives, under the ARN without its
+// path; a service-linked role never gets one; and mapUsers is what the users' rules alone give.
+constexpr char kRolePrefix[] = "arn:aws:iam::1234567890:role/";
+// Listed roles: path + name. Names are unique (IAM), paths vary.
+const std::vector<std::pair<std::string, std::string>> kIamRoles = {
+    {"", "node"},
+    {"aws-reserved/sso.amazonaws.com/", "AWSReservedSSO_Admin_0123456789abcdef"},
+    {"aws-reserved/sso.amazonaws.com/eu-west-1/", "AWSReservedSSO_Dev_fedcba9876543210"},
+    {"aws-service-role/eks.amazonaws.com/", "AWSServiceRoleForAmazonEKS"},
+    {"team/", "Ci"},
+    {"", "deploy"},
+};
+const std::vector<std::string> kRoleArnKeys = {"rolearn", "RoleArn", "ROLEARN", "rOlEaRn"};
+const std::vector<std::string> kRolePatterns = {
+    "role/",        "(?i)sso",    "AWSReservedSSO_Admin_",
+    "service-role", "role/team/", "^arn:aws:iam::1234567890:role/deploy$",
+    "nomatch"};
+
+struct RoleScenario {
+  RulesConfig rules;
+  std::vector<std::string> listed;  // with their path
+  ConfigMapContent current;
+  std::string hand_written_only;
+};
+
+RoleScenario randomRoleScenario(std::mt19937& rng) {
+  RoleScenario s;
+  std::string rules_yaml;
+  std::vector<std::pair<std::string, std::vector<std::string>>> rule_values;
+  for (int i = upTo(rng, 4); i > 0; --i) {
+    const std::string username =
+        coin(rng, 0.5) ? "r" + std::to_string(rule_values.size()) : "\"r{{SessionName}}\"";
+    std::vector<std::string> groups = randomGroups(rng);
+    rules_yaml += "- arnRegex: '" + pick(rng, kRolePatterns) + "'\n  username: " + username + "\n";
+    rules_yaml += groupsYaml("groups", groups);
+    rule_values.emplace_back(username[0] == '"' ? "r{{SessionName}}" : username, groups);
+  }
+  RuleSet::ParseOptions options;
+  options.kind = RuleSet::Kind::kRoles;
+  auto rules = RuleSet::parse(rules_yaml.empty() ? "[]" : rules_yaml, options);
+  EXPECT_TRUE(rules.ok()) << rules_yaml;
+  if (rules.ok()) s.rules.roles = *rules;
+  for (const auto& [path, name] : kIamRoles) {
+    if (coin(rng, 0.6)) s.listed.push_back(kRolePrefix + path + name);
+  }
+  std::shuffle(s.listed.begin(), s.listed.end(), rng);
+
+  std::vector<std::string> ours, fingerprints;
+  for (const auto& [path, name] : kIamRoles) {
+    if (!coin(rng, 0.35)) continue;
+    const std::string arn = kRolePrefix + name;
+    std::string username = "stale";
+    std::vector<std::string> groups = {"old"};
+    if (!rule_values.empty() && coin(rng, 0.7)) std::tie(username, groups) = pick(rng, rule_values);
+    ours.push_back("- rolearn: " + arn + "\n  username: \"" + username + "\"\n" +
+                   (groups.empty() ? std::string() : groupsYaml("groups", groups)));
+    fingerprints.push_back(entryFingerprint(arn, username, groups));
+  }
+  std::vector<std::string> hand;
+  for (int i = upTo(rng, 4); i > 0; --i) {
+    const auto& role = pick(rng, kIamRoles);
+    std::string e = "- " + pick(rng, kRoleArnKeys) + ": " + kRolePrefix + randomCase(rng, role.second) + "\n";
+    e += "  " + pick(rng, kUsernameKeys) + ": hand-" + std::to_string(hand.size()) + "\n";
+    e += groupsYaml(pick(rng, kGroupsKeys), randomGroups(rng));
+    if (coin(rng, 0.2)) e += "  extra: {note: 1}\n";
+    hand.push_back(e);
+  }
+  for (const auto& h : hand) s.hand_written_only += h;
+  std::vector<std::string> all = hand;
+  for (const auto& o : ours) {
+    all.insert(all.begin() + std::uniform_int_distribution<size_t>(0, all.size())(rng), o);
+  }
+  std::string map_roles;
+  for (const auto& e : all) map_roles += e;
+  if (!map_roles.empty() || coin(rng, 0.5)) s.current.data[kMapRolesKey] = map_roles;
+  if (!fingerprints.empty() || coin(rng, 0.3)) {
+    s.current.annotations[kManagedRolesAnnotation] =
+        formatOwnership(coin(rng, 0.5) ? kUid : "", fingerprints);
+  }
+  if (coin(rng, 0.5)) {
+    s.current.data[kMapUsersKey] = "- UserArn: arn:aws:iam::1234567890:user/admin\n  username: admin\n";
+  }
+  return s;
+}
+
+std::string withoutPath(const std::string& arn) {
+  return arn.substr(0, arn.find(":role/") + 6) + arn.substr(arn.rfind('/') + 1);
+}
+
+TEST(ReconcileAuthenticatorPropertyTest, HandWrittenRoleArnsKeepTheirMappingAndTheRestIsWhatTheRoleRulesSay) {
+  std::mt19937 rng(kSeed + 7);
+  int changed = 0, hand_written_overlaps = 0;
+  for (int i = 0; i < kScenarios; ++i) {
+    const std::string where = "role scenario " + std::to_string(i);
+    const RoleScenario s = randomRoleScenario(rng);
+    IamSnapshot iam;
+    for (const auto& arn : s.listed) iam.roles.push_back(Principal{arn, {}, {}});
+    const ReconcileOptions options{.adopt_matching_entries = false, .object_uid = kUid};
+    auto r = reconcile(s.rules, iam, s.current, options);
+    ASSERT_TRUE(r.ok()) << where << ": " << r.error().message;
+    changed += r->changed;
+    const AuthenticatorView hand = readAwsAuth({{kMapRolesKey, s.hand_written_only}});
+    const AuthenticatorView before = readAwsAuth(s.current.data);
+    const AuthenticatorView after = readAwsAuth(r->desired.data);
+    ASSERT_TRUE(after.parsed()) << where;
+    EXPECT_EQ(after.users, before.users) << where;  // no user rules: mapUsers as it was
+    for (const auto& [key, mapping] : hand.roles) {
+      const auto it = after.roles.find(key);
+      ASSERT_NE(it, after.roles.end()) << where << ": lost " << key;
+      EXPECT_EQ(it->second, mapping) << where << ": hand-written " << key << " changed";
+    }
+    std::set<std::string> expected_keys;
+    for (const auto& arn : s.listed) {
+      const auto rule = s.rules.roles.firstMatch(arn);
+      const std::string written = withoutPath(arn);
+      if (arn.find("/aws-service-role/") != std::string::npos) {
+        EXPECT_EQ(after.roles.count(lower(written)) > 0, hand.roles.count(lower(written)) > 0) << where;
+        continue;
+      }
+      if (hand.roles.count(lower(written)) > 0) ++hand_written_overlaps;
+      if (!rule || hand.roles.count(lower(written)) > 0) continue;
+      expected_keys.insert(lower(written));
+      const Rule& ru = s.rules.roles.rules()[*rule];
+      const auto it = after.roles.find(lower(written));
+      ASSERT_NE(it, after.roles.end()) << where << ": no entry for " << arn;
+      EXPECT_EQ(it->second, (Mapping{written, ru.username, ru.groups})) << where << ": " << arn;
+    }
+    for (const auto& [key, mapping] : after.roles) {
+      EXPECT_TRUE(hand.roles.count(key) > 0 || expected_keys.count(key) > 0)
+          << where << ": " << key << " -> " << mapping.username << " is in force but nothing grants it";
+    }
+    auto again = reconcile(s.rules, iam, r->desired, options);
+    ASSERT_TRUE(again.ok()) << where << ": " << again.error().message;
+    EXPECT_FALSE(again->changed) << where;
+  }
+  EXPECT_GT(changed, kScenarios / 2);
+  EXPECT_GT(hand_written_overlaps, kScenarios / 4);
+}
+
 }  // namespace
 }  // namespace aar::core

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ownership.hpp"
@@ -105,17 +107,34 @@ TEST(ReconcileStepsTest, ReadCurrentStateReadsEveryValueItMustAndNamesTheBrokenO
   c.annotations[kManagedUsersAnnotation] = "v2::";
   auto ok = readCurrentState(c, kUid);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
-  ASSERT_EQ(ok->entries.size(), 1u);
-  EXPECT_EQ(ok->entries[0].mapping.user_arn, kFoo);
-  ASSERT_TRUE(ok->record_text.has_value());
-  EXPECT_EQ(*ok->record_text, "v2::");
-  EXPECT_EQ(ok->ownership.state, RecordState::kUnbound);
+  ASSERT_EQ(ok->users.entries.size(), 1u);
+  EXPECT_EQ(ok->users.entries[0].mapping.user_arn, kFoo);
+  ASSERT_TRUE(ok->users.record_text.has_value());
+  EXPECT_EQ(*ok->users.record_text, "v2::");
+  EXPECT_EQ(ok->users.ownership.state, RecordState::kUnbound);
+  EXPECT_THAT(ok->roles.entries, IsEmpty());
+  EXPECT_EQ(ok->roles.ownership.state, RecordState::kAbsent);
 
   ConfigMapContent none;  // no mapUsers, no record: nothing, and nothing owned
   auto empty = readCurrentState(none, "");
   ASSERT_TRUE(empty.ok());
-  EXPECT_THAT(empty->entries, IsEmpty());
-  EXPECT_FALSE(empty->record_text.has_value());
+  EXPECT_THAT(empty->users.entries, IsEmpty());
+  EXPECT_FALSE(empty->users.record_text.has_value());
+
+  ConfigMapContent roles = c;  // mapRoles is read with rolearn, and its own record
+  roles.data[kMapRolesKey] = "- rolearn: arn:aws:iam::1:role/Node\n  username: node\n";
+  roles.annotations[kManagedRolesAnnotation] = std::string("v2:") + kUid + ":";
+  auto with_roles = readCurrentState(roles, kUid);
+  ASSERT_TRUE(with_roles.ok()) << with_roles.error().message;
+  ASSERT_EQ(with_roles->roles.entries.size(), 1u);
+  EXPECT_EQ(with_roles->roles.entries[0].mapping.user_arn, "arn:aws:iam::1:role/Node");
+  EXPECT_TRUE(with_roles->roles.entries[0].canonical);
+  EXPECT_EQ(with_roles->roles.ownership.state, RecordState::kBound);
+  roles.annotations[kManagedRolesAnnotation] = "garbage";
+  auto bad_record = readCurrentState(roles, kUid);
+  ASSERT_FALSE(bad_record.ok());
+  EXPECT_THAT(bad_record.error().message,
+              HasSubstr(std::string("aws-auth annotation ") + kManagedRolesAnnotation + ": "));
 
   for (const char* key : {kMapUsersKey, kMapRolesKey, kMapAccountsKey}) {
     ConfigMapContent broken = c;
@@ -164,11 +183,58 @@ TEST(ReconcileStepsTest, DistinctArnsSortsDeduplicatesAndKeepsOneSpellingPerArn)
               ElementsAre("a", "b", "user/DAVE"));
 }
 
+std::vector<Principal> principals(const std::vector<std::string>& arns) {
+  std::vector<Principal> out;
+  for (const auto& arn : arns) out.push_back(Principal{arn, {}, {}});
+  return out;
+}
+
+// rule_index -> username of each desired entry.
+std::map<std::string, std::pair<size_t, std::string>> desiredMap(const DesiredEntries& d) {
+  std::map<std::string, std::pair<size_t, std::string>> out;
+  for (const auto& [arn, e] : d.by_arn) out[std::string(arn)] = {e.rule_index, e.username};
+  return out;
+}
+
+TEST(ReconcileStepsTest, ArnHelpersStripRolePathsAndFindAccountsAndServiceLinkedRoles) {
+  EXPECT_EQ(roleArnWithoutPath("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                               "AWSReservedSSO_Admin_0123456789abcdef"),
+            "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef");
+  EXPECT_EQ(roleArnWithoutPath("arn:aws:iam::1:role/Plain"), "arn:aws:iam::1:role/Plain");
+  EXPECT_EQ(roleArnWithoutPath("arn:aws-cn:iam::1:role/a/b/C"), "arn:aws-cn:iam::1:role/C");
+  EXPECT_EQ(roleArnWithoutPath("arn:aws:iam::1:user/a/b/C"), "arn:aws:iam::1:user/a/b/C");  // not a role
+  EXPECT_TRUE(
+      isServiceLinkedRole("arn:aws:iam::1:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForEKS"));
+  EXPECT_FALSE(isServiceLinkedRole("arn:aws:iam::1:role/aws-service-roleX/y"));
+  EXPECT_FALSE(isServiceLinkedRole("arn:aws:iam::1:role/x/aws-service-role/y"));
+  EXPECT_FALSE(isServiceLinkedRole("arn:aws:iam::1:user/aws-service-role/y"));
+  EXPECT_EQ(arnAccount("arn:aws:iam::111122223333:role/x"), "111122223333");
+  EXPECT_EQ(arnAccount("not-an-arn"), "");
+}
+
+TEST(ReconcileStepsTest, RoleCandidatesAreWrittenWithoutPathSkipServiceLinkedAndFrozenAccounts) {
+  const std::vector<Principal> listed = principals({
+      "arn:aws:iam::2:role/aws-reserved/sso.amazonaws.com/Admin",
+      "arn:aws:iam::1:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForEKS",
+      "arn:aws:iam::1:role/team/Dev",
+      "arn:aws:iam::3:role/Frozen",
+  });
+  const auto c = candidates(listed, kindSpec(PrincipalKind::kRole), {"3"});
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].arn, "arn:aws:iam::1:role/Dev");
+  EXPECT_EQ(c[0].principal->arn, "arn:aws:iam::1:role/team/Dev");  // rules see the path
+  EXPECT_EQ(c[1].arn, "arn:aws:iam::2:role/Admin");
+  const auto users = candidates(principals({"arn:aws:iam::1:user/p/x"}), kindSpec(PrincipalKind::kUser), {});
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].arn, "arn:aws:iam::1:user/p/x");  // user ARNs are written as listed
+}
+
 TEST(ReconcileStepsTest, DesiredEntriesTakeTheFirstRuleAndSkipHandWrittenArns) {
-  const std::vector<std::string> arns = {kAdmin, kBar, kFoo, "arn:aws:iam::1:role/none"};
+  const std::vector<Principal> listed = principals({kAdmin, kBar, kFoo, "arn:aws:iam::1:role/none"});
+  const auto arns = candidates(listed, kindSpec(PrincipalKind::kUser), {});
   const RuleSet r = twoRules();
-  const DesiredEntries d = desiredEntries(arns, r, {kAdmin});
-  EXPECT_THAT(d.rule_of, UnorderedElementsAre(Pair(kBar, 1u), Pair(kFoo, 0u)));
+  const DesiredEntries d = desiredEntries(arns, r, {kAdmin}, PrincipalKind::kUser);
+  EXPECT_THAT(desiredMap(d), ElementsAre(Pair(kBar, Pair(1u, "any")), Pair(kFoo, Pair(0u, "f"))));
   EXPECT_THAT(d.skipped_unmanaged, ElementsAre(kAdmin));
   ASSERT_EQ(d.shadowed.size(), 1u);
   EXPECT_EQ(d.shadowed[0].arn, kFoo);
@@ -178,17 +244,22 @@ TEST(ReconcileStepsTest, DesiredEntriesTakeTheFirstRuleAndSkipHandWrittenArns) {
 
 // Runs the steps up to the diff on `yaml` (all of it recorded as ours) and `arns`.
 struct DiffFixture {
-  DiffFixture(const std::string& yaml, std::vector<std::string> iam, const std::vector<std::string>& owned)
+  DiffFixture(const std::string& yaml, const std::vector<std::string>& iam,
+              const std::vector<std::string>& owned, std::vector<std::string> frozen_accounts = {})
       : list(entries(yaml)),
         r(twoRules()),
         classes(classifyEntries(list, sorted(owned), r, false)),
-        arns(distinctArns(iam)),
-        desired(desiredEntries(arns, r, classes.unmanaged_arns)),
-        diff(diffEntries(list, classes, desired, arns, r)) {}
+        frozen(std::move(frozen_accounts)),
+        listed(principals(iam)),
+        arns(candidates(listed, kindSpec(PrincipalKind::kUser), frozen)),
+        desired(desiredEntries(arns, r, classes.unmanaged_arns, PrincipalKind::kUser)),
+        diff(diffEntries(list, classes, desired, arns, r, frozen, PrincipalKind::kUser)) {}
   std::vector<MapUsersEntry> list;
   RuleSet r;
   Classification classes;
-  std::vector<std::string> arns;
+  std::vector<std::string> frozen;
+  std::vector<Principal> listed;
+  std::vector<Candidate> arns;
   DesiredEntries desired;
   Diff diff;
 };
@@ -214,7 +285,31 @@ TEST(ReconcileStepsTest, DiffKeepsUpdatesRemovesAddsAndDropsDuplicates) {
   ASSERT_EQ(f.diff.to_write.size(), 2u);  // the updated and the added, in ARN order
   EXPECT_EQ(f.diff.to_write[0].arn, kBar);
   EXPECT_EQ(f.diff.to_write[1].arn, "arn:aws:iam::1:user/new");
-  EXPECT_EQ(f.diff.to_write[1].rule_index, 1u);
+  EXPECT_EQ(f.diff.to_write[1].entry->rule_index, 1u);
+  EXPECT_EQ(f.diff.to_write[1].entry->username, "any");
+}
+
+TEST(ReconcileStepsTest, DiffKeepsEveryManagedEntryOfAFrozenAccountExactlyAsItIs) {
+  const std::string frozen_old = "arn:aws:iam::9:user/old";  // would be removed (not listed)
+  const std::string frozen_dup = "arn:aws:iam::9:user/foo";  // would be updated, and has a copy
+  const std::string yaml = "- userarn: " + frozen_old + "\n  username: x\n" +  //
+                           "- userarn: " + frozen_dup + "\n  username: stale\n" + "- userarn: " + frozen_dup +
+                           "\n  username: stale\n" + "- userarn: " + kAdmin +
+                           "\n  username: gone\n";  // account 1: removed
+  const DiffFixture f(yaml, {frozen_dup, "arn:aws:iam::9:user/new", kBar},
+                      {fp(frozen_old, "x", {}), fp(frozen_dup, "stale", {}), fp(kAdmin, "gone", {})}, {"9"});
+  EXPECT_THAT(f.diff.keep, ElementsAre(true, true, true, false));
+  EXPECT_FALSE(f.diff.dropped_duplicate);
+  ASSERT_EQ(f.diff.changes.size(), 2u);  // only account 1: kAdmin removed, kBar added
+  EXPECT_EQ(f.diff.changes[0].arn, kAdmin);
+  EXPECT_EQ(f.diff.changes[0].kind, Change::Kind::kRemoved);
+  EXPECT_EQ(f.diff.changes[1].arn, kBar);
+  EXPECT_EQ(f.diff.changes[1].kind, Change::Kind::kAdded);
+  ASSERT_EQ(f.diff.to_write.size(), 1u);
+  EXPECT_EQ(f.diff.to_write[0].arn, kBar);
+  EXPECT_EQ(
+      ownershipRecord(kUid, f.classes, f.diff, f.r),
+      formatOwnership(kUid, {fp(frozen_old, "x", {}), fp(frozen_dup, "stale", {}), fp(kBar, "any", {})}));
 }
 
 TEST(ReconcileStepsTest, DiffOfAnUpToDateStateIsEmpty) {
@@ -239,7 +334,7 @@ TEST(ReconcileStepsTest, RenderWritesOursSortedThenHandWrittenInTheirOrder) {
                            "- userarn: " + kFoo + "\n  username: f\n  groups: [g]\n" +
                            "- userarn: " + kAdmin + "\n  username: admin\n";
   const DiffFixture f(yaml, {kFoo, kBar}, {fp(kFoo, "f", {"g"})});
-  auto text = renderMapUsers(f.list, f.classes, f.diff, f.r);
+  auto text = renderEntries(f.list, f.classes, f.diff, f.r, MapList::kMapUsers);
   ASSERT_TRUE(text.ok()) << text.error().message;
   EXPECT_EQ(*text, std::string("- userarn: ") + kBar + "\n  username: any\n" +  //
                        "- userarn: " + kFoo + "\n  username: f\n  groups:\n  - g\n" +
@@ -255,7 +350,7 @@ TEST(ReconcileStepsTest, CheckLimitsRefusesDataOver1MiBAndAnnotationsOver256KiB)
   const Status data = checkLimits(c, 7);
   ASSERT_FALSE(data.ok());
   EXPECT_EQ(data.error().kind, ErrorKind::kTooLarge);
-  EXPECT_THAT(data.error().message, HasSubstr("(7 managed users)"));
+  EXPECT_THAT(data.error().message, HasSubstr("(7 managed entries)"));
 
   ConfigMapContent a;
   a.annotations["k"] = std::string(kMaxAnnotationsBytes, 'x');

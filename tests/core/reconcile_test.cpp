@@ -374,7 +374,7 @@ TEST(ReconcileTest, ReportsTooLargeForTenThousandLongArnsInsteadOfWritingThem) {
   auto result = reconcile(rules(kVaultRule), arns, ConfigMapContent{});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::kTooLarge);
-  EXPECT_THAT(result.error().message, HasSubstr("1130008 bytes (10000 managed users)"));
+  EXPECT_THAT(result.error().message, HasSubstr("1130008 bytes (10000 managed entries)"));
 }
 
 // What the 2019 Go tool left behind: entries in our exact shape, but no ownership record.

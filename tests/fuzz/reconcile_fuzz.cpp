@@ -1,15 +1,19 @@
 // Fuzz target: reconcile() itself, with the model of aws-iam-authenticator
-// (tests/core/authenticator_model.hpp) as its oracle. The input is three parts separated by lines holding
-// only "%%": the rules (mapUsers of aws-auth-refresher), aws-auth's mapUsers (no ownership record, so every
-// entry in it is hand-written) and the IAM user ARNs, one a line (at most 64). Properties, whenever the rules
-// parse, reconcile succeeds and the authenticator can read mapUsers as given:
+// (tests/core/authenticator_model.hpp) as its oracle. The input is three or six parts separated by lines
+// holding only "%%": the rules (mapUsers of aws-auth-refresher), aws-auth's mapUsers (no ownership record, so
+// every entry in it is hand-written) and the IAM user ARNs, one a line (at most 64); then, optionally, the
+// role rules (mapRoles of aws-auth-refresher), aws-auth's mapRoles and the IAM role ARNs with their path.
+// Properties, whenever the rules parse, reconcile succeeds and the authenticator can read aws-auth as given,
+// for mapUsers and mapRoles alike:
 //   - every ARN with a hand-written entry maps to exactly the username and groups it mapped to before;
-//   - every other ARN in force is an IAM user that exists and maps to what its first matching rule gives;
+//   - every other ARN in force is a listed principal's (for a role: its ARN without the path, never a
+//     service-linked role) and maps to what its first matching rule gives;
 //   - the authenticator can read what we would write; a second reconcile changes nothing.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,51 +41,92 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::vector<std::string> lines(std::string_view rest) {
+  std::vector<std::string> out;
+  while (!rest.empty() && out.size() < kMaxArns) {
+    const size_t nl = rest.find('\n');
+    if (std::string_view line = rest.substr(0, nl); !line.empty()) out.emplace_back(line);
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+// The ARN a listed principal's entry has: a role's without its path (written independently of src/core).
+std::string writtenArn(const std::string& arn, bool role) {
+  if (!role) return arn;
+  const size_t at = arn.find(":role/");
+  if (at == std::string::npos) return arn;
+  return arn.substr(0, at + 6) + arn.substr(arn.rfind('/') + 1);
+}
+
+bool serviceLinked(const std::string& arn) {
+  const size_t at = arn.find(":role/aws-service-role/");
+  return at != std::string::npos && arn.find(':', at + 1) == std::string::npos;
+}
+
+// The properties above for one list.
+void checkList(const std::map<std::string, aar::testmodel::Mapping>& before,
+               const std::map<std::string, aar::testmodel::Mapping>& after, const aar::core::RuleSet& rules,
+               const std::vector<std::string>& listed, bool role) {
+  for (const auto& [key, mapping] : before) {
+    const auto it = after.find(key);
+    if (it == after.end() || !(it->second == mapping)) std::abort();  // a hand-written ARN changed
+  }
+  for (const auto& [key, mapping] : after) {
+    if (before.count(key) > 0) continue;
+    bool granted = false;
+    for (const auto& arn : listed) {
+      const std::string written = writtenArn(arn, role);
+      if (lower(written) != key || written != mapping.arn || (role && serviceLinked(arn))) continue;
+      const auto rule = rules.firstMatch(arn);
+      if (!rule) continue;
+      const aar::core::Rule& ru = rules.rules()[*rule];
+      granted = ru.username == mapping.username && ru.groups == mapping.groups;
+      if (granted) break;
+    }
+    if (!granted) std::abort();  // in force, but no rule grants it to a principal that exists
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace aar::core;
   const std::vector<std::string_view> parts =
       split(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (parts.size() != 3) return 0;
+  if (parts.size() != 3 && parts.size() != 6) return 0;
+  RulesConfig config;
   auto rules = RuleSet::parse(parts[0]);
   if (!rules.ok()) return 0;
-  std::vector<std::string> arns;
-  std::string_view rest = parts[2];
-  while (!rest.empty() && arns.size() < kMaxArns) {
-    const size_t nl = rest.find('\n');
-    if (std::string_view line = rest.substr(0, nl); !line.empty()) arns.emplace_back(line);
-    if (nl == std::string_view::npos) break;
-    rest.remove_prefix(nl + 1);
-  }
+  config.users = *rules;
+  IamSnapshot iam;
+  for (auto& arn : lines(parts[2])) iam.users.push_back(Principal{std::move(arn), {}, {}});
   ConfigMapContent current;
   current.data[kMapUsersKey] = std::string(parts[1]);
+  if (parts.size() == 6) {
+    RuleSet::ParseOptions role_options;
+    role_options.kind = RuleSet::Kind::kRoles;
+    auto role_rules = RuleSet::parse(parts[3], role_options);
+    if (!role_rules.ok()) return 0;
+    config.roles = *role_rules;
+    current.data[kMapRolesKey] = std::string(parts[4]);
+    for (auto& arn : lines(parts[5])) iam.roles.push_back(Principal{std::move(arn), {}, {}});
+  }
   const aar::testmodel::AuthenticatorView before = aar::testmodel::readAwsAuth(current.data);
   if (!before.parsed()) return 0;  // the authenticator itself cannot read it: nothing to preserve exactly
 
   const ReconcileOptions options{.adopt_matching_entries = false, .object_uid = "fuzz-uid"};
-  auto r = reconcile(*rules, arns, current, options);
+  auto r = reconcile(config, iam, current, options);
   if (!r.ok()) return 0;
   const aar::testmodel::AuthenticatorView after = aar::testmodel::readAwsAuth(r->desired.data);
   if (!after.parsed()) std::abort();  // we would write what the authenticator cannot read
-  for (const auto& [key, mapping] : before.users) {
-    const auto it = after.users.find(key);
-    if (it == after.users.end() || !(it->second == mapping)) std::abort();  // a hand-written ARN changed
-  }
-  for (const auto& [key, mapping] : after.users) {
-    if (before.users.count(key) > 0) continue;
-    bool granted = false;
-    for (const auto& arn : arns) {
-      if (lower(arn) != key || arn != mapping.arn) continue;
-      const auto rule = rules->firstMatch(arn);
-      if (!rule) continue;
-      const Rule& ru = rules->rules()[*rule];
-      granted = ru.username == mapping.username && ru.groups == mapping.groups;
-      if (granted) break;
-    }
-    if (!granted) std::abort();  // in force, but no rule grants it to an IAM user that exists
-  }
-  auto again = reconcile(*rules, arns, r->desired, options);
+  std::vector<std::string> user_arns, role_arns;
+  for (const auto& p : iam.users) user_arns.push_back(p.arn);
+  for (const auto& p : iam.roles) role_arns.push_back(p.arn);
+  checkList(before.users, after.users, config.users, user_arns, false);
+  checkList(before.roles, after.roles, config.roles, role_arns, true);
+  auto again = reconcile(config, iam, r->desired, options);
   if (!again.ok() || again->changed) std::abort();
   return 0;
 }
