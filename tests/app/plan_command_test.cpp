@@ -453,5 +453,45 @@ TEST_F(PlanCommandTest, ExpandsAPerUserNameFromACaptureAndReportsOneThatCannotEx
   EXPECT_EQ(j["expansion_failures"][0]["arn"], "arn:aws:iam::1234567890:user/vault--readonly-18");
 }
 
+// `accounts` is validated, but offline no account is contacted: the listed ARNs of every account are taken as
+// they are.
+TEST_F(PlanCommandTest, ValidatesAccountsButTakesEveryListedArnAsItIs) {
+  const std::string manifest = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+  namespace: kube-system
+data:
+  mapUsers: |
+    - arnRegex: ^arn:aws:iam::[0-9]+:user/dev-
+      username: dev
+  accounts: |
+    - roleArn: ACCOUNT_ROLE
+      externalId: ext-1
+)";
+  auto with_role = [&](const std::string& role) {
+    std::string text = manifest;
+    text.replace(text.find("ACCOUNT_ROLE"), 12, role);
+    return text;
+  };
+  const std::string rules = write("rules.yaml", with_role("arn:aws:iam::222233334444:role/reader"));
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/dev-a\n"
+                                 "arn:aws:iam::222233334444:user/dev-b\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 2u) << r.out;
+  EXPECT_EQ(j["changes"][1]["arn"], "arn:aws:iam::222233334444:user/dev-b");
+
+  const std::string bad = write("bad-rules.yaml", with_role("not-an-arn"));
+  const ProcessResult b =
+      run({"plan", "--rules", bad, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns", arns});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.err, HasSubstr(bad + ": accounts"));
+  EXPECT_TRUE(b.out.empty());
+}
+
 }  // namespace
 }  // namespace aar::app
