@@ -361,7 +361,7 @@ int runController(const RunOptions& o) {
     spdlog::error("cannot configure AWS: {}", aws.error().toString());
     return 1;
   }
-  IamIdentitySource identities(*aws.value()->iam);
+  IamIdentitySource identities(*aws.value()->iam, makeAssumeRoleAccountFactory(**aws, metrics));
 
   // --- Controller and its ports ---
   ControllerSlot ctl{nullptr};

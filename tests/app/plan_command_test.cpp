@@ -269,5 +269,178 @@ TEST_F(PlanCommandTest, ExitsOneWhenTheResultWouldExceedTheConfigMapLimit) {
   EXPECT_THAT(r.out, Not(HasSubstr("userarn")));
 }
 
+// Rules v2 offline: user and role ARNs in one --arns file; role ARNs (with their path) match mapRoles rules
+// and are written without their path, next to the untouched node role.
+TEST_F(PlanCommandTest, PlansRoleEntriesFromRoleArnsInTheSameFile) {
+  const std::string rules = write("rules.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+  namespace: kube-system
+data:
+  mapUsers: |
+    - arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
+      username: foo
+      groups: [system:masters]
+  mapRoles: |
+    - arnRegex: ^arn:aws:iam::1234567890:role/aws-reserved/sso.amazonaws.com/[^/]+/AWSReservedSSO_Admin_[0-9a-f]{16}$
+      username: "sso-admin:{{SessionName}}"
+      groups: [system:masters]
+    - arnRegex: ^arn:aws:iam::1234567890:role/
+      username: any-role
+)");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/tmp-foo-one\n"
+                                 "arn:aws:iam::1234567890:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                                 "AWSReservedSSO_Admin_0123456789abcdef\n"
+                                 "arn:aws:iam::1234567890:role/aws-service-role/eks.amazonaws.com/"
+                                 "AWSServiceRoleForAmazonEKS\n");
+  const std::vector<std::string> base = {
+      "plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns", arns};
+  auto json_args = base;
+  json_args.insert(json_args.end(), {"--output", "json"});
+  const ProcessResult r = run(json_args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 2u) << r.out;
+  const std::string sso = "arn:aws:iam::1234567890:role/AWSReservedSSO_Admin_0123456789abcdef";
+  bool saw_role = false, saw_user = false;
+  for (const auto& c : j["changes"]) {
+    if (c["principal"] == "role") {
+      saw_role = true;
+      EXPECT_EQ(c["arn"], sso);
+      EXPECT_EQ(c["username"], "sso-admin:{{SessionName}}");
+      EXPECT_EQ(c["rule_index"], 0);  // the first rule wins, even though rule 1 matches too
+    } else {
+      saw_user = true;
+      EXPECT_EQ(c["principal"], "user");
+      EXPECT_EQ(c["arn"], "arn:aws:iam::1234567890:user/tmp-foo-one");
+    }
+  }
+  EXPECT_TRUE(saw_role && saw_user);
+  EXPECT_EQ(j["managed_users"], 1);
+  EXPECT_EQ(j["managed_roles"], 1);  // the service-linked role never matches
+  const std::string map_roles = j["desired"]["data"]["mapRoles"].get<std::string>();
+  EXPECT_THAT(map_roles, HasSubstr("rolearn: " + sso + "\n"));
+  EXPECT_THAT(map_roles, Not(HasSubstr("aws-reserved")));
+  EXPECT_THAT(map_roles, Not(HasSubstr("AWSServiceRoleForAmazonEKS")));
+  EXPECT_THAT(map_roles, HasSubstr("rolearn: arn:aws:iam::1234567890:role/eks-node-group\n"));
+  EXPECT_THAT(j["desired"]["annotations"]["aws-auth-refresher/managed-roles"].get<std::string>(),
+              HasSubstr("v2:"));
+
+  auto diff_args = base;
+  diff_args.insert(diff_args.end(), {"--output", "diff"});
+  const ProcessResult d = run(diff_args);
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_THAT(d.out, HasSubstr("data.mapRoles (planned)\n"));
+  EXPECT_THAT(d.out, HasSubstr("+- rolearn: " + sso + "\n"));
+  EXPECT_THAT(d.out, HasSubstr(" - rolearn: arn:aws:iam::1234567890:role/eks-node-group\n"));
+  EXPECT_THAT(d.out, HasSubstr("added  " + sso +
+                               "  username=sso-admin:{{SessionName}} "
+                               "groups=[system:masters]  (rule 0 of mapRoles)"));
+}
+
+// A users-only plan's diff shows no mapRoles section (as before rules v2).
+TEST_F(PlanCommandTest, AUsersOnlyDiffHasNoMapRolesSection) {
+  auto args = exampleArgs();
+  args.insert(args.end(), {"--output", "diff"});
+  const ProcessResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("mapRoles")));
+}
+
+TEST_F(PlanCommandTest, TakesGroupMembershipFromAGroupMembersFile) {
+  const std::string rules = write("rules.yaml", "- iamGroup: eks-admins\n  username: admin-by-group\n");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/alice\n"
+                                 "arn:aws:iam::1234567890:user/bob\n");
+  const std::string members = write("members.txt",
+                                    "# group user-arn\n"
+                                    "eks-admins arn:aws:iam::1234567890:user/alice\n"
+                                    "others arn:aws:iam::1234567890:user/bob\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--group-members", members, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 1u) << r.out;
+  EXPECT_EQ(j["changes"][0]["arn"], "arn:aws:iam::1234567890:user/alice");
+  EXPECT_EQ(j["changes"][0]["username"], "admin-by-group");
+
+  // Without the file nobody is in a group.
+  const ProcessResult none = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml",
+                                  "--arns", arns, "--output", "json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(nlohmann::json::parse(none.out)["changes"].empty());
+
+  const std::string bad = write("bad.txt", "eks-admins\n");
+  const ProcessResult b = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--group-members", bad});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.err, HasSubstr(bad + ": line 1: expected \"<group> <user ARN>\""));
+  const ProcessResult missing = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml",
+                                     "--arns", arns, "--group-members", (dir_ / "nope.txt").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err,
+              HasSubstr("--group-members " + (dir_ / "nope.txt").string() + ": cannot open file"));
+}
+
+TEST_F(PlanCommandTest, ExpandsAPerUserNameFromACaptureAndReportsOneThatCannotExpand) {
+  const std::string rules =
+      write("rules.yaml",
+            "- arnRegex: ^arn:aws:iam::1234567890:user/vault-(?P<who>[^/]*?)-readonly-\\d+$\n"
+            "  username: \"vault:${who}\"\n");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/vault-alice-readonly-17\n"
+                                 "arn:aws:iam::1234567890:user/vault--readonly-18\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 1u) << r.out;
+  EXPECT_EQ(j["changes"][0]["username"], "vault:alice");
+  ASSERT_EQ(j["expansion_failures"].size(), 1u) << r.out;
+  EXPECT_EQ(j["expansion_failures"][0]["arn"], "arn:aws:iam::1234567890:user/vault--readonly-18");
+}
+
+// `accounts` is validated, but offline no account is contacted: the listed ARNs of every account are taken as
+// they are.
+TEST_F(PlanCommandTest, ValidatesAccountsButTakesEveryListedArnAsItIs) {
+  const std::string manifest = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+  namespace: kube-system
+data:
+  mapUsers: |
+    - arnRegex: ^arn:aws:iam::[0-9]+:user/dev-
+      username: dev
+  accounts: |
+    - roleArn: ACCOUNT_ROLE
+      externalId: ext-1
+)";
+  auto with_role = [&](const std::string& role) {
+    std::string text = manifest;
+    text.replace(text.find("ACCOUNT_ROLE"), 12, role);
+    return text;
+  };
+  const std::string rules = write("rules.yaml", with_role("arn:aws:iam::222233334444:role/reader"));
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/dev-a\n"
+                                 "arn:aws:iam::222233334444:user/dev-b\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 2u) << r.out;
+  EXPECT_EQ(j["changes"][1]["arn"], "arn:aws:iam::222233334444:user/dev-b");
+
+  const std::string bad = write("bad-rules.yaml", with_role("not-an-arn"));
+  const ProcessResult b =
+      run({"plan", "--rules", bad, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns", arns});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.err, HasSubstr(bad + ": accounts"));
+  EXPECT_TRUE(b.out.empty());
+}
+
 }  // namespace
 }  // namespace aar::app

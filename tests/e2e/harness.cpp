@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/aws_auth_codec.hpp"
@@ -105,6 +106,37 @@ void E2eTest::putRules(const std::string& map_users) {
                        {"kind", "ConfigMap"},
                        {"metadata", {{"name", "aws-auth-refresher"}, {"namespace", "kube-system"}}},
                        {"data", {{"mapUsers", map_users}}}});
+}
+
+void E2eTest::putRulesData(const std::map<std::string, std::string>& data) {
+  kube_->putConfigMap({{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", {{"name", "aws-auth-refresher"}, {"namespace", "kube-system"}}},
+                       {"data", data}});
+}
+
+std::vector<nlohmann::json> E2eTest::warningEvents(const std::string& reason, const std::string& name) const {
+  const std::string ca = dir_ + "/events-ca.pem";
+  std::ofstream(ca) << kube_->caPem();
+  httplib::SSLClient client("127.0.0.1", kube_->port());
+  client.set_ca_cert_path(ca.c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_bearer_token_auth("test-token");
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(2, 0);
+  std::vector<nlohmann::json> out;
+  auto res = client.Get("/apis/events.k8s.io/v1/namespaces/kube-system/events");
+  if (!res || res->status != 200) return out;
+  // Parsed into a named value: a range-for over a member of a temporary would dangle.
+  const nlohmann::json list = nlohmann::json::parse(res->body, nullptr, false);
+  if (!list.is_object() || !list.contains("items")) return out;
+  for (const auto& e : list["items"]) {
+    if (e.value("type", "") == "Warning" && e.value("reason", "") == reason &&
+        e["regarding"].value("name", "") == name && e["regarding"].value("kind", "") == "ConfigMap") {
+      out.push_back(e);
+    }
+  }
+  return out;
 }
 
 void E2eTest::putAwsAuth(const std::map<std::string, std::string>& data) {

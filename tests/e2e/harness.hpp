@@ -68,6 +68,10 @@ class E2eTest : public ::testing::Test {
   std::vector<std::string> baseEnv(bool with_static_keys = true) const;
 
   void putRules(const std::string& map_users);
+  // The rules ConfigMap with exactly these data keys (mapUsers, mapRoles, accounts, ...).
+  void putRulesData(const std::map<std::string, std::string>& data);
+  // Warning Events (events.k8s.io/v1, kube-system) with `reason` about the ConfigMap `name`.
+  std::vector<nlohmann::json> warningEvents(const std::string& reason, const std::string& name) const;
   void putAwsAuth(const std::map<std::string, std::string>& data);
   std::optional<nlohmann::json> awsAuth() const;
   std::string awsAuthData(const std::string& key) const;
