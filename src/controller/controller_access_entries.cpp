@@ -104,7 +104,7 @@ CycleReport Controller::runAccessEntries(const IamInputs& iam, core::Authenticat
   report.wrote = migration.wrote;
   report.changes = std::move(migration.changes);
   report.held = migration.held;
-  if (!migration.success && !migration.held && report.success) {
+  if (!migration.success && report.success) {  // a held mass removal too: --once must say so
     report.success = false;
     report.error = migration.error;
   }

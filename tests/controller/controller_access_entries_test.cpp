@@ -230,6 +230,22 @@ TEST_F(ControllerAccessEntriesTest, MigrationRemovesOnlyOurAwsAuthEntriesOnceThe
   EXPECT_EQ(aws_auth.updates, updates);
 }
 
+TEST_F(ControllerAccessEntriesTest, AMassMigrationIsHeldByTheGuardAndFailsOnce) {
+  std::vector<std::string> arns;
+  for (int i = 0; i < 12; ++i) arns.push_back("arn:aws:iam::111122223333:user/tmp-" + std::to_string(i));
+  identities.set(arns);
+  store.mode = Mode::kConfigMap;
+  auto c = makeWith(Backend::kAuto);
+  ASSERT_TRUE(c->runCycle().success);
+  store.mode = Mode::kApiAndConfigMap;
+  CycleReport r = c->runCycle();
+  EXPECT_TRUE(r.held);
+  EXPECT_FALSE(r.success);  // --once exits 1: aws-auth still holds the entries
+  EXPECT_EQ(store.entries.size(), 12U);
+  EXPECT_TRUE(awsAuthMaps(arns[0]));
+  EXPECT_TRUE(events.has("Warning", "MassRemovalHeld"));
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {
