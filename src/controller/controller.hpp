@@ -99,6 +99,8 @@ namespace aar::controller {
 // Which store the rules are written to (--backend).
 enum class Backend { kAwsAuth, kAccessEntries, kAuto };
 const char* backendName(Backend backend);  // "aws-auth", "access-entries", "auto"
+// The inverse of backendName (exact spelling); nullopt for anything else.
+std::optional<Backend> parseBackend(std::string_view name);
 
 struct ControllerOptions {
   Backend backend = Backend::kAwsAuth;  // Default: aws-auth. Others need ControllerPorts::access_entries.

@@ -43,6 +43,15 @@ class ControllerAccessEntriesTest : public testing::ControllerFixture {
   InMemoryAccessEntries store;
 };
 
+TEST(BackendTest, NamesParseBackExactly) {
+  for (const Backend b : {Backend::kAwsAuth, Backend::kAccessEntries, Backend::kAuto}) {
+    EXPECT_EQ(parseBackend(backendName(b)), b);
+  }
+  EXPECT_EQ(parseBackend("AWS-AUTH"), std::nullopt);
+  EXPECT_EQ(parseBackend("access_entries"), std::nullopt);
+  EXPECT_EQ(parseBackend(""), std::nullopt);
+}
+
 TEST_F(ControllerAccessEntriesTest, TheDefaultBackendNeverAsksEks) {
   identities.set({kA});
   auto c = makeWith(Backend::kAwsAuth);
