@@ -255,6 +255,55 @@ TEST_F(ControllerAccessEntriesTest, AMassMigrationIsHeldByTheGuardAndFailsOnce) 
   EXPECT_TRUE(events.has("Warning", "MassRemovalHeld"));
 }
 
+TEST_F(ControllerAccessEntriesTest, RoleEntriesAreKeyedWithoutThePath) {
+  core::RulesText probe;
+  probe.map_roles = "- arnRegex: x\n  username: someone\n";
+  auto parsed = core::parseRulesConfig(probe);
+  if (!parsed.ok() || parsed->roles.empty())
+    GTEST_SKIP() << "core::parseRulesConfig does not read mapRoles yet";
+  rules.setKeys(
+      "- arnRegex: ^arn:aws:iam::111122223333:role/.*AWSReservedSSO_Admin_.*$\n  username: "
+      "sso-admin\n  groups:\n  - admins\n",
+      std::nullopt);
+  identities.roles = {"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1",
+                      "arn:aws:iam::111122223333:role/aws-service-role/x/AWSReservedSSO_Admin_2"};
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(c->runCycle().success);
+  EXPECT_THAT(store.calls,
+              ElementsAre("CreateAccessEntry arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_1"));
+  EXPECT_EQ(store.entries.begin()->second.tags.at(core::kAccessEntryPrincipalIdTag), "AROA0");
+}
+
+TEST_F(ControllerAccessEntriesTest, AFrozenAccountKeepsItsEntriesAndTheCycleIsPartial) {
+  constexpr char kAccounts[] = "- roleArn: arn:aws:iam::222233334444:role/aws-auth-refresher-reader\n";
+  core::RulesText probe;
+  probe.map_users = "[]";
+  probe.accounts = kAccounts;
+  auto parsed = core::parseRulesConfig(probe);
+  if (!parsed.ok() || parsed->accounts.empty())
+    GTEST_SKIP() << "core::parseRulesConfig does not read accounts yet";
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::[0-9]+:user/tmp-.*$
+  username: temp
+  groups:
+  - developers
+)");
+  rules.setKeys(std::nullopt, kAccounts);
+  constexpr char kOtherUser[] = "arn:aws:iam::222233334444:user/tmp-other";
+  store.addOurs(kOtherUser, "AIDAX", "temp", {"developers"});
+  identities.account_errors.emplace("222233334444",
+                                    makeError(ErrorKind::kForbidden, "STS AssumeRole: AccessDenied"));
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  CycleReport r = c->runCycle();
+  EXPECT_FALSE(r.success);
+  EXPECT_TRUE(r.partial);
+  EXPECT_THAT(r.frozen_accounts, ElementsAre("222233334444"));
+  EXPECT_THAT(store.calls, ElementsAre(std::string("CreateAccessEntry ") + kA));
+  EXPECT_EQ(store.entries.count(kOtherUser), 1U);
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {
