@@ -1,6 +1,7 @@
 #include "controller/access_entries_backend.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -109,6 +110,10 @@ void AccessEntriesBackend::reportPlan(const core::AccessEntryPlan& plan) {
                   core::skipReasonName(s.reason));
     ++skipped[core::skipReasonName(s.reason)];
   }
+  for (const auto& m : plan.shadowed) {
+    spdlog::debug("{} matches rule {}; also matched, not used: rules {}", m.arn, m.rule_index,
+                  fmt::join(m.shadowed_rules, ", "));
+  }
   for (const auto& f : plan.expansion_failures) {
     spdlog::warn("{} matches rule {} but gets no access entry: its username does not expand: {}", f.arn,
                  f.rule_index, f.reason);
@@ -181,10 +186,21 @@ void AccessEntriesBackend::execute(const core::AccessEntryPlan& plan, AccessEntr
     if (metrics_ != nullptr) metrics_->accessEntriesError("limit_exceeded");
     setError(report, makeError(ErrorKind::kTooLarge, message), "AccessEntryLimitExceeded");
   }
+  reportApplied(report.applied);
   report.complete = !report.error.has_value();
   if (metrics_ != nullptr && report.complete) {
     metrics_->accessEntriesManaged().set(static_cast<double>(plan.managed_count));
   }
+}
+
+void AccessEntriesBackend::reportApplied(const std::vector<core::AccessEntryOperation>& applied) {
+  if (applied.empty()) return;
+  std::map<std::string, size_t> counts;  // by operation name, sorted
+  for (const auto& op : applied) ++counts[core::accessEntryOperationName(op.kind)];
+  std::string message;
+  for (const auto& [name, n] : counts)
+    message += fmt::format("{}{} {}", message.empty() ? "" : ", ", name, n);
+  events_.normal("AccessEntriesUpdated", store_.describe() + ": " + message);
 }
 
 EksStatus AccessEntriesBackend::applyWithRetry(const core::AccessEntryOperation& op, const Execution& ex) {
