@@ -50,6 +50,7 @@ AccessEntriesReport AccessEntriesBackend::run(const AccessEntriesInputs& in) {
   const core::AccessEntryOptions options = coreOptions(in);
   if (!validate(*in.rules, options, report)) return report;
   auto entries = store_.listEntries();
+  if (options_.progress) options_.progress();
   if (!entries.ok()) {
     if (metrics_ != nullptr) metrics_->accessEntriesError("list_failed");
     setError(report,
@@ -205,6 +206,7 @@ void AccessEntriesBackend::reportApplied(const std::vector<core::AccessEntryOper
 
 EksStatus AccessEntriesBackend::applyWithRetry(const core::AccessEntryOperation& op, const Execution& ex) {
   EksStatus s = store_.apply(op);
+  if (options_.progress) options_.progress();
   const bool retryable = op.kind == Kind::kAssociateAccessPolicy && ex.created.count(op.principal_arn) > 0;
   auto delay = options_.associate_backoff;
   for (int i = 0;
@@ -217,6 +219,7 @@ EksStatus AccessEntriesBackend::applyWithRetry(const core::AccessEntryOperation&
     clock_.sleepFor(delay);
     delay *= 2;
     s = store_.apply(op);
+    if (options_.progress) options_.progress();
   }
   return s;
 }

@@ -52,6 +52,9 @@ struct AccessEntriesOptions {
   std::chrono::nanoseconds associate_backoff = std::chrono::milliseconds(500);  // Default: 500ms.
   std::function<bool()> may_write;  // Default: null (always may write).
   std::function<bool()> stopping;   // Default: null (never stops early).
+  // Called after listEntries() and after each EKS call (retries too), so liveness sees progress. Default:
+  // null.
+  std::function<void()> progress;
 };
 
 // What one pass needs from the cycle.

@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "controller_fixture.hpp"
@@ -302,6 +305,36 @@ TEST_F(ControllerAccessEntriesTest, AFrozenAccountKeepsItsEntriesAndTheCycleIsPa
   EXPECT_THAT(r.frozen_accounts, ElementsAre("222233334444"));
   EXPECT_THAT(store.calls, ElementsAre(std::string("CreateAccessEntry ") + kA));
   EXPECT_EQ(store.entries.count(kOtherUser), 1U);
+}
+
+// A start-up that makes EKS calls for longer than the liveness window is not a stuck loop; a single call
+// that hangs longer than the window is.
+TEST_F(ControllerAccessEntriesTest, LivenessCountsFromTheLastEksCall) {
+  using namespace std::chrono_literals;
+  identities.set({kA, kB, kH});
+  store.mode = Mode::kApi;
+  std::unique_ptr<Controller> c = makeWith(Backend::kAccessEntries);
+  std::vector<Controller::Liveness> seen;
+  std::atomic<bool> done{false};
+  store.fail = [&](const core::AccessEntryOperation& o) -> std::optional<EksError> {
+    clock.advance(50s);  // each call takes 50 s: 150 s in all, past the 60 s window
+    seen.push_back(c->liveness());
+    if (o.principal_arn == kH) {
+      clock.advance(61s);  // this one hangs past the window
+      seen.push_back(c->liveness());
+      done = true;
+    }
+    return std::nullopt;
+  };
+  std::thread loop([&] { c->run(); });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  c->stop();
+  loop.join();
+  ASSERT_EQ(seen.size(), 4U);
+  EXPECT_TRUE(seen[0].ok && seen[1].ok && seen[2].ok);
+  EXPECT_FALSE(seen[3].ok);
+  EXPECT_THAT(seen[3].reason, HasSubstr("since its last EKS call"));
 }
 
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
