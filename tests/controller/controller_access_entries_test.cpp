@@ -337,6 +337,34 @@ TEST_F(ControllerAccessEntriesTest, LivenessCountsFromTheLastEksCall) {
   EXPECT_THAT(seen[3].reason, HasSubstr("since its last EKS call"));
 }
 
+// A listing that takes longer than the window (thousands of describes at start-up) stays live while the
+// store reports progress through the callback the controller gave it.
+TEST_F(ControllerAccessEntriesTest, ALongListingIsLiveWhileTheStoreReportsProgress) {
+  using namespace std::chrono_literals;
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  std::unique_ptr<Controller> c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(store.progress);
+  std::vector<bool> live;
+  std::atomic<bool> done{false};
+  store.list_hook = [&] {
+    for (int i = 0; i < 5; ++i) {  // 5 describes of 30 s each
+      clock.advance(30s);
+      store.progress();
+      live.push_back(c->liveness().ok);
+    }
+    done = true;
+  };
+  std::thread loop([&] { c->run(); });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  c->stop();
+  loop.join();
+  EXPECT_EQ(live, std::vector<bool>(5, true));
+  c.reset();
+  EXPECT_FALSE(store.progress) << "the controller takes its callback back";
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {
