@@ -365,6 +365,78 @@ TEST_F(ControllerAccessEntriesTest, ALongListingIsLiveWhileTheStoreReportsProgre
   EXPECT_FALSE(store.progress) << "the controller takes its callback back";
 }
 
+constexpr char kAdminPolicyRules[] = R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy
+    accessScope:
+      type: cluster
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy
+    accessScope:
+      type: namespace
+      namespaces: [dev, prod]
+)";
+
+TEST_F(ControllerAccessEntriesTest, TheClusterAdminPolicyIsRefusedUnlessAllowed) {
+  rules.setText(kAdminPolicyRules);
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto refused = makeWith(Backend::kAccessEntries);
+  CycleReport r = refused->runCycle();
+  EXPECT_FALSE(r.success);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_THAT(r.error->message, HasSubstr("AmazonEKSClusterAdminPolicy"));
+  EXPECT_THAT(store.calls, IsEmpty());
+
+  ControllerOptions o;
+  o.allow_cluster_admin_policy = true;
+  auto allowed = makeWith(Backend::kAccessEntries, o);
+  r = allowed->runCycle();
+  ASSERT_TRUE(r.success) << (r.error ? r.error->message : "");
+  // Create first, then each policy with its scope (make before break).
+  EXPECT_THAT(store.calls,
+              ElementsAre(std::string("CreateAccessEntry ") + kA,
+                          std::string("AssociateAccessPolicy ") + kA +
+                              " arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                          std::string("AssociateAccessPolicy ") + kA +
+                              " arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"));
+  const auto& policies = store.entries.at(kA).policies;
+  ASSERT_EQ(policies.size(), 2U);
+  EXPECT_EQ(policies[1].scope.type, core::AccessScope::Type::kNamespace);
+  EXPECT_THAT(policies[1].scope.namespaces, ElementsAre("dev", "prod"));
+  store.calls.clear();
+  ASSERT_TRUE(allowed->runCycle().success);
+  EXPECT_THAT(store.calls, IsEmpty());
+}
+
+TEST_F(ControllerAccessEntriesTest, ARuleChangeOfPoliciesAssociatesBeforeItDisassociates) {
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy
+    accessScope: {type: cluster}
+)");
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(c->runCycle().success);
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy
+    accessScope: {type: cluster}
+)");
+  store.calls.clear();
+  ASSERT_TRUE(c->runCycle().success);
+  EXPECT_THAT(store.calls, ElementsAre(std::string("AssociateAccessPolicy ") + kA +
+                                           " arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+                                       std::string("DisassociateAccessPolicy ") + kA +
+                                           " arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"));
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {
