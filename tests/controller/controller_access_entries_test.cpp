@@ -437,6 +437,25 @@ TEST_F(ControllerAccessEntriesTest, ARuleChangeOfPoliciesAssociatesBeforeItDisas
                                            " arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"));
 }
 
+TEST_F(ControllerAccessEntriesTest, AFailedListingAfterTheCallsLeavesAwsAuthAsItIs) {
+  identities.set({kA});
+  store.mode = Mode::kConfigMap;
+  auto c = makeWith(Backend::kAuto);
+  ASSERT_TRUE(c->runCycle().success);
+  ASSERT_TRUE(awsAuthMaps(kA));
+  store.mode = Mode::kApiAndConfigMap;
+  store.list_hook = [this] {  // the second listing of the cycle (before migrating) fails
+    if (store.list_calls == 2) store.list_error = makeError(ErrorKind::kServer, "ListAccessEntries: 500");
+  };
+  const int updates = aws_auth.updates;
+  CycleReport r = c->runCycle();
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(store.entries.count(kA), 1U);
+  EXPECT_TRUE(awsAuthMaps(kA));
+  EXPECT_EQ(aws_auth.updates, updates);
+  EXPECT_THAT(r.migrated, IsEmpty());
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {
