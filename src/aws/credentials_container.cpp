@@ -33,7 +33,7 @@ std::string hostOnly(const std::string& authority) {
     auto close = host.find(']');
     return close == std::string::npos ? "" : host.substr(1, close - 1);
   }
-  if (auto colon = host.find(':'); colon != std::string::npos) host = host.substr(0, colon);
+  if (auto colon = host.find(':'); colon != std::string::npos) host.resize(colon);
   return host;
 }
 

@@ -38,7 +38,7 @@ std::string describeChange(const core::Change& c) {
   return out;
 }
 
-Controller::Controller(ControllerPorts ports, ControllerOptions options, ControllerMetrics* metrics)
+Controller::Controller(const ControllerPorts& ports, ControllerOptions options, ControllerMetrics* metrics)
     : ports_(ports),
       options_(std::move(options)),
       metrics_(metrics),

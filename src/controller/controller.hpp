@@ -162,7 +162,7 @@ struct CycleReport {
 class Controller {
  public:
   // metrics may be null.
-  Controller(ControllerPorts ports, ControllerOptions options, ControllerMetrics* metrics);
+  Controller(const ControllerPorts& ports, ControllerOptions options, ControllerMetrics* metrics);
   // Takes back the progress callback it gave ports.access_entries.
   ~Controller();
   Controller(const Controller&) = delete;
