@@ -20,6 +20,13 @@ constexpr char kOwnershipLost[] = "aws_auth_refresher_ownership_record_lost_tota
 constexpr char kOwnershipLostHelp[] =
     "Times the ownership record on aws-auth was found removed, bound to another object, or shrunk by "
     "someone else, by reason.";
+constexpr char kEksRequests[] = "aws_auth_refresher_eks_requests_total";
+constexpr char kEksRequestsHelp[] = "EKS API requests by operation and result code.";
+constexpr char kEntriesSkipped[] = "aws_auth_refresher_access_entries_skipped";
+constexpr char kEntriesSkippedHelp[] =
+    "Principals matching a rule that got no access entry in the last cycle, by reason.";
+constexpr char kEntriesErrors[] = "aws_auth_refresher_access_entries_errors_total";
+constexpr char kEntriesErrorsHelp[] = "Access-entries cycles that could not do everything, by reason.";
 }  // namespace
 
 ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view version)
@@ -46,7 +53,11 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& registry, std::string_view
       expansion_failures_(registry.counter(
           "aws_auth_refresher_username_expansion_failures_total",
           "Principals that matched a rule but got no entry because their username did not expand (counted "
-          "once per cycle in which it happens).")) {
+          "once per cycle in which it happens).")),
+      access_entries_managed_(registry.gauge("aws_auth_refresher_access_entries_managed",
+                                             "EKS access entries that aws-auth-refresher manages.")),
+      access_entries_not_ours_(registry.gauge("aws_auth_refresher_access_entries_not_ours",
+                                              "EKS access entries seen that are not ours (never touched).")) {
   registry
       .gauge("aws_auth_refresher_build_info", "Build information; always 1.",
              {{"version", std::string(version)}})
@@ -91,6 +102,21 @@ void ControllerMetrics::kubeRequest(std::string_view verb, std::string_view code
       .counter(kKubeRequests, "Kubernetes API requests by verb and HTTP status code.",
                {{"verb", std::string(verb)}, {"code", std::string(code)}})
       .inc();
+}
+
+void ControllerMetrics::eksRequest(std::string_view operation, std::string_view code) {
+  registry_
+      .counter(kEksRequests, kEksRequestsHelp,
+               {{"operation", std::string(operation)}, {"code", std::string(code)}})
+      .inc();
+}
+
+void ControllerMetrics::accessEntriesError(std::string_view reason) {
+  registry_.counter(kEntriesErrors, kEntriesErrorsHelp, {{"reason", std::string(reason)}}).inc();
+}
+
+Gauge& ControllerMetrics::accessEntriesSkipped(std::string_view reason) {
+  return registry_.gauge(kEntriesSkipped, kEntriesSkippedHelp, {{"reason", std::string(reason)}});
 }
 
 void ControllerMetrics::ownershipRecordLost(std::string_view reason) {

@@ -15,6 +15,16 @@
 //   that account (12-digit ID) failed, so that its entries were frozen.
 // - aws_auth_refresher_username_expansion_failures_total (counter): principals that matched a rule but got
 //   no entry because their username did not expand, once per cycle each.
+// - aws_auth_refresher_eks_requests_total{operation,code} (counter): EKS requests (DescribeCluster,
+//   ListAccessEntries, CreateAccessEntry, ...) by operation; code is the HTTP status or EKS error code. Fed
+//   by the app through eksRequest() from the EKS client's per-request hook.
+// - aws_auth_refresher_access_entries_managed (gauge): access entries of ours after a cycle.
+// - aws_auth_refresher_access_entries_not_ours (gauge): access entries seen in the last cycle that are not
+//   ours (never touched).
+// - aws_auth_refresher_access_entries_skipped{reason} (gauge): matching principals that got no entry in the
+//   last cycle, reason = foreign-entry | hand-written-mapping | over-limit.
+// - aws_auth_refresher_access_entries_errors_total{reason} (counter): access-entries cycles that could not do
+//   everything, reason = mode_config_map | invalid_rules | list_failed | eks_call_failed | limit_exceeded.
 // - aws_auth_refresher_rules (gauge): rules in effect.
 // - aws_auth_refresher_last_success_timestamp_seconds (gauge): Unix time of the last successful cycle.
 // - aws_auth_refresher_config_valid (gauge): 1 if the current rules parse, else 0.
@@ -43,6 +53,12 @@ class ControllerMetrics {
   Gauge& managedEntriesOfKind(bool roles) { return roles ? managed_roles_ : managed_users_; }
   void iamRequest(std::string_view operation, std::string_view code);
   void kubeRequest(std::string_view verb, std::string_view code);
+  void eksRequest(std::string_view operation, std::string_view code);
+  void accessEntriesError(std::string_view reason);
+  // reason: "foreign-entry", "hand-written-mapping" or "over-limit" (core::skipReasonName).
+  Gauge& accessEntriesSkipped(std::string_view reason);
+  Gauge& accessEntriesManaged() { return access_entries_managed_; }
+  Gauge& accessEntriesNotOurs() { return access_entries_not_ours_; }
   void massRemovalHeld() { mass_removal_held_cycles_.inc(); }
   // reason: "absent", "other_object" or "shrunk".
   void ownershipRecordLost(std::string_view reason);
@@ -71,6 +87,8 @@ class ControllerMetrics {
   Gauge& managed_users_;
   Gauge& managed_roles_;
   Counter& expansion_failures_;
+  Gauge& access_entries_managed_;
+  Gauge& access_entries_not_ours_;
 };
 
 }  // namespace aar::controller
