@@ -1,6 +1,7 @@
 #include "app/eks_access_entry_store.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace aar::app {
@@ -50,15 +51,19 @@ EksAccessEntryStore::EksAccessEntryStore(aws::EksClient& eks, base::Clock& clock
                                          EksAccessEntryStoreOptions options)
     : eks_(eks), clock_(clock), options_(std::move(options)) {}
 
-Result<core::AuthenticationMode> EksAccessEntryStore::authenticationMode(aws::AwsError* details) {
-  auto cluster = eks_.describeCluster(details);
+std::string EksAccessEntryStore::describe() const {
+  return "cluster " + options_.cluster_name + " in " + options_.region;
+}
+
+Result<core::AuthenticationMode> EksAccessEntryStore::authenticationMode() {
+  auto cluster = eks_.describeCluster();
   if (!cluster.ok()) return cluster.error();
   return toCoreMode(cluster->authentication_mode);
 }
 
-Result<std::vector<core::ExistingAccessEntry>> EksAccessEntryStore::list(aws::AwsError* details) {
+Result<std::vector<core::ExistingAccessEntry>> EksAccessEntryStore::listEntries() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto arns = eks_.listAccessEntries("", details);
+  auto arns = eks_.listAccessEntries();
   if (!arns.ok()) return arns.error();
 
   AccessEntryReadStats stats;
@@ -76,17 +81,16 @@ Result<std::vector<core::ExistingAccessEntry>> EksAccessEntryStore::list(aws::Aw
   }
   std::vector<core::ExistingAccessEntry> out;
   out.reserve(arns->size());
-  std::set<std::string> described;
   for (const auto& arn : *arns) {
     auto known = next.find(arn);
     if (known != next.end()) {
       out.push_back(known->second);
       continue;
     }
-    auto entry = eks_.describeAccessEntry(arn, details);
+    auto entry = eks_.describeAccessEntry(arn);
     if (!entry.ok() && entry.error().kind == ErrorKind::kNotFound) continue;  // deleted since the listing
     if (!entry.ok()) return entry.error();
-    auto policies = eks_.listAssociatedAccessPolicies(arn, details);
+    auto policies = eks_.listAssociatedAccessPolicies(arn);
     if (!policies.ok() && policies.error().kind == ErrorKind::kNotFound) continue;
     if (!policies.ok()) return policies.error();
     core::ExistingAccessEntry e;
@@ -101,23 +105,80 @@ Result<std::vector<core::ExistingAccessEntry>> EksAccessEntryStore::list(aws::Aw
       e.policies.push_back(std::move(*policy));
     }
     ++stats.described;
-    described.insert(arn);
     next.emplace(arn, e);
     out.push_back(std::move(e));
   }
   cache_ = std::move(next);
-  for (const auto& arn : described) created_.erase(arn);
   if (stats.full_read) last_full_read_ = now;
   last_read_ = stats;
   return out;
 }
 
-Status EksAccessEntryStore::apply(const AccessEntryOperation& op, aws::AwsError* details) {
+controller::EksStatus EksAccessEntryStore::apply(const AccessEntryOperation& op) {
   std::lock_guard<std::mutex> lock(mu_);
-  Status status = applyLocked(op, details);
-  // Whatever happened, what we knew of the entry may be stale now: describe it again next time.
+  aws::AwsError details;
+  std::optional<aws::EksAccessEntry> written;
+  Status status = execute(op, details, written);
+  if (status.ok()) {
+    reflect(op, written);
+    return controller::EksStatus::Ok();
+  }
+  // What we knew of the entry may be stale now: describe it again next time.
   cache_.erase(op.principal_arn);
-  return status;
+  Error error = status.error();
+  if (details.code == controller::kEksResourceLimitExceeded) error.kind = ErrorKind::kTooLarge;
+  std::string what = std::string(core::accessEntryOperationName(op.kind)) + " " + op.principal_arn;
+  if (op.kind == Kind::kAssociateAccessPolicy || op.kind == Kind::kDisassociateAccessPolicy) {
+    what += " " + op.policy.policy_arn;
+  }
+  error.message = what + ": " + error.message;
+  return controller::EksError{std::move(error), details.code, static_cast<int>(details.http_status)};
+}
+
+void EksAccessEntryStore::reflect(const AccessEntryOperation& op,
+                                  const std::optional<aws::EksAccessEntry>& written) {
+  if (op.kind == Kind::kCreateAccessEntry && written) {
+    // EKS's answer, not our request: it holds the defaults EKS filled in (a username left empty).
+    core::ExistingAccessEntry e;
+    e.principal_arn = op.principal_arn;
+    e.type = written->type;
+    e.username = written->username;
+    e.kubernetes_groups = written->kubernetes_groups;
+    e.tags = written->tags;
+    cache_[op.principal_arn] = std::move(e);
+    return;
+  }
+  auto it = cache_.find(op.principal_arn);
+  if (it == cache_.end()) return;
+  auto& policies = it->second.policies;
+  auto same = [&op](const core::AccessPolicy& p) { return p.policy_arn == op.policy.policy_arn; };
+  switch (op.kind) {
+    case Kind::kAssociateAccessPolicy: {
+      auto p = std::find_if(policies.begin(), policies.end(), same);
+      if (p != policies.end()) {
+        *p = op.policy;
+      } else {
+        policies.push_back(op.policy);
+      }
+      break;
+    }
+    case Kind::kUpdateAccessEntry:
+      if (written) {
+        it->second.username = written->username;
+        it->second.kubernetes_groups = written->kubernetes_groups;
+      } else {
+        cache_.erase(it);
+      }
+      break;
+    case Kind::kDisassociateAccessPolicy:
+      policies.erase(std::remove_if(policies.begin(), policies.end(), same), policies.end());
+      break;
+    case Kind::kDeleteAccessEntry:
+      cache_.erase(it);
+      break;
+    case Kind::kCreateAccessEntry:
+      break;
+  }
 }
 
 Status EksAccessEntryStore::checkOurs(const AccessEntryOperation& op) const {
@@ -130,19 +191,22 @@ Status EksAccessEntryStore::checkOurs(const AccessEntryOperation& op) const {
     return Status::Ok();
   }
   return makeError(ErrorKind::kInternal,
-                   std::string("refusing ") + core::accessEntryOperationName(op.kind) + " of " +
-                       op.principal_arn + ": the entry is not ours (type " + e.type + ", owner tag " +
-                       (owner == e.tags.end() ? "absent" : "\"" + owner->second + "\"") + ")");
+                   std::string("refusing to write an entry that is not ours (type ") + e.type +
+                       ", owner tag " + (owner == e.tags.end() ? "absent" : "\"" + owner->second + "\"") +
+                       ")");
 }
 
-Status EksAccessEntryStore::applyLocked(const AccessEntryOperation& op, aws::AwsError* details) {
+Status EksAccessEntryStore::execute(const AccessEntryOperation& op, aws::AwsError& details,
+                                    std::optional<aws::EksAccessEntry>& written) {
+  if (op.kind != Kind::kCreateAccessEntry) {
+    if (auto ours = checkOurs(op); !ours.ok()) return ours;
+  }
   switch (op.kind) {
     case Kind::kCreateAccessEntry: {
       auto owner = op.tags.find(core::kAccessEntryOwnerTag);
       if (owner == op.tags.end() || owner->second != options_.owner_id) {
-        return makeError(ErrorKind::kInternal, "refusing CreateAccessEntry of " + op.principal_arn +
-                                                   ": its tags do not name owner \"" + options_.owner_id +
-                                                   "\"");
+        return makeError(ErrorKind::kInternal, "refusing to create an entry whose tags do not name owner \"" +
+                                                   options_.owner_id + "\"");
       }
       aws::EksCreateAccessEntryInput in;
       in.principal_arn = op.principal_arn;
@@ -150,54 +214,38 @@ Status EksAccessEntryStore::applyLocked(const AccessEntryOperation& op, aws::Aws
       in.username = op.username;
       in.type = core::kStandardAccessEntryType;
       in.tags = op.tags;
-      auto created = eks_.createAccessEntry(std::move(in), details);
+      auto created = eks_.createAccessEntry(std::move(in), &details);
       if (!created.ok()) return created.error();
-      created_.insert(op.principal_arn);
+      written = std::move(*created);
       return Status::Ok();
     }
-    case Kind::kAssociateAccessPolicy:
-      return associateLocked(op, details);
+    case Kind::kAssociateAccessPolicy: {
+      auto assoc = eks_.associateAccessPolicy(op.principal_arn, op.policy.policy_arn,
+                                              toEksScope(op.policy.scope), &details);
+      return assoc.ok() ? Status::Ok() : Status(assoc.error());
+    }
     case Kind::kUpdateAccessEntry: {
-      if (auto ours = checkOurs(op); !ours.ok()) return ours;
       aws::EksUpdateAccessEntryInput in;
       in.principal_arn = op.principal_arn;
       in.kubernetes_groups = op.kubernetes_groups;
       in.username = op.username;
-      auto updated = eks_.updateAccessEntry(std::move(in), details);
+      auto updated = eks_.updateAccessEntry(std::move(in), &details);
       if (!updated.ok()) return updated.error();
+      written = std::move(*updated);
       return Status::Ok();
     }
     case Kind::kDisassociateAccessPolicy: {
-      if (auto ours = checkOurs(op); !ours.ok()) return ours;
-      auto st = eks_.disassociateAccessPolicy(op.principal_arn, op.policy.policy_arn, details);
+      auto st = eks_.disassociateAccessPolicy(op.principal_arn, op.policy.policy_arn, &details);
       if (!st.ok() && st.error().kind == ErrorKind::kNotFound) return Status::Ok();  // already gone
       return st;
     }
     case Kind::kDeleteAccessEntry: {
-      if (auto ours = checkOurs(op); !ours.ok()) return ours;
-      created_.erase(op.principal_arn);
-      auto st = eks_.deleteAccessEntry(op.principal_arn, details);
+      auto st = eks_.deleteAccessEntry(op.principal_arn, &details);
       if (!st.ok() && st.error().kind == ErrorKind::kNotFound) return Status::Ok();  // already gone
       return st;
     }
   }
   return makeError(ErrorKind::kInternal, "unknown access entry operation");
-}
-
-Status EksAccessEntryStore::associateLocked(const AccessEntryOperation& op, aws::AwsError* details) {
-  if (auto ours = checkOurs(op); !ours.ok()) return ours;
-  const bool just_created = created_.count(op.principal_arn) > 0;
-  const int attempts = just_created ? std::max(1, options_.associate_attempts) : 1;
-  auto backoff = options_.associate_backoff;
-  for (int attempt = 1;; ++attempt) {
-    auto assoc = eks_.associateAccessPolicy(op.principal_arn, op.policy.policy_arn,
-                                            toEksScope(op.policy.scope), details);
-    if (assoc.ok()) return Status::Ok();
-    if (assoc.error().kind != ErrorKind::kNotFound || attempt >= attempts) return assoc.error();
-    // EKS has not caught up with the create yet.
-    clock_.sleepFor(backoff);
-    backoff *= 2;
-  }
 }
 
 void EksAccessEntryStore::forgetAll() {

@@ -1,6 +1,6 @@
-// EksAccessEntryStore against FakeEks over real HTTP on 127.0.0.1: what a read costs (describe only what is
-// new, a full re-read every 10 minutes of the injected clock), never a partial read, and each write as one
-// EKS call with its failure paths.
+// EksAccessEntryStore (the controller's AccessEntryStore port) against FakeEks over real HTTP on 127.0.0.1:
+// what a read costs (describe only what is new, a full re-read every 10 minutes of the injected clock), never
+// a partial read, each write as one EKS call with its failure paths, and a cache that stays what EKS holds.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -47,7 +47,10 @@ class AccessEntryStoreTest : public ::testing::Test {
     o.sleep = [](std::chrono::milliseconds) {};
     o.random = [] { return 0.5; };
     client_ = std::make_unique<aws::EksClient>(http_, creds_, o);
-    store_ = std::make_unique<EksAccessEntryStore>(*client_, clock_);
+    EksAccessEntryStoreOptions so;
+    so.cluster_name = kCluster;
+    so.region = "us-east-1";
+    store_ = std::make_unique<EksAccessEntryStore>(*client_, clock_, so);
   }
 
   FakeEks::Entry ours(const std::string& name, const std::string& owner = "aws-auth-refresher") {
@@ -91,6 +94,14 @@ class AccessEntryStoreTest : public ::testing::Test {
     return op;
   }
 
+  // What EKS holds, read by a store that has no cache.
+  std::vector<core::ExistingAccessEntry> fresh() {
+    EksAccessEntryStore store(*client_, clock_);
+    auto got = store.listEntries();
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? *got : std::vector<core::ExistingAccessEntry>{};
+  }
+
   FakeEks fake_;
   net::HttpClient http_;
   FixedCredentials creds_;
@@ -100,6 +111,7 @@ class AccessEntryStoreTest : public ::testing::Test {
 };
 
 TEST_F(AccessEntryStoreTest, ReadsTheModeOfTheCluster) {
+  EXPECT_EQ(store_->describe(), "cluster prod in us-east-1");
   for (auto [text, mode] : {std::pair{"CONFIG_MAP", core::AuthenticationMode::kConfigMap},
                             std::pair{"API_AND_CONFIG_MAP", core::AuthenticationMode::kApiAndConfigMap},
                             std::pair{"API", core::AuthenticationMode::kApi}}) {
@@ -121,7 +133,7 @@ TEST_F(AccessEntryStoreTest, ReadsEveryPageAndDescribesEachEntryOnceUntilTenMinu
   ASSERT_TRUE(store_->apply(associate("f", kView, {"dev", "prod"})).ok());
   fake_.clearLog();
 
-  auto first = store_->list();
+  auto first = store_->listEntries();
   ASSERT_TRUE(first.ok()) << first.error().message;
   ASSERT_EQ(first->size(), 7U);
   EXPECT_EQ(calls()["ListAccessEntries"], 4);  // 7 entries, 2 a page
@@ -145,7 +157,7 @@ TEST_F(AccessEntryStoreTest, ReadsEveryPageAndDescribesEachEntryOnceUntilTenMinu
   // Steady: only the listing, and the same entries.
   fake_.clearLog();
   clock_.advance(std::chrono::minutes(9));
-  auto second = store_->list();
+  auto second = store_->listEntries();
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(calls(), (std::map<std::string, int>{{"ListAccessEntries", 4}}));
   EXPECT_EQ(second->size(), 7U);
@@ -156,7 +168,7 @@ TEST_F(AccessEntryStoreTest, ReadsEveryPageAndDescribesEachEntryOnceUntilTenMinu
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("g")));
   ASSERT_TRUE(fake_.removeEntry(kCluster, userArn("a")));
   fake_.clearLog();
-  auto third = store_->list();
+  auto third = store_->listEntries();
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(calls()["DescribeAccessEntry"], 1);
   EXPECT_EQ(fake_.requests().back().operation, "ListAssociatedAccessPolicies");
@@ -171,7 +183,7 @@ TEST_F(AccessEntryStoreTest, ReadsEveryPageAndDescribesEachEntryOnceUntilTenMinu
   ASSERT_TRUE(fake_.seedEntry(kCluster, b));
   clock_.advance(std::chrono::minutes(1));
   fake_.clearLog();
-  auto fourth = store_->list();
+  auto fourth = store_->listEntries();
   ASSERT_TRUE(fourth.ok());
   EXPECT_TRUE(store_->lastRead().full_read);
   EXPECT_EQ(calls()["DescribeAccessEntry"], 7);
@@ -184,27 +196,26 @@ TEST_F(AccessEntryStoreTest, ReadsEveryPageAndDescribesEachEntryOnceUntilTenMinu
 TEST_F(AccessEntryStoreTest, AFailedPageOrDescribeReturnsNothingAndKeepsTheCache) {
   fake_.setPageCap(1);
   for (const char* n : {"a", "b", "c"}) ASSERT_TRUE(fake_.seedEntry(kCluster, ours(n)));
-  ASSERT_TRUE(store_->list().ok());
+  ASSERT_TRUE(store_->listEntries().ok());
   ASSERT_EQ(store_->cachedCount(), 3U);
 
   fake_.failNext(3, 400, "InvalidRequestException", "ListAccessEntries");  // not retried
-  auto failed = store_->list();
+  auto failed = store_->listEntries();
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.error().message.find("InvalidRequestException"), std::string::npos);
   EXPECT_EQ(store_->cachedCount(), 3U);
 
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("d")));
   fake_.failNext(1, 403, "AccessDeniedException", "DescribeAccessEntry");
-  aws::AwsError details;
-  auto denied = store_->list(&details);
+  auto denied = store_->listEntries();
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().kind, ErrorKind::kForbidden);
-  EXPECT_EQ(details.code, "AccessDeniedException");
+  EXPECT_NE(denied.error().message.find("AccessDeniedException"), std::string::npos);
   EXPECT_EQ(denied.error().message.find(kSecret), std::string::npos);
   EXPECT_EQ(store_->cachedCount(), 3U);
 
   fake_.clearLog();
-  auto ok = store_->list();
+  auto ok = store_->listEntries();
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->size(), 4U);
   EXPECT_EQ(calls()["DescribeAccessEntry"], 1);
@@ -214,16 +225,16 @@ TEST_F(AccessEntryStoreTest, AnEntryDeletedBetweenListingAndDescribeIsLeftOut) {
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("a")));
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("b")));
   fake_.failNext(1, 404, "ResourceNotFoundException", "DescribeAccessEntry");
-  auto got = store_->list();
+  auto got = store_->listEntries();
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_EQ(got->size(), 1U);
   EXPECT_EQ((*got)[0].principal_arn, userArn("b"));
 }
 
-TEST_F(AccessEntryStoreTest, WritesEachOperationAsOneCallAndForgetsTheEntry) {
+TEST_F(AccessEntryStoreTest, WritesEachOperationAsOneCallAndTheCacheFollowsEks) {
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("gone")));
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("u")));
-  ASSERT_TRUE(store_->list().ok());
+  ASSERT_TRUE(store_->listEntries().ok());
   fake_.clearLog();
 
   ASSERT_TRUE(store_->apply(create("new")).ok());
@@ -263,19 +274,41 @@ TEST_F(AccessEntryStoreTest, WritesEachOperationAsOneCallAndForgetsTheEntry) {
   EXPECT_TRUE(u->policies.empty());
   EXPECT_FALSE(fake_.entry(kCluster, userArn("gone")).has_value());
 
-  // The written entries are described again; the others are not.
-  EXPECT_EQ(store_->cachedCount(), 0U);
+  // The cache reflects every write: no describe, and exactly what EKS holds.
   fake_.clearLog();
-  auto next = store_->list();
+  auto next = store_->listEntries();
   ASSERT_TRUE(next.ok());
-  EXPECT_EQ(calls()["DescribeAccessEntry"], 2);
+  EXPECT_EQ(calls(), (std::map<std::string, int>{{"ListAccessEntries", 1}}));
+  auto truth = fresh();
+  ASSERT_EQ(next->size(), truth.size());
+  for (size_t i = 0; i < truth.size(); ++i) {
+    EXPECT_EQ((*next)[i].principal_arn, truth[i].principal_arn);
+    EXPECT_EQ((*next)[i].type, truth[i].type);
+    EXPECT_EQ((*next)[i].username, truth[i].username);
+    EXPECT_EQ((*next)[i].kubernetes_groups, truth[i].kubernetes_groups);
+    EXPECT_EQ((*next)[i].tags, truth[i].tags);
+    EXPECT_EQ((*next)[i].policies, truth[i].policies) << truth[i].principal_arn;
+  }
+}
+
+TEST_F(AccessEntryStoreTest, ACreateWithoutUsernameCachesTheUsernameEksChose) {
+  Op op = create("nameless");
+  op.username.clear();
+  ASSERT_TRUE(store_->apply(op).ok());
+  auto cached = store_->listEntries();
+  ASSERT_TRUE(cached.ok());
+  ASSERT_EQ(cached->size(), 1U);
+  auto truth = fresh();
+  ASSERT_EQ(truth.size(), 1U);
+  EXPECT_FALSE(truth[0].username.empty());
+  EXPECT_EQ((*cached)[0].username, truth[0].username);
 }
 
 TEST_F(AccessEntryStoreTest, RefusesToCreateAnEntryThatWouldNotBeOursOrToWriteOneThatIsNot) {
-  EXPECT_EQ(store_->apply(create("x", "someone-else")).error().kind, ErrorKind::kInternal);
+  EXPECT_EQ(store_->apply(create("x", "someone-else")).error().error.kind, ErrorKind::kInternal);
   Op untagged = create("y");
   untagged.tags.clear();
-  EXPECT_EQ(store_->apply(untagged).error().kind, ErrorKind::kInternal);
+  EXPECT_EQ(store_->apply(untagged).error().error.kind, ErrorKind::kInternal);
 
   ASSERT_TRUE(fake_.seedEntry(kCluster, ours("foreign", "team-b")));
   FakeEks::Entry node;
@@ -283,60 +316,56 @@ TEST_F(AccessEntryStoreTest, RefusesToCreateAnEntryThatWouldNotBeOursOrToWriteOn
   node.type = "EC2_LINUX";
   node.tags = {{core::kAccessEntryOwnerTag, "aws-auth-refresher"}};
   ASSERT_TRUE(fake_.seedEntry(kCluster, node));
-  ASSERT_TRUE(store_->list().ok());
+  ASSERT_TRUE(store_->listEntries().ok());
   fake_.clearLog();
   for (const char* name : {"foreign", "node"}) {
     auto st = store_->apply(simple(Op::Kind::kDeleteAccessEntry, name));
     ASSERT_FALSE(st.ok());
-    EXPECT_NE(st.error().message.find("not ours"), std::string::npos) << st.error().message;
-    ASSERT_TRUE(store_->list().ok());
+    EXPECT_NE(st.error().error.message.find("not ours"), std::string::npos) << st.error().error.message;
+    EXPECT_NE(st.error().error.message.find("DeleteAccessEntry " + userArn(name)), std::string::npos);
+    ASSERT_TRUE(store_->listEntries().ok());
     EXPECT_FALSE(store_->apply(associate(name, kView, {})).ok());
-    ASSERT_TRUE(store_->list().ok());
+    ASSERT_TRUE(store_->listEntries().ok());
   }
   for (const auto& r : fake_.requests()) EXPECT_FALSE(r.mutating) << r.operation;
   EXPECT_TRUE(fake_.entry(kCluster, userArn("foreign")).has_value());
   EXPECT_TRUE(fake_.entry(kCluster, userArn("node")).has_value());
 }
 
-TEST_F(AccessEntryStoreTest, RetriesA404OnAssociateRightAfterCreateWithBackoff) {
+TEST_F(AccessEntryStoreTest, AssociateAfterCreateReturnsA404AsItIsForTheControllerToRetry) {
   ASSERT_TRUE(store_->apply(create("a")).ok());
-  fake_.failNext(2, 404, "ResourceNotFoundException", "AssociateAccessPolicy");
-  auto before = clock_.sleeps().size();
-  ASSERT_TRUE(store_->apply(associate("a", kView, {})).ok());
-  auto sleeps = clock_.sleeps();
-  ASSERT_EQ(sleeps.size() - before, 2U);
-  EXPECT_EQ(sleeps[before], std::chrono::milliseconds(500));
-  EXPECT_EQ(sleeps[before + 1], std::chrono::milliseconds(1000));
-  EXPECT_EQ(fake_.entry(kCluster, userArn("a"))->policies.count(kView), 1U);
-
-  // Not just created: a 404 is an answer, not a lag.
-  ASSERT_TRUE(fake_.seedEntry(kCluster, ours("b")));
-  ASSERT_TRUE(store_->list().ok());
   fake_.failNext(1, 404, "ResourceNotFoundException", "AssociateAccessPolicy");
-  before = clock_.sleeps().size();
-  auto st = store_->apply(associate("b", kView, {}));
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(clock_.sleeps().size(), before);
-
-  // Bounded: a create whose entry never appears gives up after 5 attempts.
-  ASSERT_TRUE(store_->apply(create("c")).ok());
-  fake_.failNext(10, 404, "ResourceNotFoundException", "AssociateAccessPolicy");
   fake_.clearLog();
-  EXPECT_FALSE(store_->apply(associate("c", kView, {})).ok());
-  EXPECT_EQ(calls()["AssociateAccessPolicy"], 5);
-  fake_.clearFaults();
+  auto st = store_->apply(associate("a", kView, {}));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().error.kind, ErrorKind::kNotFound);
+  EXPECT_EQ(st.error().code, controller::kEksResourceNotFound);
+  EXPECT_EQ(st.error().http_status, 404);
+  EXPECT_NE(st.error().error.message.find("AssociateAccessPolicy " + userArn("a") + " " + kView),
+            std::string::npos)
+      << st.error().error.message;
+  EXPECT_EQ(calls()["AssociateAccessPolicy"], 1);
+  EXPECT_TRUE(clock_.sleeps().empty());
+  // The failure made the store forget the entry: the next read describes it (and sees no policy).
+  fake_.clearLog();
+  auto read = store_->listEntries();
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(calls()["DescribeAccessEntry"], 1);
+  ASSERT_EQ(read->size(), 1U);
+  EXPECT_TRUE((*read)[0].policies.empty());
+  ASSERT_TRUE(store_->apply(associate("a", kView, {})).ok());
 }
 
 TEST_F(AccessEntryStoreTest, ReportsEksCodesForInUseAndTheLimit) {
   FakeEks::Entry hand;
   hand.principal_arn = userArn("taken");
   ASSERT_TRUE(fake_.seedEntry(kCluster, hand));
-  aws::AwsError details;
-  auto in_use = store_->apply(create("taken"), &details);
+  auto in_use = store_->apply(create("taken"));
   ASSERT_FALSE(in_use.ok());
-  EXPECT_EQ(in_use.error().kind, ErrorKind::kAlreadyExists);
-  EXPECT_EQ(details.code, "ResourceInUseException");
+  EXPECT_EQ(in_use.error().error.kind, ErrorKind::kAlreadyExists);
+  EXPECT_EQ(in_use.error().code, controller::kEksResourceInUse);
+  EXPECT_EQ(in_use.error().http_status, 409);
+  EXPECT_EQ(in_use.error().error.message.find(kSecret), std::string::npos);
   EXPECT_TRUE(fake_.entry(kCluster, userArn("taken"))->tags.empty());  // not overwritten
 
   FakeEks small(FakeEks::Options{"123456789012", "us-east-1", 2});
@@ -352,10 +381,10 @@ TEST_F(AccessEntryStoreTest, ReportsEksCodesForInUseAndTheLimit) {
   EksAccessEntryStore store(client, clock_);
   ASSERT_TRUE(store.apply(create("a")).ok());
   ASSERT_TRUE(store.apply(create("b")).ok());
-  aws::AwsError limit;
-  auto over = store.apply(create("c"), &limit);
+  auto over = store.apply(create("c"));
   ASSERT_FALSE(over.ok());
-  EXPECT_EQ(limit.code, "ResourceLimitExceededException");
+  EXPECT_EQ(over.error().code, controller::kEksResourceLimitExceeded);
+  EXPECT_EQ(over.error().error.kind, ErrorKind::kTooLarge);
   EXPECT_EQ(small.entries(kCluster).size(), 2U);
 }
 
