@@ -22,7 +22,7 @@
 // - aws_auth_refresher_access_entries_not_ours (gauge): access entries seen in the last cycle that are not
 //   ours (never touched).
 // - aws_auth_refresher_access_entries_skipped{reason} (gauge): matching principals that got no entry in the
-//   last cycle, reason = foreign-entry | hand-written-mapping | over-limit.
+//   last cycle, reason = foreign-entry | hand-written-aws-auth-mapping | over-limit.
 // - aws_auth_refresher_access_entries_errors_total{reason} (counter): access-entries cycles that could not do
 //   everything, reason = mode_config_map | invalid_rules | list_failed | eks_call_failed | limit_exceeded.
 // - aws_auth_refresher_rules (gauge): rules in effect.
@@ -55,7 +55,7 @@ class ControllerMetrics {
   void kubeRequest(std::string_view verb, std::string_view code);
   void eksRequest(std::string_view operation, std::string_view code);
   void accessEntriesError(std::string_view reason);
-  // reason: "foreign-entry", "hand-written-mapping" or "over-limit" (core::skipReasonName).
+  // reason: core::skipReasonName (foreign-entry, hand-written-aws-auth-mapping, over-limit).
   Gauge& accessEntriesSkipped(std::string_view reason);
   Gauge& accessEntriesManaged() { return access_entries_managed_; }
   Gauge& accessEntriesNotOurs() { return access_entries_not_ours_; }
