@@ -78,12 +78,19 @@ AccessEntriesReport AccessEntriesBackend::run(const AccessEntriesInputs& in) {
 bool AccessEntriesBackend::validate(const core::RulesConfig& rules, const core::AccessEntryOptions& options,
                                     AccessEntriesReport& report) {
   const auto errors = core::validateAccessEntryRules(rules, options);
-  if (errors.empty()) return true;
+  if (errors.empty()) {
+    reported_invalid_.clear();
+    return true;
+  }
   std::string message;
   for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e.message;
   message = "rules are invalid for the access-entries backend: " + message + "; no EKS call made";
-  spdlog::error("{}", message);
-  events_.warning("InvalidRules", message);
+  // Checked every cycle; logged and posted once per distinct message, like a parse error per rules version.
+  if (message != reported_invalid_) {
+    spdlog::error("{}", message);
+    events_.warning("InvalidRules", message);
+    reported_invalid_ = message;
+  }
   if (metrics_ != nullptr) {
     metrics_->configValid().set(0);
     metrics_->accessEntriesError("invalid_rules");
@@ -96,9 +103,10 @@ bool AccessEntriesBackend::validate(const core::RulesConfig& rules, const core::
 void AccessEntriesBackend::reportPlan(const core::AccessEntryPlan& plan) {
   std::map<std::string, size_t> skipped;
   for (const auto& s : plan.skipped) {
-    spdlog::info("{} matches {} rule {} but gets no access entry: {}", s.principal_arn,
-                 s.principal == core::PrincipalKind::kRole ? "mapRoles" : "mapUsers", s.rule_index,
-                 core::skipReasonName(s.reason));
+    // As today's skipped aws-auth matches: debug per principal, the counts in the skipped gauge.
+    spdlog::debug("{} matches {} rule {} but gets no access entry: {}", s.principal_arn,
+                  s.principal == core::PrincipalKind::kRole ? "mapRoles" : "mapUsers", s.rule_index,
+                  core::skipReasonName(s.reason));
     ++skipped[core::skipReasonName(s.reason)];
   }
   for (const auto& f : plan.expansion_failures) {
@@ -160,11 +168,14 @@ void AccessEntriesBackend::execute(const core::AccessEntryPlan& plan, AccessEntr
     if (op.kind == Kind::kCreateAccessEntry) ex.created.insert(op.principal_arn);
     report.applied.push_back(op);
   }
-  if (ex.limit_hit) {
+  // The plan itself leaves out what would exceed the limit; EKS may also refuse earlier (its count includes
+  // entries made since our listing). Either way the cycle did not do everything.
+  if (ex.limit_hit || report.not_created_over_limit > 0) {
     const std::string message = fmt::format(
-        "{}: EKS's access-entry limit was reached (ResourceLimitExceededException); {} entr(y/ies) not "
-        "created this cycle; every other call was made",
-        store_.describe(), report.not_created_over_limit);
+        "{}: the access-entry limit ({} per cluster) was reached{}; {} entr(y/ies) not created this cycle; "
+        "every other call was made",
+        store_.describe(), core::kMaxAccessEntriesPerCluster,
+        ex.limit_hit ? " (ResourceLimitExceededException)" : "", report.not_created_over_limit);
     spdlog::error("{}", message);
     events_.warning("AccessEntryLimitExceeded", message);
     if (metrics_ != nullptr) metrics_->accessEntriesError("limit_exceeded");

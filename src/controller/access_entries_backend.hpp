@@ -6,7 +6,8 @@
 // - Never on partial data: the caller passes only a complete IAM snapshot (frozen accounts aside); a failed
 //   listEntries() ends the pass before any call.
 // - Validation (core::validateAccessEntryRules) before any call: an invalid rule is reported like an invalid
-//   rule of the aws-auth backend (log, Warning Event "InvalidRules", config_valid=0) and nothing is called.
+//   rule of the aws-auth backend (log and Warning Event "InvalidRules" once per distinct message,
+//   config_valid=0 and the invalid_rules counter each cycle) and nothing is called.
 // - Execution, per principal: a failed call stops the calls that follow for that principal this cycle (make
 //   before break: a policy is never disassociated after its replacement failed). ResourceInUseException on a
 //   create: someone else made the entry first; the store re-reads it next cycle, we never overwrite it.
@@ -16,7 +17,8 @@
 //   other error is reported with EKS's code and message; the next cycle tries again.
 // - Dry run: the plan is printed (core::renderAccessEntryPlanText) and logged; no mutating call.
 // - Leadership: options.may_write is asked before the first mutating call; false ends the pass.
-// A pass that could not do everything (any failed call, the limit, lost leadership) is not `complete`.
+// A pass that could not do everything (any failed call, the limit, planned or met, lost leadership) is not
+// `complete`.
 //
 // Thread-safety: run() from the controller's cycle thread only.
 #pragma once
@@ -105,6 +107,7 @@ class AccessEntriesBackend {
   base::Clock& clock_;
   AccessEntriesOptions options_;
   ControllerMetrics* metrics_;
+  std::string reported_invalid_;  // the last invalid-rules message reported (reported once while it lasts)
 };
 
 }  // namespace aar::controller

@@ -43,7 +43,20 @@ Controller::Controller(ControllerPorts ports, ControllerOptions options, Control
       options_(std::move(options)),
       metrics_(metrics),
       mass_removal_(MassRemovalGuard::Options{.allow = options_.allow_mass_removal}),
-      scheduler_(schedulerOptions(options_), ports.clock.now()) {}
+      scheduler_(schedulerOptions(options_), ports.clock.now()) {
+  if (ports_.access_entries != nullptr) {
+    AccessEntriesOptions o;
+    o.owner_id = options_.owner_id;
+    o.allow_cluster_admin_policy = options_.allow_cluster_admin_policy;
+    o.dry_run = options_.dry_run;
+    o.dry_run_out = options_.dry_run_out;
+    o.associate_retries = options_.associate_retries;
+    o.associate_backoff = options_.associate_backoff;
+    o.may_write = options_.may_write;
+    o.stopping = [this] { return stopping(); };
+    access_backend_.emplace(*ports_.access_entries, ports_.events, ports_.clock, std::move(o), metrics_);
+  }
+}
 
 bool Controller::stopping() const {
   std::lock_guard lock(mu_);
@@ -429,6 +442,8 @@ CycleReport Controller::cycle() {
   auto iam = listIam(**rules, reason);
   if (!iam.ok()) return fail(iam.error(), reason);
   reportAccountFailures(iam->failures);
+  if (auto report = accessEntriesCycle(*iam)) return withAccountFailures(std::move(*report), iam->failures);
+  noteAccessPoliciesIgnored(iam->rules->config);
   const std::string where = ports_.aws_auth.describe();
   auto current = ports_.aws_auth.read();
   if (!current.ok()) {

@@ -49,6 +49,22 @@
 // Liveness: healthy() is false when a cycle has been running, or has been due without starting, for longer
 // than livenessWindow() = max(3 x refresh interval, 60 s) since run() began, so a stuck loop is restarted.
 //
+// Backends (ControllerOptions::backend, issue #13): kAwsAuth (default) writes aws-auth as above. With
+// kAccessEntries or kAuto each cycle, after the rules and IAM (same steps, same failures), asks the cluster's
+// authentication mode (AccessEntryStore::authenticationMode; a failure fails the cycle, nothing written):
+//   - CONFIG_MAP: kAuto runs the aws-auth cycle above; kAccessEntries fails the cycle (log, Warning Event
+//     "AuthenticationModeConfigMap", aws_auth_refresher_access_entries_errors_total{reason=mode_config_map}),
+//     and calls nothing that writes;
+//   - API: one AccessEntriesBackend pass; aws-auth is neither read nor written;
+//   - API_AND_CONFIG_MAP: aws-auth is read first; the ARNs of its hand-written entries get no access entry.
+//     After the pass, the entries are listed again and those of our aws-auth entries whose access entry now
+//     is exactly the desired one (core::awsAuthArnsToRemove) leave aws-auth (migration, make before break):
+//     aws-auth is reconciled as above but with the IAM snapshot cut down to the principals that keep a
+//     managed aws-auth entry, so no entry is added, hand-written ones are untouched, and the mass-removal
+//     guard applies.
+// A pass that could not do everything (a failed call, the entry limit) is not a success: runCycle() for
+// --once fails, the next cycle comes after a backoff.
+//
 // Leadership: when ControllerOptions::may_write is set, a cycle runs only while it returns true, and it is
 // asked again just before writing, so a leader that lost its lease does not write.
 //
@@ -69,6 +85,8 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "controller/access_entries_backend.hpp"
+#include "controller/access_entry_ports.hpp"
 #include "controller/controller_metrics.hpp"
 #include "controller/mass_removal_guard.hpp"
 #include "controller/ports.hpp"
@@ -78,10 +96,21 @@
 
 namespace aar::controller {
 
+// Which store the rules are written to (--backend).
+enum class Backend { kAwsAuth, kAccessEntries, kAuto };
+const char* backendName(Backend backend);  // "aws-auth", "access-entries", "auto"
+
 struct ControllerOptions {
-  std::chrono::nanoseconds refresh_interval = std::chrono::seconds(15);  // Default: 15s. Must be > 0.
-  std::chrono::nanoseconds backoff_initial = std::chrono::seconds(1);    // Default: 1s
-  std::chrono::nanoseconds backoff_max = std::chrono::minutes(5);        // Default: 5m
+  Backend backend = Backend::kAwsAuth;  // Default: aws-auth. Others need ControllerPorts::access_entries.
+  // Access-entries backend: owner tag value (--owner-id) and --allow-cluster-admin-policy.
+  std::string owner_id = core::kDefaultAccessEntryOwnerId;  // Default: "aws-auth-refresher".
+  bool allow_cluster_admin_policy = false;                  // Default: false.
+  // 404 on AssociateAccessPolicy right after our create: retries and first delay (AccessEntriesOptions).
+  int associate_retries = 4;                                                    // Default: 4.
+  std::chrono::nanoseconds associate_backoff = std::chrono::milliseconds(500);  // Default: 500ms.
+  std::chrono::nanoseconds refresh_interval = std::chrono::seconds(15);         // Default: 15s. Must be > 0.
+  std::chrono::nanoseconds backoff_initial = std::chrono::seconds(1);           // Default: 1s
+  std::chrono::nanoseconds backoff_max = std::chrono::minutes(5);               // Default: 5m
   bool dry_run = false;         // Default: false. Everything but writes; changes are printed instead.
   bool create_aws_auth = true;  // Default: true. Create aws-auth when it does not exist.
   // Default: false. Take over unmanaged entries exactly as their rule writes them (core::ReconcileOptions).
@@ -102,6 +131,9 @@ struct ControllerPorts {
   EventSink& events;           // Events about the rules ConfigMap
   EventSink& aws_auth_events;  // Events about aws-auth (ownership record lost)
   base::Clock& clock;          // monotonic time of the schedule; the loop waits with clock.waitUntil
+  // EKS access entries; required when ControllerOptions::backend is not kAwsAuth (else every cycle fails
+  // with kInternal). Default: null.
+  AccessEntryStore* access_entries = nullptr;
 };
 
 struct CycleReport {
@@ -117,6 +149,10 @@ struct CycleReport {
   bool partial = false;
   std::vector<std::string> frozen_accounts;
   std::optional<Error> error;
+  // The access-entries backend ran this cycle (backend kAccessEntries, or kAuto in an API mode).
+  bool access_entries = false;
+  std::vector<core::AccessEntryOperation> access_entry_calls;  // succeeded EKS calls (dry run: planned)
+  std::vector<std::string> migrated;  // API_AND_CONFIG_MAP: ARNs our aws-auth entries left for access entries
 };
 
 class Controller {
@@ -232,6 +268,20 @@ class Controller {
   // Asks the mass-removal guard about `rec`; reports and returns true when the plan must be held.
   bool holdMassRemoval(const core::ReconcileResult& rec);
 
+  // The access-entries side (controller_access_entries.cpp).
+  // nullopt: the aws-auth cycle runs (backend kAwsAuth, or kAuto in mode CONFIG_MAP).
+  std::optional<CycleReport> accessEntriesCycle(const IamInputs& iam);
+  CycleReport runAccessEntries(const IamInputs& iam, core::AuthenticationMode mode);
+  // Our aws-auth entries and the ARNs of the hand-written ones (lower-cased), as reconcile classifies them.
+  struct AwsAuthOwnership {
+    std::vector<core::AwsAuthMapping> ours;
+    std::vector<std::string> hand_written;
+  };
+  Result<AwsAuthOwnership> awsAuthOwnership(const core::RulesConfig& rules, const AwsAuthObject& obj) const;
+  CycleReport migrate(const IamInputs& iam, const AccessEntriesInputs& in, const AccessEntriesReport& pass,
+                      const AwsAuthOwnership& owned, std::optional<AwsAuthObject> obj);
+  void noteAccessPoliciesIgnored(const core::RulesConfig& rules);
+
   ControllerPorts ports_;
   ControllerOptions options_;
   ControllerMetrics* metrics_;
@@ -263,6 +313,8 @@ class Controller {
     std::string over;
   };
   std::optional<OwnWrite> own_write_;
+  std::optional<AccessEntriesBackend> access_backend_;  // set when ports.access_entries is; cycle thread only
+  bool access_policies_noted_ = false;                  // the aws-auth backend said once it ignores them
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -249,6 +249,36 @@ TEST_F(AccessEntriesBackendTest, TheLimitStopsCreatingAndKeepsEverythingElse) {
               ElementsAre(std::string("CreateAccessEntry ") + kB, std::string("CreateAccessEntry ") + kC));
 }
 
+TEST_F(AccessEntriesBackendTest, ThePlannedLimitIsReportedWithTheCount) {
+  users({kA, kB});
+  for (size_t i = 0; i < core::kMaxAccessEntriesPerCluster; ++i) {
+    store.addForeign("arn:aws:iam::111122223333:role/node-" + std::to_string(i), "EC2_LINUX");
+  }
+  auto b = backend();
+  AccessEntriesReport r = run(b);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.not_created_over_limit, 2U);
+  EXPECT_THAT(store.calls, IsEmpty());
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_THAT(r.error->message, HasSubstr("2 entr"));
+  EXPECT_TRUE(events.has("Warning", "AccessEntryLimitExceeded"));
+  EXPECT_TRUE(metricsShow("aws_auth_refresher_access_entries_skipped{reason=\"over-limit\"} 2"));
+}
+
+TEST_F(AccessEntriesBackendTest, InvalidRulesAreReportedOncePerMessage) {
+  users({kA});
+  constexpr char kInvalid[] = R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: admin
+  groups: [system:masters]
+)";
+  auto b = backend();
+  run(b, kInvalid);
+  run(b, kInvalid);
+  EXPECT_EQ(events.all().size(), 1U);
+  EXPECT_TRUE(metricsShow("aws_auth_refresher_access_entries_errors_total{reason=\"invalid_rules\"} 2"));
+  EXPECT_EQ(store.list_calls, 0);
+}
+
 TEST_F(AccessEntriesBackendTest, RetriesANotFoundAssociateRightAfterItsCreateWithBackoff) {
   core::AccessEntryPlan plan;
   plan.operations = {op(Kind::kCreateAccessEntry, kA), op(Kind::kAssociateAccessPolicy, kA)};
