@@ -8,18 +8,11 @@
 
 namespace aar::app {
 
-const char* backendName(Backend backend) {
-  return backend == Backend::kAccessEntries ? kBackendAccessEntries : kBackendAwsAuth;
-}
-
-Result<Backend> chooseBackend(const std::string& flag, std::optional<core::AuthenticationMode> mode) {
-  if (flag == kBackendAwsAuth) return Backend::kAwsAuth;
-  if (flag == kBackendAccessEntries) return Backend::kAccessEntries;
-  if (flag != kBackendAuto)
-    return makeError(ErrorKind::kInvalidArgument, "--backend \"" + flag + "\" is unknown");
-  if (!mode)
-    return makeError(ErrorKind::kInternal, "--backend auto: the cluster's authentication mode is unknown");
-  return *mode == core::AuthenticationMode::kConfigMap ? Backend::kAwsAuth : Backend::kAccessEntries;
+Result<controller::Backend> parseBackend(const std::string& flag) {
+  if (flag == kBackendAwsAuth) return controller::Backend::kAwsAuth;
+  if (flag == kBackendAccessEntries) return controller::Backend::kAccessEntries;
+  if (flag == kBackendAuto) return controller::Backend::kAuto;
+  return makeError(ErrorKind::kInvalidArgument, "--backend \"" + flag + "\" is unknown");
 }
 
 std::string profileRegion(const aws::EnvLookup& env) {

@@ -1,15 +1,15 @@
 // The access-entries backend's side of the wiring (issue #13): which backend a run uses, and the EKS client
 // and access-entry store it talks to the cluster through.
 //
-// - chooseBackend: --backend aws-auth and access-entries are taken as given; auto asks the cluster's mode:
-//   CONFIG_MAP → aws-auth, API_AND_CONFIG_MAP or API → access entries.
+// - parseBackend: --backend's text as the controller's Backend (the controller asks the mode for auto each
+//   cycle: CONFIG_MAP → aws-auth, API_AND_CONFIG_MAP or API → access entries).
 // - makeEksParts: the EKS endpoint from the region (AWS_REGION, then AWS_DEFAULT_REGION, then the shared
 //   config profile's `region`), overridden by AWS_ENDPOINT_URL_EKS then AWS_ENDPOINT_URL (docs/eks.md); an
 //   EksClient for --cluster-name signed with the credentials given, its requests counted in
 //   aws_auth_refresher_eks_requests_total; and an EksAccessEntryStore with --owner-id.
 //
 // Errors: kInvalidArgument naming what is missing (no region at all, a bad endpoint URL, no cluster name).
-// Thread-safety: chooseBackend and profileRegion are pure / read files only; EksParts as the objects it
+// Thread-safety: parseBackend and profileRegion are pure / read files only; EksParts as the objects it
 // holds.
 #pragma once
 
@@ -23,6 +23,7 @@
 #include "aws/eks_client.hpp"
 #include "aws/endpoints.hpp"
 #include "base/clock.hpp"
+#include "controller/controller.hpp"
 #include "controller/controller_metrics.hpp"
 #include "core/access_entries.hpp"
 #include "core/result.hpp"
@@ -30,11 +31,8 @@
 
 namespace aar::app {
 
-enum class Backend { kAwsAuth, kAccessEntries };
-const char* backendName(Backend backend);  // "aws-auth", "access-entries"
-
-// `flag` is RunOptions::backend. auto needs `mode` (kInternal without it: ask the cluster first).
-Result<Backend> chooseBackend(const std::string& flag, std::optional<core::AuthenticationMode> mode);
+// `flag` is RunOptions::backend; kInvalidArgument for anything but aws-auth, access-entries and auto.
+Result<controller::Backend> parseBackend(const std::string& flag);
 
 // The `region` of the shared config profile (AWS_CONFIG_FILE, default $HOME/.aws/config; profile AWS_PROFILE,
 // default "default": section "[default]" or "[profile NAME]"). "" when there is none or the file cannot be

@@ -1,4 +1,4 @@
-// The access-entries wiring: which backend a run uses, the region from the profile, and an EKS store built
+// The access-entries wiring: the --backend flag, the region from the profile, and an EKS store built
 // from the environment that reaches the fake EKS over HTTP on 127.0.0.1 with its requests counted.
 #include "app/access_entries_wiring.hpp"
 
@@ -56,18 +56,14 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-TEST(AccessEntriesWiringTest, ChoosesTheBackend) {
-  EXPECT_EQ(*chooseBackend("aws-auth", std::nullopt), Backend::kAwsAuth);
-  EXPECT_EQ(*chooseBackend("aws-auth", AuthenticationMode::kApi), Backend::kAwsAuth);
-  EXPECT_EQ(*chooseBackend("access-entries", std::nullopt), Backend::kAccessEntries);
-  EXPECT_EQ(*chooseBackend("access-entries", AuthenticationMode::kConfigMap), Backend::kAccessEntries);
-  EXPECT_EQ(*chooseBackend("auto", AuthenticationMode::kConfigMap), Backend::kAwsAuth);
-  EXPECT_EQ(*chooseBackend("auto", AuthenticationMode::kApiAndConfigMap), Backend::kAccessEntries);
-  EXPECT_EQ(*chooseBackend("auto", AuthenticationMode::kApi), Backend::kAccessEntries);
-  EXPECT_FALSE(chooseBackend("auto", std::nullopt).ok());
-  EXPECT_EQ(chooseBackend("api", AuthenticationMode::kApi).error().kind, ErrorKind::kInvalidArgument);
-  EXPECT_STREQ(backendName(Backend::kAccessEntries), "access-entries");
-  EXPECT_STREQ(backendName(Backend::kAwsAuth), "aws-auth");
+TEST(AccessEntriesWiringTest, ParsesTheBackendFlag) {
+  EXPECT_EQ(*parseBackend("aws-auth"), controller::Backend::kAwsAuth);
+  EXPECT_EQ(*parseBackend("access-entries"), controller::Backend::kAccessEntries);
+  EXPECT_EQ(*parseBackend("auto"), controller::Backend::kAuto);
+  auto bad = parseBackend("api");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("--backend \"api\""), std::string::npos);
 }
 
 TEST(AccessEntriesWiringTest, ReadsTheRegionOfTheProfile) {
@@ -127,7 +123,7 @@ TEST(AccessEntriesWiringTest, BuildsAStoreThatReachesEksAndCountsItsRequests) {
   EXPECT_EQ((*parts)->store->describe(), "cluster prod in us-east-1");
   auto mode = (*parts)->store->authenticationMode();
   ASSERT_TRUE(mode.ok()) << mode.error().message;
-  EXPECT_EQ(*chooseBackend(o.backend, *mode), Backend::kAccessEntries);
+  EXPECT_EQ(*mode, AuthenticationMode::kApiAndConfigMap);
 
   // --owner-id reaches the store: it creates only entries tagged with it.
   core::AccessEntryOperation op;
