@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "app/access_entries_plan.hpp"
+#include "core/access_entries.hpp"
 #include "core/config_map.hpp"
 #include "core/result.hpp"
 #include "core/rules.hpp"
@@ -27,6 +29,11 @@ struct PlanOptions {
   std::string arns_file;
   std::string output = "yaml";
   bool adopt_matching_entries = false;
+  // --backend access-entries (access_entries_plan.hpp).
+  std::string backend = "aws-auth";
+  std::string access_entries_file;
+  std::string owner_id = core::kDefaultAccessEntryOwnerId;
+  bool allow_cluster_admin_policy = false;
 };
 
 Result<std::string> readFile(const std::string& path, const char* flag) {
@@ -138,7 +145,40 @@ int fail(const Error& e) {
   return exitCodeFor(e);
 }
 
+// --backend access-entries: the EKS calls, as text or JSON.
+int runAccessEntriesPlan(const PlanOptions& o) {
+  if (o.access_entries_file.empty()) {
+    return fail(
+        makeError(ErrorKind::kInvalidArgument, "--backend access-entries needs --access-entries FILE"));
+  }
+  AccessEntriesPlanInput in;
+  auto rules_text = readFile(o.rules_file, "--rules");
+  if (!rules_text.ok()) return fail(rules_text.error());
+  auto entries_text = readFile(o.access_entries_file, "--access-entries");
+  if (!entries_text.ok()) return fail(entries_text.error());
+  auto arns_text = readFile(o.arns_file, "--arns");
+  if (!arns_text.ok()) return fail(arns_text.error());
+  auto arns = parseArns(*arns_text, o.arns_file);
+  if (!arns.ok()) return fail(arns.error());
+  in.rules_text = std::move(*rules_text);
+  in.rules_path = o.rules_file;
+  in.entries_text = std::move(*entries_text);
+  in.entries_path = o.access_entries_file;
+  in.arns = std::move(*arns);
+  in.owner_id = o.owner_id;
+  in.allow_cluster_admin_policy = o.allow_cluster_admin_policy;
+  in.json = o.output == "json";
+  auto plan = planAccessEntriesOffline(in);
+  if (!plan.ok()) return fail(plan.error());
+  std::cout << *plan;
+  return kExitOk;
+}
+
 int runPlan(const PlanOptions& o) {
+  if (o.backend == "access-entries") return runAccessEntriesPlan(o);
+  if (o.aws_auth_file.empty()) {
+    return fail(makeError(ErrorKind::kInvalidArgument, "--aws-auth is required (--backend aws-auth)"));
+  }
   auto rules_text = readFile(o.rules_file, "--rules");
   if (!rules_text.ok()) return fail(rules_text.error());
   auto aws_auth_text = readFile(o.aws_auth_file, "--aws-auth");
@@ -244,18 +284,37 @@ void addPlanCommand(CLI::App& root, int* exit_code) {
          "The aws-auth-refresher ConfigMap manifest, or just its mapUsers value (a YAML list of rules)")
       ->required();
   cmd->add_option("--aws-auth", options->aws_auth_file,
-                  "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it")
-      ->required();
+                  "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it (required "
+                  "for --backend aws-auth)");
   cmd->add_option("--arns", options->arns_file,
                   "IAM user ARNs that exist, one per line (blank lines and # comments ignored)")
       ->required();
   cmd->add_option("--output,-o", options->output,
-                  "yaml: the new manifest; diff: a readable diff; json: the plan")
-      ->check(CLI::IsMember({"yaml", "diff", "json"}))
+                  "yaml: the new manifest; diff: a readable diff; json: the plan (access-entries: text, the "
+                  "default, or json)")
+      ->check(CLI::IsMember({"yaml", "diff", "json", "text"}))
       ->capture_default_str();
   cmd->add_flag("--adopt-matching-entries", options->adopt_matching_entries,
                 "Take over mapUsers entries without an ownership record that are exactly what their rule "
                 "writes (entries the 2019 tool wrote); see docs/deployment.md");
+  cmd->add_option("--backend", options->backend,
+                  "aws-auth: plan aws-auth (default); access-entries: print the EKS calls `run --backend "
+                  "access-entries` would make")
+      ->check(CLI::IsMember({"aws-auth", "access-entries"}))
+      ->capture_default_str();
+  cmd->add_option("--access-entries", options->access_entries_file,
+                  "access-entries: the cluster's entries as JSON, a list of objects, each what `aws eks "
+                  "describe-access-entry` prints plus the \"associatedAccessPolicies\" list of `aws eks "
+                  "list-associated-access-policies`: [{\"accessEntry\": {\"principalArn\": ARN, \"type\": "
+                  "\"STANDARD\", \"username\": U, \"kubernetesGroups\": [G], \"tags\": {K: V}}, "
+                  "\"associatedAccessPolicies\": [{\"policyArn\": P, \"accessScope\": {\"type\": "
+                  "\"cluster\"|\"namespace\", \"namespaces\": [N]}}]}]; principalArn and type required; a "
+                  "top-level \"tags\" map replaces accessEntry.tags");
+  cmd->add_option("--owner-id", options->owner_id, "access-entries: the owner tag value that marks ours")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--allow-cluster-admin-policy", options->allow_cluster_admin_policy,
+      "access-entries: allow AmazonEKSClusterAdminPolicy (and AmazonEKSAdminPolicy at cluster scope)");
   cmd->callback([options, exit_code] { *exit_code = runPlan(*options); });
 }
 
