@@ -1,6 +1,7 @@
 #include "controller/access_entries_backend.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -49,6 +50,7 @@ AccessEntriesReport AccessEntriesBackend::run(const AccessEntriesInputs& in) {
   const core::AccessEntryOptions options = coreOptions(in);
   if (!validate(*in.rules, options, report)) return report;
   auto entries = store_.listEntries();
+  if (options_.progress) options_.progress();
   if (!entries.ok()) {
     if (metrics_ != nullptr) metrics_->accessEntriesError("list_failed");
     setError(report,
@@ -108,6 +110,10 @@ void AccessEntriesBackend::reportPlan(const core::AccessEntryPlan& plan) {
                   s.principal == core::PrincipalKind::kRole ? "mapRoles" : "mapUsers", s.rule_index,
                   core::skipReasonName(s.reason));
     ++skipped[core::skipReasonName(s.reason)];
+  }
+  for (const auto& m : plan.shadowed) {
+    spdlog::debug("{} matches rule {}; also matched, not used: rules {}", m.arn, m.rule_index,
+                  fmt::join(m.shadowed_rules, ", "));
   }
   for (const auto& f : plan.expansion_failures) {
     spdlog::warn("{} matches rule {} but gets no access entry: its username does not expand: {}", f.arn,
@@ -181,14 +187,26 @@ void AccessEntriesBackend::execute(const core::AccessEntryPlan& plan, AccessEntr
     if (metrics_ != nullptr) metrics_->accessEntriesError("limit_exceeded");
     setError(report, makeError(ErrorKind::kTooLarge, message), "AccessEntryLimitExceeded");
   }
+  reportApplied(report.applied);
   report.complete = !report.error.has_value();
   if (metrics_ != nullptr && report.complete) {
     metrics_->accessEntriesManaged().set(static_cast<double>(plan.managed_count));
   }
 }
 
+void AccessEntriesBackend::reportApplied(const std::vector<core::AccessEntryOperation>& applied) {
+  if (applied.empty()) return;
+  std::map<std::string, size_t> counts;  // by operation name, sorted
+  for (const auto& op : applied) ++counts[core::accessEntryOperationName(op.kind)];
+  std::string message;
+  for (const auto& [name, n] : counts)
+    message += fmt::format("{}{} {}", message.empty() ? "" : ", ", name, n);
+  events_.normal("AccessEntriesUpdated", store_.describe() + ": " + message);
+}
+
 EksStatus AccessEntriesBackend::applyWithRetry(const core::AccessEntryOperation& op, const Execution& ex) {
   EksStatus s = store_.apply(op);
+  if (options_.progress) options_.progress();
   const bool retryable = op.kind == Kind::kAssociateAccessPolicy && ex.created.count(op.principal_arn) > 0;
   auto delay = options_.associate_backoff;
   for (int i = 0;
@@ -201,6 +219,7 @@ EksStatus AccessEntriesBackend::applyWithRetry(const core::AccessEntryOperation&
     clock_.sleepFor(delay);
     delay *= 2;
     s = store_.apply(op);
+    if (options_.progress) options_.progress();
   }
   return s;
 }

@@ -15,6 +15,8 @@
 //   goes on. ResourceNotFoundException on AssociateAccessPolicy after our own create this cycle: retried
 //   after options.associate_backoff, doubling, options.associate_retries times at most (clock.sleepFor). Any
 //   other error is reported with EKS's code and message; the next cycle tries again.
+// - Reports: the calls made, each logged at info and counted in one Normal Event "AccessEntriesUpdated";
+//   failures as Warning Events (below).
 // - Dry run: the plan is printed (core::renderAccessEntryPlanText) and logged; no mutating call.
 // - Leadership: options.may_write is asked before the first mutating call; false ends the pass.
 // A pass that could not do everything (any failed call, the limit, planned or met, lost leadership) is not
@@ -50,6 +52,9 @@ struct AccessEntriesOptions {
   std::chrono::nanoseconds associate_backoff = std::chrono::milliseconds(500);  // Default: 500ms.
   std::function<bool()> may_write;  // Default: null (always may write).
   std::function<bool()> stopping;   // Default: null (never stops early).
+  // Called after listEntries() and after each EKS call (retries too), so liveness sees progress. Default:
+  // null.
+  std::function<void()> progress;
 };
 
 // What one pass needs from the cycle.
@@ -97,6 +102,8 @@ class AccessEntriesBackend {
   void reportPlan(const core::AccessEntryPlan& plan);
   void printDryRun(const core::AccessEntryPlan& plan);
   void execute(const core::AccessEntryPlan& plan, AccessEntriesReport& report);
+  // A Normal Event "AccessEntriesUpdated" with the calls made per operation ("CreateAccessEntry 2, ...").
+  void reportApplied(const std::vector<core::AccessEntryOperation>& applied);
   EksStatus applyWithRetry(const core::AccessEntryOperation& op, const Execution& ex);
   void onFailure(const core::AccessEntryOperation& op, const EksError& err, Execution& ex,
                  AccessEntriesReport& report);

@@ -54,6 +54,7 @@ Controller::Controller(ControllerPorts ports, ControllerOptions options, Control
     o.associate_backoff = options_.associate_backoff;
     o.may_write = options_.may_write;
     o.stopping = [this] { return stopping(); };
+    o.progress = [this] { progressed(); };
     access_backend_.emplace(*ports_.access_entries, ports_.events, ports_.clock, std::move(o), metrics_);
   }
 }
@@ -116,6 +117,12 @@ void Controller::awsAuthObserved(const std::optional<core::ConfigMapContent>& co
   cv_.notify_all();
 }
 
+void Controller::progressed() {
+  const auto now = ports_.clock.now();
+  std::lock_guard lock(mu_);
+  if (cycle_started_) cycle_progress_ = now;
+}
+
 bool Controller::synced() const {
   std::lock_guard lock(mu_);
   return synced_;
@@ -142,10 +149,16 @@ Controller::Liveness Controller::liveness() const {
   std::lock_guard lock(mu_);
   if (!loop_started_ || stopping_) return {};
   if (cycle_started_) {
-    if (now - *cycle_started_ > window) {
+    // A cycle that keeps completing EKS calls (thousands at an access-entries start-up) is not stuck.
+    const auto since = cycle_progress_ ? std::max(*cycle_started_, *cycle_progress_) : *cycle_started_;
+    if (now - since > window) {
       return {false, true,
-              fmt::format("a cycle has been running for {} ms (limit {} ms)", ms(now - *cycle_started_),
-                          ms(window))};
+              cycle_progress_
+                  ? fmt::format("a cycle has been running for {} ms, {} ms since its last EKS call "
+                                "(limit {} ms)",
+                                ms(now - *cycle_started_), ms(now - since), ms(window))
+                  : fmt::format("a cycle has been running for {} ms (limit {} ms)", ms(now - *cycle_started_),
+                                ms(window))};
     }
     return {true, true, {}};
   }
@@ -171,6 +184,7 @@ void Controller::run() {
     }
     scheduler_.cycleStarted();
     cycle_started_ = now;
+    cycle_progress_.reset();
     lock.unlock();
     CycleReport report = runCycle();
     lock.lock();

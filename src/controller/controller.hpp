@@ -48,6 +48,8 @@
 //
 // Liveness: healthy() is false when a cycle has been running, or has been due without starting, for longer
 // than livenessWindow() = max(3 x refresh interval, 60 s) since run() began, so a stuck loop is restarted.
+// A running access-entries cycle counts from its last completed EKS call instead (a start-up at 3,000
+// entries makes thousands of calls and is not stuck).
 //
 // Backends (ControllerOptions::backend, issue #13): kAwsAuth (default) writes aws-auth as above. With
 // kAccessEntries or kAuto each cycle, after the rules and IAM (same steps, same failures), asks the cluster's
@@ -99,6 +101,8 @@ namespace aar::controller {
 // Which store the rules are written to (--backend).
 enum class Backend { kAwsAuth, kAccessEntries, kAuto };
 const char* backendName(Backend backend);  // "aws-auth", "access-entries", "auto"
+// The inverse of backendName (exact spelling); nullopt for anything else.
+std::optional<Backend> parseBackend(std::string_view name);
 
 struct ControllerOptions {
   Backend backend = Backend::kAwsAuth;  // Default: aws-auth. Others need ControllerPorts::access_entries.
@@ -281,6 +285,8 @@ class Controller {
   CycleReport migrate(const IamInputs& iam, const AccessEntriesInputs& in, const AccessEntriesReport& pass,
                       const AwsAuthOwnership& owned, std::optional<AwsAuthObject> obj);
   void noteAccessPoliciesIgnored(const core::RulesConfig& rules);
+  // The running cycle completed an EKS call (AccessEntriesOptions::progress); any thread.
+  void progressed();
 
   ControllerPorts ports_;
   ControllerOptions options_;
@@ -325,6 +331,8 @@ class Controller {
   std::optional<Fingerprint> expected_;
   bool loop_started_ = false;                                           // run() began
   std::optional<std::chrono::steady_clock::time_point> cycle_started_;  // a cycle of run() is in progress
+  // The last EKS call the running cycle completed (access entries); liveness counts from it.
+  std::optional<std::chrono::steady_clock::time_point> cycle_progress_;
 };
 
 // "added arn=... username=... groups=[a, b]" — the one-line form used in logs and dry-run output.

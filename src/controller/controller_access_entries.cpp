@@ -26,6 +26,13 @@ const char* backendName(Backend backend) {
   return "unknown";
 }
 
+std::optional<Backend> parseBackend(std::string_view name) {
+  for (const Backend b : {Backend::kAwsAuth, Backend::kAccessEntries, Backend::kAuto}) {
+    if (name == backendName(b)) return b;
+  }
+  return std::nullopt;
+}
+
 std::optional<CycleReport> Controller::accessEntriesCycle(const IamInputs& iam) {
   if (options_.backend == Backend::kAwsAuth) return std::nullopt;
   if (!access_backend_) {

@@ -98,6 +98,9 @@ TEST_F(AccessEntriesBackendTest, CreatesOneTaggedEntryPerMatchingUser) {
   EXPECT_EQ(a.tags.at(core::kAccessEntryOwnerTag), "aws-auth-refresher");
   EXPECT_EQ(a.tags.at(core::kAccessEntryPrincipalIdTag), "AIDA0");
   EXPECT_TRUE(metricsShow("aws_auth_refresher_access_entries_managed 2"));
+  ASSERT_EQ(events.all().size(), 1U);
+  EXPECT_EQ(events.all()[0].reason, "AccessEntriesUpdated");
+  EXPECT_THAT(events.all()[0].message, HasSubstr("CreateAccessEntry 2"));
 }
 
 TEST_F(AccessEntriesBackendTest, ASteadyCycleMakesNoMutatingCall) {
@@ -105,9 +108,11 @@ TEST_F(AccessEntriesBackendTest, ASteadyCycleMakesNoMutatingCall) {
   auto b = backend();
   ASSERT_TRUE(run(b).complete);
   store.calls.clear();
+  const size_t events_before = events.all().size();
   AccessEntriesReport r = run(b);
   EXPECT_TRUE(r.complete);
   EXPECT_THAT(store.calls, IsEmpty());
+  EXPECT_EQ(events.all().size(), events_before);  // no Event when nothing was called
   ASSERT_TRUE(r.plan.has_value());
   EXPECT_THAT(r.plan->operations, IsEmpty());
 }

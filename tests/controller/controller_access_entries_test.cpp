@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "controller_fixture.hpp"
@@ -42,6 +45,15 @@ class ControllerAccessEntriesTest : public testing::ControllerFixture {
 
   InMemoryAccessEntries store;
 };
+
+TEST(BackendTest, NamesParseBackExactly) {
+  for (const Backend b : {Backend::kAwsAuth, Backend::kAccessEntries, Backend::kAuto}) {
+    EXPECT_EQ(parseBackend(backendName(b)), b);
+  }
+  EXPECT_EQ(parseBackend("AWS-AUTH"), std::nullopt);
+  EXPECT_EQ(parseBackend("access_entries"), std::nullopt);
+  EXPECT_EQ(parseBackend(""), std::nullopt);
+}
 
 TEST_F(ControllerAccessEntriesTest, TheDefaultBackendNeverAsksEks) {
   identities.set({kA});
@@ -244,6 +256,85 @@ TEST_F(ControllerAccessEntriesTest, AMassMigrationIsHeldByTheGuardAndFailsOnce) 
   EXPECT_EQ(store.entries.size(), 12U);
   EXPECT_TRUE(awsAuthMaps(arns[0]));
   EXPECT_TRUE(events.has("Warning", "MassRemovalHeld"));
+}
+
+TEST_F(ControllerAccessEntriesTest, RoleEntriesAreKeyedWithoutThePath) {
+  core::RulesText probe;
+  probe.map_roles = "- arnRegex: x\n  username: someone\n";
+  auto parsed = core::parseRulesConfig(probe);
+  if (!parsed.ok() || parsed->roles.empty())
+    GTEST_SKIP() << "core::parseRulesConfig does not read mapRoles yet";
+  rules.setKeys(
+      "- arnRegex: ^arn:aws:iam::111122223333:role/.*AWSReservedSSO_Admin_.*$\n  username: "
+      "sso-admin\n  groups:\n  - admins\n",
+      std::nullopt);
+  identities.roles = {"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1",
+                      "arn:aws:iam::111122223333:role/aws-service-role/x/AWSReservedSSO_Admin_2"};
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(c->runCycle().success);
+  EXPECT_THAT(store.calls,
+              ElementsAre("CreateAccessEntry arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_1"));
+  EXPECT_EQ(store.entries.begin()->second.tags.at(core::kAccessEntryPrincipalIdTag), "AROA0");
+}
+
+TEST_F(ControllerAccessEntriesTest, AFrozenAccountKeepsItsEntriesAndTheCycleIsPartial) {
+  constexpr char kAccounts[] = "- roleArn: arn:aws:iam::222233334444:role/aws-auth-refresher-reader\n";
+  core::RulesText probe;
+  probe.map_users = "[]";
+  probe.accounts = kAccounts;
+  auto parsed = core::parseRulesConfig(probe);
+  if (!parsed.ok() || parsed->accounts.empty())
+    GTEST_SKIP() << "core::parseRulesConfig does not read accounts yet";
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::[0-9]+:user/tmp-.*$
+  username: temp
+  groups:
+  - developers
+)");
+  rules.setKeys(std::nullopt, kAccounts);
+  constexpr char kOtherUser[] = "arn:aws:iam::222233334444:user/tmp-other";
+  store.addOurs(kOtherUser, "AIDAX", "temp", {"developers"});
+  identities.account_errors.emplace("222233334444",
+                                    makeError(ErrorKind::kForbidden, "STS AssumeRole: AccessDenied"));
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  CycleReport r = c->runCycle();
+  EXPECT_FALSE(r.success);
+  EXPECT_TRUE(r.partial);
+  EXPECT_THAT(r.frozen_accounts, ElementsAre("222233334444"));
+  EXPECT_THAT(store.calls, ElementsAre(std::string("CreateAccessEntry ") + kA));
+  EXPECT_EQ(store.entries.count(kOtherUser), 1U);
+}
+
+// A start-up that makes EKS calls for longer than the liveness window is not a stuck loop; a single call
+// that hangs longer than the window is.
+TEST_F(ControllerAccessEntriesTest, LivenessCountsFromTheLastEksCall) {
+  using namespace std::chrono_literals;
+  identities.set({kA, kB, kH});
+  store.mode = Mode::kApi;
+  std::unique_ptr<Controller> c = makeWith(Backend::kAccessEntries);
+  std::vector<Controller::Liveness> seen;
+  std::atomic<bool> done{false};
+  store.fail = [&](const core::AccessEntryOperation& o) -> std::optional<EksError> {
+    clock.advance(50s);  // each call takes 50 s: 150 s in all, past the 60 s window
+    seen.push_back(c->liveness());
+    if (o.principal_arn == kH) {
+      clock.advance(61s);  // this one hangs past the window
+      seen.push_back(c->liveness());
+      done = true;
+    }
+    return std::nullopt;
+  };
+  std::thread loop([&] { c->run(); });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  c->stop();
+  loop.join();
+  ASSERT_EQ(seen.size(), 4U);
+  EXPECT_TRUE(seen[0].ok && seen[1].ok && seen[2].ok);
+  EXPECT_FALSE(seen[3].ok);
+  EXPECT_THAT(seen[3].reason, HasSubstr("since its last EKS call"));
 }
 
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
