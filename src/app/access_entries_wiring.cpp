@@ -62,6 +62,7 @@ Result<std::unique_ptr<EksParts>> makeEksParts(const RunOptions& options,
   aws::EksClientOptions eks;
   eks.endpoint = *endpoint;
   eks.cluster_name = options.cluster_name;
+  eks.clock = &clock;
   eks.on_request = [&metrics](std::string_view operation, std::string_view code) {
     metrics.eksRequest(operation, code);
   };

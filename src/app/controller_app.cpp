@@ -381,7 +381,7 @@ int runController(const RunOptions& o) {
     spdlog::error("cannot configure AWS: {}", aws.error().toString());
     return 1;
   }
-  IamIdentitySource identities(*aws.value()->iam);
+  IamIdentitySource identities(*aws.value()->iam, makeAssumeRoleAccountFactory(**aws, metrics));
   auto eks_parts = eksFor(o, *aws.value(), metrics);
   if (!eks_parts) return 1;
   std::unique_ptr<EksParts> eks = std::move(*eks_parts);

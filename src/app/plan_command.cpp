@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -27,6 +28,7 @@ struct PlanOptions {
   std::string rules_file;
   std::string aws_auth_file;
   std::string arns_file;
+  std::string group_members_file;  // "" when not given
   std::string output = "yaml";
   bool adopt_matching_entries = false;
   // --backend access-entries (access_entries_plan.hpp).
@@ -70,6 +72,32 @@ Result<std::vector<std::string>> parseArns(const std::string& text, const std::s
   return arns;
 }
 
+// An ARN is a role's when its resource starts with "role/" (arn:<partition>:iam::<account>:role/...);
+// everything else is taken as a user, as before rules v2.
+bool isRoleArn(const std::string& arn) { return arn.find(":role/") != std::string::npos; }
+
+// `--group-members`: lines "<group> <user ARN>"; blank lines and # comments ignored. user ARN -> groups.
+Result<std::map<std::string, std::vector<std::string>>> parseGroupMembers(const std::string& text,
+                                                                          const std::string& path) {
+  std::map<std::string, std::vector<std::string>> groups_of;
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    std::istringstream fields(t);
+    std::string group, arn, extra;
+    fields >> group >> arn >> extra;
+    if (arn.rfind("arn:", 0) != 0 || !extra.empty() || isRoleArn(arn)) {
+      return makeError(
+          ErrorKind::kInvalidArgument,
+          path + ": line " + std::to_string(n) + ": expected \"<group> <user ARN>\", got \"" + t + "\"");
+    }
+    groups_of[arn].push_back(group);
+  }
+  return groups_of;
+}
+
 std::vector<std::string> splitLines(const std::string& s) {
   std::vector<std::string> lines;
   std::istringstream in(s);
@@ -84,13 +112,19 @@ std::string groupsText(const std::vector<std::string>& groups) {
   return s + "]";
 }
 
-std::string changesText(const core::ReconcileResult& r) {
+// Role lines name their list; user lines read as they did before rules v2.
+const char* listSuffix(core::PrincipalKind kind) {
+  return kind == core::PrincipalKind::kRole ? " of mapRoles" : "";
+}
+
+std::string changesText(const core::ReconcileResult& r, bool with_roles) {
   std::ostringstream out;
-  if (r.changes.empty()) out << "no changes to mapUsers\n";
+  if (r.changes.empty())
+    out << (with_roles ? "no changes to mapUsers or mapRoles\n" : "no changes to mapUsers\n");
   for (const auto& c : r.changes) {
     out << changeKindName(c.kind) << "  " << c.arn << "  username=" << c.username
         << " groups=" << groupsText(c.groups);
-    if (c.rule_index) out << "  (rule " << *c.rule_index << ")";
+    if (c.rule_index) out << "  (rule " << *c.rule_index << listSuffix(c.principal) << ")";
     if (c.kind == core::Change::Kind::kUpdated) {
       out << "  was username=" << c.previous_username << " groups=" << groupsText(c.previous_groups);
     }
@@ -99,7 +133,11 @@ std::string changesText(const core::ReconcileResult& r) {
   for (const auto& s : r.shadowed) {
     out << "shadowed  " << s.arn << "  uses rule " << s.rule_index << "; also matches rule";
     for (size_t i = 0; i < s.shadowed_rules.size(); ++i) out << (i ? ", " : " ") << s.shadowed_rules[i];
-    out << "\n";
+    out << listSuffix(s.principal) << "\n";
+  }
+  for (const auto& f : r.expansion_failures) {
+    out << "no entry  " << f.arn << "  (rule " << f.rule_index << listSuffix(f.principal) << ": " << f.reason
+        << ")\n";
   }
   for (const auto& arn : r.adopted)
     out << "adopted  " << arn << "  (exactly what its rule writes; ours from now on)\n";
@@ -116,8 +154,11 @@ nlohmann::json toJson(const core::ReconcileResult& r) {
   j["managed_count"] = r.managed_count;
   j["changes"] = nlohmann::json::array();
   for (const auto& c : r.changes) {
-    nlohmann::json jc{
-        {"kind", changeKindName(c.kind)}, {"arn", c.arn}, {"username", c.username}, {"groups", c.groups}};
+    nlohmann::json jc{{"kind", changeKindName(c.kind)},
+                      {"principal", core::principalKindName(c.principal)},
+                      {"arn", c.arn},
+                      {"username", c.username},
+                      {"groups", c.groups}};
     jc["rule_index"] = c.rule_index ? nlohmann::json(*c.rule_index) : nlohmann::json(nullptr);
     if (c.kind == core::Change::Kind::kUpdated) {
       jc["previous_username"] = c.previous_username;
@@ -127,9 +168,20 @@ nlohmann::json toJson(const core::ReconcileResult& r) {
   }
   j["shadowed"] = nlohmann::json::array();
   for (const auto& s : r.shadowed) {
-    j["shadowed"].push_back(
-        {{"arn", s.arn}, {"rule_index", s.rule_index}, {"shadowed_rules", s.shadowed_rules}});
+    j["shadowed"].push_back({{"principal", core::principalKindName(s.principal)},
+                             {"arn", s.arn},
+                             {"rule_index", s.rule_index},
+                             {"shadowed_rules", s.shadowed_rules}});
   }
+  j["expansion_failures"] = nlohmann::json::array();
+  for (const auto& f : r.expansion_failures) {
+    j["expansion_failures"].push_back({{"principal", core::principalKindName(f.principal)},
+                                       {"arn", f.arn},
+                                       {"rule_index", f.rule_index},
+                                       {"reason", f.reason}});
+  }
+  j["managed_users"] = r.users.managed_count;
+  j["managed_roles"] = r.roles.managed_count;
   j["skipped_unmanaged"] = r.skipped_unmanaged;
   j["adopted"] = r.adopted;
   j["desired"] = {{"data", r.desired.data}, {"annotations", r.desired.annotations}};
@@ -151,6 +203,7 @@ int runAccessEntriesPlan(const PlanOptions& o) {
     return fail(
         makeError(ErrorKind::kInvalidArgument, "--backend access-entries needs --access-entries FILE"));
   }
+  if (o.arns_file.empty()) return fail(makeError(ErrorKind::kInvalidArgument, "--arns is required"));
   AccessEntriesPlanInput in;
   auto rules_text = readFile(o.rules_file, "--rules");
   if (!rules_text.ok()) return fail(rules_text.error());
@@ -174,11 +227,30 @@ int runAccessEntriesPlan(const PlanOptions& o) {
   return kExitOk;
 }
 
+// A 2019-shaped rules file (only mapUsers) is parsed as before rules v2, so that its error messages read
+// exactly as they did ("FILE: rule i, field f, line n: ..."); anything else through parseRulesConfig, whose
+// messages also name the key.
+Result<core::RulesConfig> parseRules(const core::RulesText& text, const std::string& file) {
+  if (text.map_users && !text.map_roles && !text.accounts) {
+    core::RuleSet::ParseOptions options;
+    options.first_line = text.map_users_first_line;
+    options.source = file;
+    auto users = core::RuleSet::parse(*text.map_users, options);
+    if (!users.ok()) return users.error();
+    core::RulesConfig config;
+    config.users = std::move(users.value());
+    return config;
+  }
+  return core::parseRulesConfig(text, file);
+}
+
 int runPlan(const PlanOptions& o) {
   if (o.backend == "access-entries") return runAccessEntriesPlan(o);
+  // Checked here rather than by CLI11: --aws-auth is required for this backend only.
   if (o.aws_auth_file.empty()) {
     return fail(makeError(ErrorKind::kInvalidArgument, "--aws-auth is required (--backend aws-auth)"));
   }
+  if (o.arns_file.empty()) return fail(makeError(ErrorKind::kInvalidArgument, "--arns is required"));
   auto rules_text = readFile(o.rules_file, "--rules");
   if (!rules_text.ok()) return fail(rules_text.error());
   auto aws_auth_text = readFile(o.aws_auth_file, "--aws-auth");
@@ -186,14 +258,19 @@ int runPlan(const PlanOptions& o) {
   auto arns_text = readFile(o.arns_file, "--arns");
   if (!arns_text.ok()) return fail(arns_text.error());
 
-  auto source = core::extractRulesMapUsers(*rules_text);
+  auto source = core::extractRulesText(*rules_text);
   if (!source.ok())
     return fail(makeError(ErrorKind::kInvalidArgument, o.rules_file + ": " + source.error().message));
-  core::RuleSet::ParseOptions parse_options;
-  parse_options.first_line = source->first_line;
-  parse_options.source = o.rules_file;
-  auto rules = core::RuleSet::parse(source->map_users, parse_options);
+  auto rules = parseRules(*source, o.rules_file);
   if (!rules.ok()) return fail(rules.error());
+  std::map<std::string, std::vector<std::string>> groups_of;
+  if (!o.group_members_file.empty()) {
+    auto members_text = readFile(o.group_members_file, "--group-members");
+    if (!members_text.ok()) return fail(members_text.error());
+    auto members = parseGroupMembers(*members_text, o.group_members_file);
+    if (!members.ok()) return fail(members.error());
+    groups_of = std::move(members.value());
+  }
 
   auto manifest = core::parseConfigMapManifest(*aws_auth_text, o.aws_auth_file);
   if (!manifest.ok()) return fail(manifest.error());
@@ -202,7 +279,19 @@ int runPlan(const PlanOptions& o) {
 
   core::ReconcileOptions reconcile_options;
   reconcile_options.adopt_matching_entries = o.adopt_matching_entries;
-  auto result = core::reconcile(*rules, *arns, manifest->content, reconcile_options);
+  // Offline: every listed ARN is taken as it is (no account is contacted, none is frozen).
+  core::IamSnapshot snapshot;
+  for (const auto& arn : *arns) {
+    if (isRoleArn(arn)) {
+      snapshot.roles.push_back(core::Principal{arn, {}, {}});
+    } else {
+      auto it = groups_of.find(arn);
+      snapshot.users.push_back(
+          core::Principal{arn, {}, it == groups_of.end() ? std::vector<std::string>{} : it->second});
+    }
+  }
+  const bool with_roles = !rules->roles.empty();
+  auto result = core::reconcile(*rules, snapshot, manifest->content, reconcile_options);
   if (!result.ok()) {
     Error e = result.error();
     e.message = o.aws_auth_file + ": " + e.message;
@@ -214,19 +303,25 @@ int runPlan(const PlanOptions& o) {
   } else if (o.output == "diff") {
     const auto& before = manifest->content.data;
     const auto& after = result->desired.data;
-    const auto it_before = before.find(core::kMapUsersKey);
-    const auto it_after = after.find(core::kMapUsersKey);
+    auto value = [](const std::map<std::string, std::string>& data, const char* key) {
+      const auto it = data.find(key);
+      return it == data.end() ? std::string() : it->second;
+    };
     std::cout << "--- " << o.aws_auth_file << " data.mapUsers (current)\n"
               << "+++ " << o.aws_auth_file << " data.mapUsers (planned)\n"
-              << lineDiff(it_before == before.end() ? "" : it_before->second,
-                          it_after == after.end() ? "" : it_after->second)
-              << "\n"
-              << changesText(*result);
+              << lineDiff(value(before, core::kMapUsersKey), value(after, core::kMapUsersKey)) << "\n";
+    // mapRoles only when role rules exist or it changes, so users-only plans print what they always did.
+    if (with_roles || value(before, core::kMapRolesKey) != value(after, core::kMapRolesKey)) {
+      std::cout << "--- " << o.aws_auth_file << " data.mapRoles (current)\n"
+                << "+++ " << o.aws_auth_file << " data.mapRoles (planned)\n"
+                << lineDiff(value(before, core::kMapRolesKey), value(after, core::kMapRolesKey)) << "\n";
+    }
+    std::cout << changesText(*result, with_roles);
   } else {
     auto text = core::emitConfigMapManifest(*manifest, result->desired);
     if (!text.ok()) return fail(text.error());
     std::cout << *text;
-    std::cerr << changesText(*result);
+    std::cerr << changesText(*result, with_roles);
   }
   return kExitOk;
 }
@@ -278,17 +373,24 @@ void addPlanCommand(CLI::App& root, int* exit_code) {
   auto* cmd = root.add_subcommand(
       "plan",
       "Offline: compute the aws-auth that `run` would write, from a rules file, an aws-auth manifest and a "
-      "list of IAM user ARNs");
+      "list of IAM user and role ARNs");
   cmd->add_option(
          "--rules", options->rules_file,
-         "The aws-auth-refresher ConfigMap manifest, or just its mapUsers value (a YAML list of rules)")
+         "The aws-auth-refresher ConfigMap manifest (its mapUsers, mapRoles and accounts keys), or just its "
+         "mapUsers value (a YAML list of rules)")
       ->required();
   cmd->add_option("--aws-auth", options->aws_auth_file,
                   "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it (required "
                   "for --backend aws-auth)");
-  cmd->add_option("--arns", options->arns_file,
-                  "IAM user ARNs that exist, one per line (blank lines and # comments ignored)")
-      ->required();
+  cmd->add_option(
+      "--arns", options->arns_file,
+      "IAM user and role ARNs that exist, one per line (blank lines and # comments ignored); role "
+      "ARNs (\":role/\") with their path, as ListRoles returns them, are matched against mapRoles "
+      "rules. Listed as they are: no account of `accounts` is contacted (required)");
+  cmd->add_option(
+      "--group-members", options->group_members_file,
+      "IAM group membership for iamGroup rules, offline: lines \"<group> <user ARN>\" (blank lines "
+      "and # comments ignored). Without it no user is in any group");
   cmd->add_option("--output,-o", options->output,
                   "yaml: the new manifest; diff: a readable diff; json: the plan (access-entries: text, the "
                   "default, or json)")

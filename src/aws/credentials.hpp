@@ -12,17 +12,12 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 
 #include "core/result.hpp"
 
 namespace aar::aws {
-
-// Wall-clock time, injected so tests control expiry. Where an option takes one, empty means
-// system_clock::now.
-using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct Credentials {
   std::string access_key_id;

@@ -25,9 +25,6 @@ AssumeRoleCredentialsProvider::AssumeRoleCredentialsProvider(Endpoint endpoint, 
     : endpoint_(std::move(endpoint)), http_(http), source_(source), options_(std::move(options)) {
   if (options_.clock == nullptr) options_.clock = &base::systemClock();
   if (!options_.random) options_.random = defaultRandom();
-  base::Clock* clock = options_.clock;
-  wall_ = [clock] { return clock->wallNow(); };
-  sleep_ = [clock](std::chrono::milliseconds d) { clock->sleepFor(d); };
   while (!endpoint_.url.empty() && endpoint_.url.back() == '/') endpoint_.url.pop_back();
   url_ = endpoint_.url + "/";
   auto parts = splitUrl(endpoint_.url);
@@ -57,8 +54,8 @@ Result<Credentials> AssumeRoleCredentialsProvider::get() {
   request.max_response_bytes = std::size_t{1} << 20;
   request.parse_error = parseQueryError;
 
-  const SignedCallContext context{http_,  source_,         options_.retry,     wall_,
-                                  sleep_, options_.random, options_.on_request};
+  const SignedCallContext context{http_,           source_,         options_.retry,
+                                  *options_.clock, options_.random, options_.on_request};
   auto body = signedCall(context, request);
   if (!body.ok()) {
     Error e = body.error();
@@ -88,7 +85,7 @@ Result<std::unique_ptr<CredentialsProvider>> makeAssumeRoleCredentialsProvider(c
   }
   base::Clock* clock = options.clock != nullptr ? options.clock : &base::systemClock();
   CredentialsCacheOptions cache;
-  cache.clock = [clock] { return clock->wallNow(); };
+  cache.clock = clock;
   auto inner = std::make_unique<AssumeRoleCredentialsProvider>(*endpoint, http, source, std::move(options));
   return std::unique_ptr<CredentialsProvider>(
       std::make_unique<CachedCredentialsProvider>(std::move(inner), cache));

@@ -61,8 +61,6 @@ class AssumeRoleCredentialsProvider final : public CredentialsProvider {
   CredentialsProvider& source_;
   AssumeRoleOptions options_;
   std::string url_, host_, path_;
-  std::function<std::chrono::system_clock::time_point()> wall_;
-  SleepFn sleep_;
 };
 
 // Cached(AssumeRole) for the STS endpoint of `env`. Error kInvalidArgument for an empty role ARN or a bad

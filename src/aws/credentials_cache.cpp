@@ -8,7 +8,9 @@ namespace aar::aws {
 
 CachedCredentialsProvider::CachedCredentialsProvider(std::unique_ptr<CredentialsProvider> inner,
                                                      CredentialsCacheOptions options)
-    : inner_(std::move(inner)), options_(std::move(options)) {}
+    : inner_(std::move(inner)), options_(options) {
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
+}
 
 bool CachedCredentialsProvider::freshLocked(std::chrono::system_clock::time_point now) const {
   if (!cached_) return false;
@@ -22,7 +24,7 @@ bool CachedCredentialsProvider::usableLocked(std::chrono::system_clock::time_poi
 
 Result<Credentials> CachedCredentialsProvider::get() {
   std::unique_lock<std::mutex> lock(mu_);
-  const auto start = nowFrom(options_.clock);
+  const auto start = options_.clock->wallNow();
   if (freshLocked(start)) return *cached_;
   if (next_attempt_ && start < *next_attempt_ && usableLocked(start)) return *cached_;
 
@@ -30,7 +32,7 @@ Result<Credentials> CachedCredentialsProvider::get() {
     // Another caller is fetching: take its result.
     const std::uint64_t gen = generation_;
     cv_.wait(lock, [&] { return generation_ != gen; });
-    const auto now = nowFrom(options_.clock);
+    const auto now = options_.clock->wallNow();
     if (cached_ && (!last_error_ || usableLocked(now))) return *cached_;
     if (last_error_) return *last_error_;
     return makeError(ErrorKind::kUnavailable, "credentials: invalidated while being fetched");
@@ -53,7 +55,7 @@ Result<Credentials> CachedCredentialsProvider::get() {
     next_attempt_.reset();
   } else {
     last_error_ = fetched.error();
-    next_attempt_ = nowFrom(options_.clock) + options_.retry_after_failure;
+    next_attempt_ = options_.clock->wallNow() + options_.retry_after_failure;
   }
   cv_.notify_all();
   if (fetched.ok()) {
@@ -65,7 +67,7 @@ Result<Credentials> CachedCredentialsProvider::get() {
     }
     return fetched;
   }
-  if (usableLocked(nowFrom(options_.clock))) {
+  if (usableLocked(options_.clock->wallNow())) {
     spdlog::warn("credentials: refresh failed, using the cached credentials until {}: {}",
                  formatIso8601(*cached_->expiration), fetched.error().toString());
     return *cached_;

@@ -2,9 +2,9 @@
 //
 // - Long-term credentials (no expiration) are kept until invalidate().
 // - Temporary credentials are refreshed once now >= expiration - refresh_before (default 5 minutes), with the
-//   injected clock. If that refresh fails while the cached credentials have not yet expired, the cached ones
-//   are returned (and a warning logged) and get() tries again once retry_after_failure has passed; once they
-//   have expired the error is returned.
+//   injected clock's wall time (base::Clock::wallNow()). If that refresh fails while the cached credentials
+//   have not yet expired, the cached ones are returned (and a warning logged) and get() tries again once
+//   retry_after_failure has passed; once they have expired the error is returned.
 // - Concurrent callers share one fetch: one thread calls the inner provider while the others wait for its
 //   result (mutex + condition variable); the inner provider is never called twice at once by the cache.
 // - Each refresh calls the inner provider again, so token files are re-read (rotation).
@@ -20,12 +20,13 @@
 #include <optional>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
 
 namespace aar::aws {
 
 struct CredentialsCacheOptions {
-  WallClock clock;                           // Default: system_clock::now
-  std::chrono::seconds refresh_before{300};  // Default: 5 minutes
+  base::Clock* clock = &base::systemClock();  // its wallNow() decides expiry. Never null.
+  std::chrono::seconds refresh_before{300};   // Default: 5 minutes
   // After a failed refresh, while the cached credentials still work, wait this long before trying again, so a
   // failing STS is not asked once per IAM request. Default: 10 s.
   std::chrono::seconds retry_after_failure{10};

@@ -11,19 +11,23 @@ namespace aar::aws {
 
 std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(const EnvLookup& env,
                                                                           net::HttpClient& http,
-                                                                          WallClock clock) {
+                                                                          base::Clock& clock) {
   std::vector<std::unique_ptr<CredentialsProvider>> chain;
   chain.push_back(std::make_unique<EnvironmentCredentialsProvider>(env));
   chain.push_back(std::make_unique<ProfileCredentialsProvider>(env));
   WebIdentityOptions web;
-  web.clock = clock;
+  web.clock = &clock;
   chain.push_back(std::make_unique<WebIdentityCredentialsProvider>(env, http, web));
-  chain.push_back(std::make_unique<ContainerCredentialsProvider>(env, http));
-  chain.push_back(std::make_unique<ImdsCredentialsProvider>(env, http));
+  ContainerOptions container;
+  container.clock = &clock;
+  chain.push_back(std::make_unique<ContainerCredentialsProvider>(env, http, container));
+  ImdsOptions imds;
+  imds.clock = &clock;
+  chain.push_back(std::make_unique<ImdsCredentialsProvider>(env, http, imds));
   CredentialsCacheOptions cache;
-  cache.clock = std::move(clock);
+  cache.clock = &clock;
   return std::make_unique<CachedCredentialsProvider>(
-      std::make_unique<ChainCredentialsProvider>(std::move(chain)), std::move(cache));
+      std::make_unique<ChainCredentialsProvider>(std::move(chain)), cache);
 }
 
 }  // namespace aar::aws

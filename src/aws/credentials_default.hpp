@@ -11,13 +11,14 @@
 #include "aws/credentials.hpp"
 #include "aws/credentials_cache.hpp"
 #include "aws/endpoints.hpp"
+#include "base/clock.hpp"
 #include "net/http_client.hpp"
 
 namespace aar::aws {
 
-// env: processEnv() in the app. http must outlive the provider. clock: empty for the system clock.
-std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(const EnvLookup& env,
-                                                                          net::HttpClient& http,
-                                                                          WallClock clock = {});
+// env: processEnv() in the app. http and clock must outlive the provider. clock: expiry, the web identity
+// session name and every provider's retry backoff.
+std::unique_ptr<CachedCredentialsProvider> makeDefaultCredentialsProvider(
+    const EnvLookup& env, net::HttpClient& http, base::Clock& clock = base::systemClock());
 
 }  // namespace aar::aws

@@ -175,10 +175,6 @@ std::string redact(std::string text, std::initializer_list<std::string_view> sec
   return text;
 }
 
-std::chrono::system_clock::time_point nowFrom(const WallClock& clock) {
-  return clock ? clock() : std::chrono::system_clock::now();
-}
-
 std::string describeTransportError(const Error& error) { return error.toString(); }
 
 }  // namespace aar::aws

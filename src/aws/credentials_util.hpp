@@ -46,9 +46,6 @@ Result<Credentials> parseCredentialsJson(std::string_view body, const char* prov
 // messages that echo a server's words, in case a server repeats what it was sent.
 std::string redact(std::string text, std::initializer_list<std::string_view> secrets);
 
-// The clock, or system_clock::now when empty.
-std::chrono::system_clock::time_point nowFrom(const WallClock& clock);
-
 // The transport error of a request, as "<Kind>: <message>" for an error message.
 std::string describeTransportError(const Error& error);
 

@@ -70,7 +70,9 @@ Result<Credentials> parseAssumeRoleWithWebIdentityXml(std::string_view body) {
 
 WebIdentityCredentialsProvider::WebIdentityCredentialsProvider(EnvLookup env, net::HttpClient& http,
                                                                WebIdentityOptions options)
-    : env_(std::move(env)), http_(http), options_(std::move(options)) {}
+    : env_(std::move(env)), http_(http), options_(std::move(options)) {
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
+}
 
 Result<Credentials> WebIdentityCredentialsProvider::get() {
   const std::string role_arn = envOr(env_, kRoleArnVar);
@@ -94,7 +96,7 @@ Result<Credentials> WebIdentityCredentialsProvider::get() {
   std::string session_name = envOr(env_, kSessionNameVar);
   if (session_name.empty()) {
     const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(nowFrom(options_.clock).time_since_epoch())
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.clock->wallNow().time_since_epoch())
             .count();
     session_name = kSessionPrefix + std::to_string(millis);
   }
@@ -124,7 +126,7 @@ Result<Credentials> WebIdentityCredentialsProvider::assumeRole(const std::string
   const std::string encoded_token = net::urlEncode(token);
   Error last = makeError(ErrorKind::kInternal, "no attempt made");
   const int attempts = std::max(1, options_.retry.max_attempts);
-  base::Clock& clock = options_.retry_clock != nullptr ? *options_.retry_clock : base::systemClock();
+  base::Clock& clock = *options_.clock;
   const RandomFn random = options_.random ? options_.random : defaultRandom();
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     // A retry waits its backoff first (the SDKs' standard mode), so a struggling STS is not hammered.

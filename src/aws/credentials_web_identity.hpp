@@ -33,10 +33,10 @@ struct WebIdentityOptions {
   std::chrono::milliseconds timeout{5000};  // Default: 5 s per attempt
   // 5xx, throttling and IDPCommunicationError are retried on this policy: exponential backoff with full
   // jitter, as the SDKs.
-  RetryPolicy retry{.max_attempts = 3};             // Default: 3 attempts, 100 ms base delay, 20 s cap
-  base::Clock* retry_clock = &base::systemClock();  // sleeps the backoff. Default: base::systemClock()
-  RandomFn random;                                  // the jitter, in [0, 1). Default: defaultRandom()
-  WallClock clock;                                  // Default: system clock; names the default session
+  RetryPolicy retry{.max_attempts = 3};  // Default: 3 attempts, 100 ms base delay, 20 s cap
+  // Sleeps the backoff; its wall time names the default session. Default: base::systemClock().
+  base::Clock* clock = &base::systemClock();
+  RandomFn random;  // the jitter, in [0, 1). Default: defaultRandom()
 };
 
 class WebIdentityCredentialsProvider final : public CredentialsProvider {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
-#include <thread>
 
 #include "aws/signed_call.hpp"
 #include "net/url_encode.hpp"
@@ -15,8 +14,7 @@ namespace {
 
 constexpr char kService[] = "eks";
 constexpr char kContentType[] = "application/json";
-constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
-constexpr int kMaxPages = 10000;                      // a bound on a listing that never ends
+constexpr int kMaxPages = 10000;  // a bound on a listing that never ends
 
 // One path segment: everything but RFC 3986 unreserved characters encoded, '/' and ':' included.
 std::string segment(std::string_view s) { return net::urlEncode(s); }
@@ -65,19 +63,9 @@ Result<std::vector<T>> listAll(std::string_view operation, Fetch fetch) {
 
 EksClient::EksClient(net::HttpClient& http, CredentialsProvider& credentials, EksClientOptions options)
     : http_(http), credentials_(credentials), options_(std::move(options)) {
-  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
   if (!options_.random) options_.random = defaultRandom();
   if (!options_.request_token) options_.request_token = randomUuid;
-  if (!options_.sleep) {
-    options_.sleep = [this](std::chrono::milliseconds d) {
-      const auto until = std::chrono::steady_clock::now() + d;
-      while (!http_.cancelled() && std::chrono::steady_clock::now() < until) {
-        auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        std::this_thread::sleep_for(std::min(left, kSleepSlice));
-      }
-    };
-  }
   options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
   options_.max_results = std::clamp(options_.max_results, 1, kEksMaxResultsLimit);
   std::string url = options_.endpoint.url;
@@ -203,8 +191,8 @@ Result<std::string> EksClient::call(std::string_view operation, const std::strin
     if (aws.code == "ResourceNotFoundException") failure.kind = ErrorKind::kNotFound;
     if (aws.code == "ResourceInUseException") failure.kind = ErrorKind::kAlreadyExists;
   };
-  const SignedCallContext context{http_,          credentials_,    options_.retry,     options_.clock,
-                                  options_.sleep, options_.random, options_.on_request};
+  const SignedCallContext context{http_,           credentials_,    options_.retry,
+                                  *options_.clock, options_.random, options_.on_request};
   return signedCall(context, request, details);
 }
 

@@ -30,7 +30,7 @@
 // Response size: at most kMaxEksResponseBytes a response (kTooLarge beyond; the largest legitimate page, 100
 // ARNs or one entry with 50 tags, is well under).
 //
-// Thread-safety: every method may run on several threads at once if the injected functions (clock, sleep,
+// Thread-safety: every method may run on several threads at once if the injected functions (clock,
 // random, request_token, on_request) are thread-safe; the defaults are.
 #pragma once
 
@@ -47,6 +47,7 @@
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "aws/signed_call.hpp"
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 
@@ -68,10 +69,9 @@ struct EksClientOptions {
   RetryPolicy retry;                                 // Default: 3 attempts, 100 ms base, 20 s cap
   std::chrono::milliseconds request_timeout{10000};  // Default: 10 s per attempt
   int max_results = kEksMaxResultsLimit;             // Default: 100; clamped to 1..100
-  // Default: system_clock::now. The signing time.
-  std::function<std::chrono::system_clock::time_point()> clock;
-  // Default: a real sleep that wakes early when the HttpClient is cancelled.
-  SleepFn sleep;
+  // The signing time (wallNow) and the retries' backoff, which a HttpClient::cancel() cuts short (see
+  // waitBackoff in signed_call.hpp). Default: base::systemClock(). Must outlive the client.
+  base::Clock* clock = &base::systemClock();
   // Default: defaultRandom().
   RandomFn random;
   // Default: a random UUID (version 4). The idempotency token of a create or update without one.

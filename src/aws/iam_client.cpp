@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 #include <unordered_set>
 
 #include "aws/credentials_util.hpp"
@@ -15,24 +14,13 @@ namespace {
 
 constexpr char kService[] = "iam";
 constexpr char kApiVersion[] = "2010-05-08";
-constexpr std::chrono::milliseconds kSleepSlice{50};  // how late a cancel during a backoff wait is noticed
 
 }  // namespace
 
 IamClient::IamClient(net::HttpClient& http, CredentialsProvider& credentials, IamClientOptions options)
     : http_(http), credentials_(credentials), options_(std::move(options)) {
-  if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+  if (options_.clock == nullptr) options_.clock = &base::systemClock();
   if (!options_.random) options_.random = defaultRandom();
-  if (!options_.sleep) {
-    options_.sleep = [this](std::chrono::milliseconds d) {
-      const auto until = std::chrono::steady_clock::now() + d;
-      while (!http_.cancelled() && std::chrono::steady_clock::now() < until) {
-        auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        std::this_thread::sleep_for(std::min(left, kSleepSlice));
-      }
-    };
-  }
   options_.retry.max_attempts = std::max(1, options_.retry.max_attempts);
   options_.max_items = std::clamp(options_.max_items, 1, 1000);
   options_.max_pages = std::max(1, options_.max_pages);
@@ -152,8 +140,8 @@ Result<std::string> IamClient::call(std::string_view operation, const std::strin
   request.timeout = options_.request_timeout;
   request.max_response_bytes = kMaxIamPageBytes;
   request.parse_error = parseQueryError;
-  const SignedCallContext context{http_,          credentials_,    options_.retry,     options_.clock,
-                                  options_.sleep, options_.random, options_.on_request};
+  const SignedCallContext context{http_,           credentials_,    options_.retry,
+                                  *options_.clock, options_.random, options_.on_request};
   return signedCall(context, request, details);
 }
 

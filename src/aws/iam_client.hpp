@@ -26,7 +26,7 @@
 // error message or a log line.
 //
 // Thread-safety: listUsers/listRoles may run on several threads at once if the injected functions
-// (clock, sleep, random, on_request) are thread-safe; the defaults are.
+// (clock, random, on_request) are thread-safe; the defaults are.
 #pragma once
 
 #include <chrono>
@@ -41,6 +41,7 @@
 #include "aws/iam_xml.hpp"
 #include "aws/retry.hpp"
 #include "aws/signed_call.hpp"
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 
@@ -67,10 +68,9 @@ struct IamClientOptions {
   int max_items = 1000;                              // Default: 1000 (IAM's maximum)
   // Default: kDefaultIamMaxPages. The listing fails when it is still truncated after this many pages.
   int max_pages = kDefaultIamMaxPages;
-  // Default: system_clock::now. The signing time.
-  std::function<std::chrono::system_clock::time_point()> clock;
-  // Default: a real sleep that wakes early when the HttpClient is cancelled.
-  SleepFn sleep;
+  // The signing time (wallNow) and the retries' backoff, which a HttpClient::cancel() cuts short (see
+  // waitBackoff in signed_call.hpp). Default: base::systemClock(). Must outlive the client.
+  base::Clock* clock = &base::systemClock();
   // Default: defaultRandom().
   RandomFn random;
   // Default: none.

@@ -6,7 +6,7 @@
 // cancellation. Backoff: exponential with full jitter, delay = random[0,1) * min(max_backoff, base_delay *
 // 2^retry).
 //
-// Time and randomness are injected (SleepFn, RandomFn) so tests never sleep.
+// Time and randomness are injected (base::Clock, RandomFn) so tests never sleep.
 // Thread-safety: pure functions and plain values.
 #pragma once
 
@@ -24,8 +24,6 @@ struct RetryPolicy {
   std::chrono::milliseconds max_backoff{20000};  // Default: 20 s
 };
 
-// Sleeps for the given duration (tests pass a recorder).
-using SleepFn = std::function<void(std::chrono::milliseconds)>;
 // A uniform random number in [0, 1).
 using RandomFn = std::function<double()>;
 

@@ -25,6 +25,16 @@ AwsError parseQueryError(const net::HttpResponse& response) {
   return aws;
 }
 
+bool waitBackoff(base::Clock& clock, const net::HttpClient& http, std::chrono::milliseconds delay) {
+  while (delay > std::chrono::milliseconds::zero()) {
+    if (http.cancelled()) return false;
+    const auto slice = std::min(delay, kBackoffCancelCheck);
+    clock.sleepFor(slice);
+    delay -= slice;
+  }
+  return !http.cancelled();
+}
+
 Result<std::string> signedCall(const SignedCallContext& context, const SignedCall& call, AwsError* details) {
   const std::string prefix = std::string(call.label) + " " + std::string(call.operation);
   const int attempts = std::max(1, context.retry.max_attempts);
@@ -43,7 +53,8 @@ Result<std::string> signedCall(const SignedCallContext& context, const SignedCal
     to_sign.query = call.query;
     to_sign.headers = call.headers;
     to_sign.body = call.body;
-    sigv4::SigningParams params{call.signing_region, std::string(call.signing_service), context.clock()};
+    sigv4::SigningParams params{call.signing_region, std::string(call.signing_service),
+                                context.clock.wallNow()};
 
     net::HttpRequest request;
     request.method = call.method;
@@ -84,7 +95,7 @@ Result<std::string> signedCall(const SignedCallContext& context, const SignedCal
     auto delay = backoffDelay(context.retry, attempt - 1, context.random());
     spdlog::warn("{} attempt {}/{} failed: {}; retrying in {} ms", prefix, attempt, attempts,
                  failure.toString(), delay.count());
-    context.sleep(delay);
+    waitBackoff(context.clock, context.http, delay);  // a cancel ends the loop at the next attempt
   }
 }
 

@@ -8,9 +8,10 @@
 // cleaned of the credentials' secret key and session token, turned into an aar::Error by toError (then
 // SignedCall::refine_kind, when set, may change the kind: EKS' ResourceNotFoundException → kNotFound).
 // Retried (isRetryableAwsFailure): throttling and transient codes, HTTP 5xx, connection errors and
-// timeouts, up to RetryPolicy::max_attempts, waiting backoffDelay(retry, n, random()) through sleep()
-// between attempts. Not retried: other 4xx, a failed credentials fetch, cancellation (HttpClient::cancel()
-// ends the call at once with kCancelled, also between attempts).
+// timeouts, up to RetryPolicy::max_attempts, waiting backoffDelay(retry, n, random()) on the clock between
+// attempts. Not retried: other 4xx, a failed credentials fetch, cancellation (HttpClient::cancel() ends the
+// call with kCancelled: at once during a request, and within kBackoffCancelCheck during a backoff wait, see
+// waitBackoff).
 //
 // Errors: "<label> <operation>: ..." with HTTP status, AWS code, message and request id, plus " after N
 // attempts" when it was retried; *details (when given) receives the last AwsError. Secrets never appear in an
@@ -31,6 +32,7 @@
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
+#include "base/clock.hpp"
 #include "core/result.hpp"
 #include "net/http_client.hpp"
 
@@ -44,12 +46,21 @@ using AwsRequestHook = std::function<void(std::string_view operation, std::strin
 struct SignedCallContext {
   net::HttpClient& http;
   CredentialsProvider& credentials;
-  const RetryPolicy& retry;                                             // max_attempts < 1 counts as 1
-  const std::function<std::chrono::system_clock::time_point()>& clock;  // signing time; required
-  const SleepFn& sleep;                                                 // backoff wait; required
-  const RandomFn& random;                                               // jitter; required
-  const AwsRequestHook& on_request;                                     // may be empty
+  const RetryPolicy& retry;          // max_attempts < 1 counts as 1
+  base::Clock& clock;                // signing time (wallNow) and backoff waits (waitBackoff)
+  const RandomFn& random;            // jitter; required
+  const AwsRequestHook& on_request;  // may be empty
 };
+
+// How late HttpClient::cancel() during a backoff wait is noticed at most.
+inline constexpr std::chrono::milliseconds kBackoffCancelCheck{1000};
+
+// Waits `delay` on `clock`, in clock.sleepFor() slices of at most kBackoffCancelCheck, and returns early
+// once `http` is cancelled (checked before each slice). base::Clock::sleepFor cannot be interrupted and
+// HttpClient::cancel() notifies nothing a waitUntil could wait on, so the wait polls between slices: a
+// shutdown during a 20 s backoff ends it within a second, and a test clock (ManualClock) sees each slice as
+// one recorded sleep, never a real one. Returns false when it ended because of cancellation.
+bool waitBackoff(base::Clock& clock, const net::HttpClient& http, std::chrono::milliseconds delay);
 
 // One request, already built except for its signature.
 struct SignedCall {

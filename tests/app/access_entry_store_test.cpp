@@ -44,7 +44,7 @@ class AccessEntryStoreTest : public ::testing::Test {
     o.endpoint = aws::Endpoint{fake_.url(), "us-east-1", "aws"};
     o.cluster_name = kCluster;
     o.request_timeout = std::chrono::milliseconds(3000);
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = &clock_;
     o.random = [] { return 0.5; };
     client_ = std::make_unique<aws::EksClient>(http_, creds_, o);
     EksAccessEntryStoreOptions so;
@@ -375,7 +375,7 @@ TEST_F(AccessEntryStoreTest, ReportsEksCodesForInUseAndTheLimit) {
   aws::EksClientOptions o;
   o.endpoint = aws::Endpoint{small.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = &clock_;
   net::HttpClient http;  // destroyed before `small`, so stop() does not wait out a keep-alive connection
   aws::EksClient client(http, creds_, o);
   EksAccessEntryStore store(client, clock_);

@@ -1,9 +1,6 @@
 // `aws-auth-refresher plan` through the real binary: outputs and exit codes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -17,8 +14,8 @@
 
 #include "core/aws_auth_codec.hpp"
 #include "core/config_map.hpp"
-
-extern char** environ;
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::app {
 namespace {
@@ -35,67 +32,18 @@ struct ProcessResult {
   std::string err;
 };
 
-std::string readAll(int fd) {
-  std::string s;
-  std::array<char, 4096> buf{};
-  ssize_t n;
-  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
-  ::close(fd);
-  return s;
-}
-
-// Runs the binary with `args`, capturing stdout and stderr.
+// Runs the binary with `args` (this process's environment), capturing stdout and stderr.
 ProcessResult run(const std::vector<std::string>& args) {
-  int out_pipe[2], err_pipe[2];
-  EXPECT_EQ(::pipe(out_pipe), 0);
-  EXPECT_EQ(::pipe(err_pipe), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
-  std::vector<std::string> argv_s = {kBinary};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, kBinary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  ProcessResult r;
-  if (rc != 0) {
-    ADD_FAILURE() << "posix_spawn " << kBinary << " failed: " << rc;
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    return r;
-  }
-  std::thread err_reader([&] { r.err = readAll(err_pipe[0]); });
-  r.out = readAll(out_pipe[0]);
-  err_reader.join();
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  std::vector<std::string> argv = {kBinary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const test::ChildResult r = test::runToExit(argv, std::chrono::seconds(60));
+  EXPECT_TRUE(r.exit_code.has_value()) << kBinary << " still ran after 60 s";
+  return ProcessResult{r.exit_code.value_or(-1), r.out, r.err};
 }
 
 class PlanCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("aar-plan-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& content) {
-    const auto path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path.string();
-  }
+  std::string write(const std::string& name, const std::string& content) { return tmp_.write(name, content); }
 
   std::vector<std::string> exampleArgs() const {
     return {"plan",
@@ -107,7 +55,8 @@ class PlanCommandTest : public ::testing::Test {
             kExamples + "/iam-users.txt"};
   }
 
-  std::filesystem::path dir_;
+  test::TempDir tmp_{"aar-plan-test"};
+  const std::filesystem::path dir_{tmp_.path()};
 };
 
 std::vector<core::UserMapping> mapUsersOf(const std::string& manifest_yaml) {
@@ -318,6 +267,179 @@ TEST_F(PlanCommandTest, ExitsOneWhenTheResultWouldExceedTheConfigMapLimit) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("over the 1 MiB"));
   EXPECT_THAT(r.out, Not(HasSubstr("userarn")));
+}
+
+// Rules v2 offline: user and role ARNs in one --arns file; role ARNs (with their path) match mapRoles rules
+// and are written without their path, next to the untouched node role.
+TEST_F(PlanCommandTest, PlansRoleEntriesFromRoleArnsInTheSameFile) {
+  const std::string rules = write("rules.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+  namespace: kube-system
+data:
+  mapUsers: |
+    - arnRegex: ^arn:aws:iam::1234567890:user/tmp-foo-.*$
+      username: foo
+      groups: [system:masters]
+  mapRoles: |
+    - arnRegex: ^arn:aws:iam::1234567890:role/aws-reserved/sso.amazonaws.com/[^/]+/AWSReservedSSO_Admin_[0-9a-f]{16}$
+      username: "sso-admin:{{SessionName}}"
+      groups: [system:masters]
+    - arnRegex: ^arn:aws:iam::1234567890:role/
+      username: any-role
+)");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/tmp-foo-one\n"
+                                 "arn:aws:iam::1234567890:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                                 "AWSReservedSSO_Admin_0123456789abcdef\n"
+                                 "arn:aws:iam::1234567890:role/aws-service-role/eks.amazonaws.com/"
+                                 "AWSServiceRoleForAmazonEKS\n");
+  const std::vector<std::string> base = {
+      "plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns", arns};
+  auto json_args = base;
+  json_args.insert(json_args.end(), {"--output", "json"});
+  const ProcessResult r = run(json_args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 2u) << r.out;
+  const std::string sso = "arn:aws:iam::1234567890:role/AWSReservedSSO_Admin_0123456789abcdef";
+  bool saw_role = false, saw_user = false;
+  for (const auto& c : j["changes"]) {
+    if (c["principal"] == "role") {
+      saw_role = true;
+      EXPECT_EQ(c["arn"], sso);
+      EXPECT_EQ(c["username"], "sso-admin:{{SessionName}}");
+      EXPECT_EQ(c["rule_index"], 0);  // the first rule wins, even though rule 1 matches too
+    } else {
+      saw_user = true;
+      EXPECT_EQ(c["principal"], "user");
+      EXPECT_EQ(c["arn"], "arn:aws:iam::1234567890:user/tmp-foo-one");
+    }
+  }
+  EXPECT_TRUE(saw_role && saw_user);
+  EXPECT_EQ(j["managed_users"], 1);
+  EXPECT_EQ(j["managed_roles"], 1);  // the service-linked role never matches
+  const std::string map_roles = j["desired"]["data"]["mapRoles"].get<std::string>();
+  EXPECT_THAT(map_roles, HasSubstr("rolearn: " + sso + "\n"));
+  EXPECT_THAT(map_roles, Not(HasSubstr("aws-reserved")));
+  EXPECT_THAT(map_roles, Not(HasSubstr("AWSServiceRoleForAmazonEKS")));
+  EXPECT_THAT(map_roles, HasSubstr("rolearn: arn:aws:iam::1234567890:role/eks-node-group\n"));
+  EXPECT_THAT(j["desired"]["annotations"]["aws-auth-refresher/managed-roles"].get<std::string>(),
+              HasSubstr("v2:"));
+
+  auto diff_args = base;
+  diff_args.insert(diff_args.end(), {"--output", "diff"});
+  const ProcessResult d = run(diff_args);
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_THAT(d.out, HasSubstr("data.mapRoles (planned)\n"));
+  EXPECT_THAT(d.out, HasSubstr("+- rolearn: " + sso + "\n"));
+  EXPECT_THAT(d.out, HasSubstr(" - rolearn: arn:aws:iam::1234567890:role/eks-node-group\n"));
+  EXPECT_THAT(d.out, HasSubstr("added  " + sso +
+                               "  username=sso-admin:{{SessionName}} "
+                               "groups=[system:masters]  (rule 0 of mapRoles)"));
+}
+
+// A users-only plan's diff shows no mapRoles section (as before rules v2).
+TEST_F(PlanCommandTest, AUsersOnlyDiffHasNoMapRolesSection) {
+  auto args = exampleArgs();
+  args.insert(args.end(), {"--output", "diff"});
+  const ProcessResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("mapRoles")));
+}
+
+TEST_F(PlanCommandTest, TakesGroupMembershipFromAGroupMembersFile) {
+  const std::string rules = write("rules.yaml", "- iamGroup: eks-admins\n  username: admin-by-group\n");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/alice\n"
+                                 "arn:aws:iam::1234567890:user/bob\n");
+  const std::string members = write("members.txt",
+                                    "# group user-arn\n"
+                                    "eks-admins arn:aws:iam::1234567890:user/alice\n"
+                                    "others arn:aws:iam::1234567890:user/bob\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--group-members", members, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 1u) << r.out;
+  EXPECT_EQ(j["changes"][0]["arn"], "arn:aws:iam::1234567890:user/alice");
+  EXPECT_EQ(j["changes"][0]["username"], "admin-by-group");
+
+  // Without the file nobody is in a group.
+  const ProcessResult none = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml",
+                                  "--arns", arns, "--output", "json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(nlohmann::json::parse(none.out)["changes"].empty());
+
+  const std::string bad = write("bad.txt", "eks-admins\n");
+  const ProcessResult b = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--group-members", bad});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.err, HasSubstr(bad + ": line 1: expected \"<group> <user ARN>\""));
+  const ProcessResult missing = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml",
+                                     "--arns", arns, "--group-members", (dir_ / "nope.txt").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err,
+              HasSubstr("--group-members " + (dir_ / "nope.txt").string() + ": cannot open file"));
+}
+
+TEST_F(PlanCommandTest, ExpandsAPerUserNameFromACaptureAndReportsOneThatCannotExpand) {
+  const std::string rules =
+      write("rules.yaml",
+            "- arnRegex: ^arn:aws:iam::1234567890:user/vault-(?P<who>[^/]*?)-readonly-\\d+$\n"
+            "  username: \"vault:${who}\"\n");
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/vault-alice-readonly-17\n"
+                                 "arn:aws:iam::1234567890:user/vault--readonly-18\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 1u) << r.out;
+  EXPECT_EQ(j["changes"][0]["username"], "vault:alice");
+  ASSERT_EQ(j["expansion_failures"].size(), 1u) << r.out;
+  EXPECT_EQ(j["expansion_failures"][0]["arn"], "arn:aws:iam::1234567890:user/vault--readonly-18");
+}
+
+// `accounts` is validated, but offline no account is contacted: the listed ARNs of every account are taken as
+// they are.
+TEST_F(PlanCommandTest, ValidatesAccountsButTakesEveryListedArnAsItIs) {
+  const std::string manifest = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: aws-auth-refresher
+  namespace: kube-system
+data:
+  mapUsers: |
+    - arnRegex: ^arn:aws:iam::[0-9]+:user/dev-
+      username: dev
+  accounts: |
+    - roleArn: ACCOUNT_ROLE
+      externalId: ext-1
+)";
+  auto with_role = [&](const std::string& role) {
+    std::string text = manifest;
+    text.replace(text.find("ACCOUNT_ROLE"), 12, role);
+    return text;
+  };
+  const std::string rules = write("rules.yaml", with_role("arn:aws:iam::222233334444:role/reader"));
+  const std::string arns = write("arns.txt",
+                                 "arn:aws:iam::1234567890:user/dev-a\n"
+                                 "arn:aws:iam::222233334444:user/dev-b\n");
+  const ProcessResult r = run({"plan", "--rules", rules, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns",
+                               arns, "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["changes"].size(), 2u) << r.out;
+  EXPECT_EQ(j["changes"][1]["arn"], "arn:aws:iam::222233334444:user/dev-b");
+
+  const std::string bad = write("bad-rules.yaml", with_role("not-an-arn"));
+  const ProcessResult b =
+      run({"plan", "--rules", bad, "--aws-auth", kExamples + "/aws-auth.yaml", "--arns", arns});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_THAT(b.err, HasSubstr(bad + ": accounts"));
+  EXPECT_TRUE(b.out.empty());
 }
 
 }  // namespace

@@ -3,18 +3,12 @@
 // boto3 needs to talk to a fake on 127.0.0.1 with given credentials.
 #pragma once
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <iostream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "support/child_process.hpp"
 
 namespace aar::fakes::boto3 {
 
@@ -26,44 +20,13 @@ struct RunResult {
   std::string out;
 };
 
-// Runs the script with a clean environment (only `env`); kills it (by pid) on timeout.
+// Runs the script with a clean environment (only `env`); kills it (by pid) on timeout. Its stderr (the
+// script's diagnostics) is copied to this process's stderr.
 inline RunResult runScript(const std::vector<std::string>& args, const std::vector<std::string>& env,
                            std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  RunResult result;
-  int fds[2];
-  if (pipe(fds) != 0) return result;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<char*> argv, envp;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return result;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    result.out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  if (std::chrono::steady_clock::now() >= deadline) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const test::ChildResult r = test::runToExit(args, env, timeout);
+  std::cerr << r.err;
+  return RunResult{r.exit_code.value_or(-1), r.out};
 }
 
 // The environment of a boto3 script: credentials from variables (never on a command line), no config files,

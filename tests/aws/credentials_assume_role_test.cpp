@@ -39,7 +39,7 @@ class AssumeRoleTest : public ::testing::Test {
   fakes::FakeSts::Options stsOptions() {
     fakes::FakeSts::Options o;
     o.iam = &iam_;
-    o.clock = [this] { return clock_.wallNow(); };
+    o.clock = &clock_;
     return o;
   }
 
@@ -101,7 +101,7 @@ TEST_F(AssumeRoleTest, AssumesTheRoleAndItsCredentialsSeeTheOtherAccount) {
 
   IamClientOptions io;
   io.endpoint = Endpoint{iam_.url(), "us-east-1", "aws"};
-  io.clock = [this] { return clock_.wallNow(); };
+  io.clock = &clock_;
   IamClient iam(http_, *assumed, io);
   auto users = iam.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();

@@ -72,7 +72,7 @@ struct Fixture {
     auto p = std::make_unique<ScriptedProvider>(std::move(script));
     inner = p.get();
     CredentialsCacheOptions o;
-    o.clock = clock.fn();
+    o.clock = &clock;
     cache = std::make_unique<CachedCredentialsProvider>(std::move(p), o);
   }
   TestClock clock;
@@ -82,7 +82,7 @@ struct Fixture {
 
 TEST(CredentialsCacheTest, ReturnsCachedCredentialsUntilFiveMinutesBeforeExpiry) {
   TestClock c;
-  Fixture f({temporary("ASIAONE", c.now() + 1h), temporary("ASIATWO", c.now() + 2h)});
+  Fixture f({temporary("ASIAONE", c.wallNow() + 1h), temporary("ASIATWO", c.wallNow() + 2h)});
   ASSERT_EQ(f.cache->get()->access_key_id, "ASIAONE");
   f.clock.advance(54min);
   EXPECT_EQ(f.cache->get()->access_key_id, "ASIAONE");
@@ -105,7 +105,7 @@ TEST(CredentialsCacheTest, KeepsLongTermCredentialsUntilInvalidated) {
 
 TEST(CredentialsCacheTest, KeepsUsingUnexpiredCredentialsWhenARefreshFails) {
   TestClock c;
-  Fixture f({temporary("ASIAONE", c.now() + 1h), makeError(ErrorKind::kServer, "sts down")});
+  Fixture f({temporary("ASIAONE", c.wallNow() + 1h), makeError(ErrorKind::kServer, "sts down")});
   ASSERT_TRUE(f.cache->get().ok());
   f.clock.advance(57min);  // in the window, not expired
   auto during = f.cache->get();
@@ -134,7 +134,7 @@ TEST(CredentialsCacheTest, ReturnsTheErrorWhenNothingIsCached) {
 
 TEST(CredentialsCacheTest, ConcurrentCallersShareOneFetch) {
   TestClock c;
-  Fixture f({temporary("ASIASHARED", c.now() + 1h)});
+  Fixture f({temporary("ASIASHARED", c.wallNow() + 1h)});
   f.inner->hold();
   std::vector<std::thread> threads;
   std::vector<std::string> got(8);

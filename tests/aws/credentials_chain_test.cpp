@@ -26,14 +26,14 @@ class CredentialsChainTest : public ::testing::Test {
   void SetUp() override {
     fakes::FakeSts::Options s;
     s.expected_token = kWebToken;
-    s.clock = clock_.fn();
+    s.clock = &clock_;
     sts_ = std::make_unique<fakes::FakeSts>(s);
     fakes::FakeContainerCredentials::Options c;
     c.expected_authorization = kPodToken;
-    c.clock = clock_.fn();
+    c.clock = &clock_;
     container_ = std::make_unique<fakes::FakeContainerCredentials>(c);
     fakes::FakeImds::Options i;
-    i.clock = clock_.fn();
+    i.clock = &clock_;
     imds_ = std::make_unique<fakes::FakeImds>(i);
     ASSERT_GT(sts_->start(), 0);
     ASSERT_GT(container_->start(), 0);
@@ -43,7 +43,7 @@ class CredentialsChainTest : public ::testing::Test {
     env_.set("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_->url());
   }
   std::unique_ptr<CachedCredentialsProvider> chain() {
-    return makeDefaultCredentialsProvider(env_.lookup(), http_, clock_.fn());
+    return makeDefaultCredentialsProvider(env_.lookup(), http_, clock_);
   }
   void configureWebIdentity(const std::string& token) {
     env_.set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r");

@@ -26,7 +26,7 @@ class ContainerCredentialsTest : public ::testing::Test {
     fakes::FakeContainerCredentials::Options o;
     o.path = "/v1/credentials";
     o.expected_authorization = kPodToken;
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     fake_ = std::make_unique<fakes::FakeContainerCredentials>(o);
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
@@ -56,7 +56,7 @@ TEST_F(ContainerCredentialsTest, PodIdentitySendsTheTokenFileAsAuthorization) {
   EXPECT_EQ(c->access_key_id, issued.access_key_id);
   EXPECT_EQ(c->secret_access_key, issued.secret_access_key);
   EXPECT_EQ(c->session_token, issued.session_token);
-  EXPECT_EQ(c->expiration, clock_.now() + 1h);
+  EXPECT_EQ(c->expiration, clock_.wallNow() + 1h);
   EXPECT_EQ(c->provider, "container");
   auto log = fake_->requests();
   ASSERT_EQ(log.size(), 1u);
@@ -90,7 +90,7 @@ TEST_F(ContainerCredentialsTest, MissingOrWrongAuthorizationIsRefused) {
 
 TEST_F(ContainerCredentialsTest, CacheRefreshRereadsTheRotatedTokenFile) {
   CachedCredentialsProvider cached(std::make_unique<ContainerCredentialsProvider>(provider()),
-                                   {clock_.fn(), 300s});
+                                   {&clock_, 300s});
   auto first = cached.get();
   ASSERT_TRUE(first.ok()) << first.error().toString();
   dir_.write("pod-token", kRotatedPodToken);

@@ -16,6 +16,7 @@
 #include "aws/credentials_default.hpp"
 #include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
+#include "support/child_process.hpp"
 
 namespace aar::aws {
 namespace {
@@ -27,70 +28,11 @@ using testing::TestEnv;
 constexpr char kBinary[] = AAR_BINARY_DIR "/tests/fakes/aws/fake-aws";
 constexpr char kToken[] = "fake-aws-binary-web-identity-token";
 
-// A child process started by the test; killed (by pid) if the test did not stop it.
-class FakeAwsProcess {
- public:
-  explicit FakeAwsProcess(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(kBinary));
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(kBinary, argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~FakeAwsProcess() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-
-  // The first stdout line, waiting at most `timeout`.
-  std::string readLine(std::chrono::milliseconds timeout) {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      char c;
-      if (read(out_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    return line;
-  }
-
-  // Sends SIGTERM and waits at most `timeout`; the exit status, or -1.
-  int terminate(std::chrono::milliseconds timeout) {
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  bool reaped_ = false;
-};
+// The fake-aws process with `args` (the shared ChildProcess: killed by pid if the test did not stop it).
+std::vector<std::string> fakeAws(std::vector<std::string> args) {
+  args.insert(args.begin(), kBinary);
+  return args;
+}
 
 net::HttpResponse call(net::HttpClient& http, const std::string& method, const std::string& url,
                        const std::string& body = "") {
@@ -108,9 +50,9 @@ TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
   ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
   TempDir dir;
   const std::string users_file = dir.write("users", "# seed\ntmp-foo-one\n/team/ tmp-foo-two\n");
-  FakeAwsProcess proc({"--users-file", users_file, "--user", "admin-alice", "--web-identity-token", kToken,
-                       "--credentials-duration", "900"});
-  const std::string line = proc.readLine(10s);
+  test::ChildProcess proc(fakeAws({"--users-file", users_file, "--user", "admin-alice",
+                                   "--web-identity-token", kToken, "--credentials-duration", "900"}));
+  const std::string line = proc.firstLine(10s);
   auto ready = nlohmann::json::parse(line, nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
   for (const char* key : {"iam", "sts", "container", "imds", "admin"}) {
@@ -134,7 +76,7 @@ TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
   auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient iam(http, *credentials, o);
   auto users = iam.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();
@@ -151,13 +93,15 @@ TEST(FakeAwsBinaryTest, ServesIrsaAndIamAndIsDrivenThroughItsAdminApi) {
   EXPECT_EQ(log["iam"][1]["access_key_id"], log["sts"][0]["access_key_id"]);
   EXPECT_EQ(log.dump().find(kToken), std::string::npos);
 
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi) {
   ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
-  FakeAwsProcess proc({"--access-key-id", "AKIDHUGEBODYTEST0001", "--secret-access-key", "huge-body-secret"});
-  auto ready = nlohmann::json::parse(proc.readLine(10s), nullptr, false);
+  test::ChildProcess proc(
+      fakeAws({"--access-key-id", "AKIDHUGEBODYTEST0001", "--secret-access-key", "huge-body-secret"}));
+  auto ready = nlohmann::json::parse(proc.firstLine(10s), nullptr, false);
   ASSERT_TRUE(ready.is_object());
   const std::string admin = ready["admin_url"].get<std::string>();
   net::HttpClient http;
@@ -174,7 +118,7 @@ TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi)
   auto credentials = makeDefaultCredentialsProvider(env.lookup(), http);
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient iam(http, *credentials, o);
   auto users = iam.listUsers();
   ASSERT_FALSE(users.ok());
@@ -188,7 +132,8 @@ TEST(FakeAwsBinaryTest, AnswersWithHugeStreamedBodiesWhenToldThroughItsAdminApi)
     ASSERT_FALSE(r.ok()) << url;
     EXPECT_EQ(r.error().kind, ErrorKind::kTooLarge) << url << ": " << r.error().toString();
   }
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 // Rules v2 through the binary's admin API: a second account seeded with users, an SSO role and a group;
@@ -199,8 +144,9 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
   constexpr char kSecret[] = "rules-v2-binary-secret";
   const std::string other = "222233334444";
   const std::string role_arn = "arn:aws:iam::" + other + ":role/reader";
-  FakeAwsProcess proc({"--access-key-id", kAkid, "--secret-access-key", kSecret, "--user", "home-user"});
-  auto ready = nlohmann::json::parse(proc.readLine(10s), nullptr, false);
+  test::ChildProcess proc(
+      fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret, "--user", "home-user"}));
+  auto ready = nlohmann::json::parse(proc.firstLine(10s), nullptr, false);
   ASSERT_TRUE(ready.is_object());
   const std::string admin = ready["admin_url"].get<std::string>();
   net::HttpClient http;
@@ -240,7 +186,7 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
   ASSERT_TRUE(assumed.ok()) << assumed.error().toString();
   IamClientOptions o;
   o.endpoint = Endpoint{ready["iam_url"].get<std::string>(), "us-east-1", "aws"};
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   IamClient home(http, *own, o);
   IamClient remote(http, **assumed, o);
 
@@ -294,7 +240,8 @@ TEST(FakeAwsBinaryTest, ServesSeveralAccountsGroupsRolesAndAssumeRoleThroughItsA
       call(http, "DELETE", admin + "/admin/roles/AWSReservedSSO_Admin_0123456789abcdef?account=222233334444")
           .status,
       204);
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 }  // namespace

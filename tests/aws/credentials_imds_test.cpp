@@ -19,7 +19,7 @@ class ImdsCredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fakes::FakeImds::Options o;
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     o.duration = 6h;
     fake_ = std::make_unique<fakes::FakeImds>(o);
     ASSERT_GT(fake_->start(), 0);
@@ -46,7 +46,7 @@ TEST_F(ImdsCredentialsTest, GetsATokenThenTheRoleThenItsCredentials) {
   EXPECT_EQ(c->access_key_id, issued.access_key_id);
   EXPECT_EQ(c->secret_access_key, issued.secret_access_key);
   EXPECT_EQ(c->session_token, issued.session_token);
-  EXPECT_EQ(c->expiration, clock_.now() + 6h);
+  EXPECT_EQ(c->expiration, clock_.wallNow() + 6h);
   EXPECT_EQ(c->provider, "imds");
   auto log = fake_->requests();
   ASSERT_EQ(log.size(), 3u);
@@ -120,8 +120,7 @@ TEST_F(ImdsCredentialsTest, BacksOffExponentiallyOnTheRetryPolicy) {
 }
 
 TEST_F(ImdsCredentialsTest, CacheRefreshesInsideTheWindowOnly) {
-  CachedCredentialsProvider cached(std::make_unique<ImdsCredentialsProvider>(provider()),
-                                   {clock_.fn(), 300s});
+  CachedCredentialsProvider cached(std::make_unique<ImdsCredentialsProvider>(provider()), {&clock_, 300s});
   auto first = cached.get();
   ASSERT_TRUE(first.ok());
   clock_.advance(5h + 54min);

@@ -75,14 +75,14 @@ class CredentialsSecretsTest : public ::testing::Test {
 TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
   fakes::FakeSts::Options so;
   so.expected_token = kWebToken;
-  so.clock = clock_.fn();
+  so.clock = &clock_;
   fakes::FakeSts sts(so);
   fakes::FakeContainerCredentials::Options co;
   co.expected_authorization = kPodToken;
-  co.clock = clock_.fn();
+  co.clock = &clock_;
   fakes::FakeContainerCredentials container(co);
   fakes::FakeImds::Options io;
-  io.clock = clock_.fn();
+  io.clock = &clock_;
   fakes::FakeImds imds(io);
   ASSERT_GT(sts.start(), 0);
   ASSERT_GT(container.start(), 0);
@@ -95,9 +95,9 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
     env.set("AWS_ACCESS_KEY_ID", "AKIASECRETSTEST00001");
     env.set("AWS_SECRET_ACCESS_KEY", kEnvSecret);
     env.set("AWS_SESSION_TOKEN", kEnvToken);
-    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
+    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_)->get());
     env.unset("AWS_ACCESS_KEY_ID");  // half set: an error that must not carry the secret
-    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
+    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_)->get());
   }
   {
     TestEnv env;
@@ -105,9 +105,9 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
     dir_.write(".aws/credentials",
                std::string("[default]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = ") +
                    kProfileSecret + "\naws_session_token = " + kProfileToken + "\n");
-    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
+    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_)->get());
     dir_.write(".aws/credentials", std::string("[default]\n") + kProfileSecret + "\n");  // unparsable line
-    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_.fn())->get());
+    keep(makeDefaultCredentialsProvider(env.lookup(), http, clock_)->get());
   }
 
   // Web identity: success, refresh that fails (warning with the error), refused token, expired token.
@@ -117,7 +117,7 @@ TEST_F(CredentialsSecretsTest, NoSecretReachesTheLogOrAnErrorOnAnyPath) {
   web.set("AWS_WEB_IDENTITY_TOKEN_FILE", dir_.write("web-token", kWebToken));
   web.set("AWS_ENDPOINT_URL_STS", sts.url());
   {
-    auto cached = makeDefaultCredentialsProvider(web.lookup(), http, clock_.fn());
+    auto cached = makeDefaultCredentialsProvider(web.lookup(), http, clock_);
     keep(cached->get());
     clock_.advance(57min);
     sts.failNext(3, 503, "ServiceUnavailable");

@@ -17,6 +17,9 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "support/child_process.hpp"
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::aws::testing {
 
@@ -48,54 +51,49 @@ class TestEnv {
   std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
 };
 
-// A wall clock that moves only when told.
-class TestClock {
+// The ManualClock the credential tests share: wall time starts at a whole second (2026-11-18), so
+// expirations the fakes write in whole seconds compare equal to it.
+class TestClock : public aar::test::ManualClock {
  public:
-  TestClock() : now_(std::make_shared<std::atomic<std::int64_t>>(kStart)) {}
-  WallClock fn() const {
-    auto now = now_;
-    return [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now->load())); };
-  }
-  std::chrono::system_clock::time_point now() const { return fn()(); }
-  void advance(std::chrono::seconds d) { now_->fetch_add(d.count()); }
+  TestClock() : ManualClock(WallTime(std::chrono::seconds(kStart))) {}
 
  private:
-  static constexpr std::int64_t kStart = 1795000000;  // 2026-11-18
-  std::shared_ptr<std::atomic<std::int64_t>> now_;
+  static constexpr std::int64_t kStart = 1795000000;
 };
 
-// A directory removed with everything in it when the test ends.
-class TempDir {
+// A provider that always answers the same credentials, counting its calls: what the client tests sign with.
+// Not for concurrent get() calls (the count is a plain int).
+class FixedCredentials : public CredentialsProvider {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aar-creds-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
+  explicit FixedCredentials(Credentials c) : creds_(std::move(c)) {}
+  FixedCredentials(std::string akid, std::string secret)
+      : creds_{std::move(akid), std::move(secret), "", std::nullopt, "fixed"} {}
+  Result<Credentials> get() override {
+    ++calls;
+    return creds_;
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes (or replaces) a file under the directory and returns its path.
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto p = std::filesystem::path(path_) / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
-    return p.string();
-  }
-  std::string path() const { return path_; }
+  const char* name() const override { return "fixed"; }
+  int calls = 0;
 
  private:
-  std::string path_;
+  Credentials creds_;
 };
+
+// A clock for clients whose retries a test does not inspect: backoff waits are recorded, never slept. One per
+// process (ManualClock is thread-safe); a test that asserts its waits uses its own ManualClock.
+inline base::Clock* noWaitClock() {
+  static aar::test::ManualClock clock;
+  return &clock;
+}
+
+// A directory removed with everything in it when the test ends (tests/support).
+using TempDir = aar::test::TempDir;
 
 // Whether Debian's /usr/bin/python3 has boto3 (the official client used to cross-check the fakes).
 inline bool haveBoto3() { return std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") == 0; }
 
 // Runs /usr/bin/python3 -c <code> with only `env` in its environment (plus a HOME and config files that do
-// not exist, so no real profile is read); its stdout+stderr lines. Values must not contain single quotes.
+// not exist, so no real profile is read), for at most 20 s; its stdout+stderr lines.
 inline std::vector<std::string> runPython(const std::string& code, std::map<std::string, std::string> env,
                                           const TempDir& dir, int* exit_code) {
   env.emplace("HOME", dir.path() + "/python-home");
@@ -103,11 +101,10 @@ inline std::vector<std::string> runPython(const std::string& code, std::map<std:
   env.emplace("AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/python-home/none");
   const std::string script = dir.write("script.py", code);
   const std::string out = dir.path() + "/python.out";
-  std::string cmd = "env -i";
-  for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
-  cmd += " timeout 20 /usr/bin/python3 " + script + " > " + out + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  *exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  std::vector<std::string> environment;
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+  test::ChildProcess python({"/usr/bin/python3", script}, environment, out, out);
+  *exit_code = python.waitExit(std::chrono::seconds(20)).value_or(-1);
   std::vector<std::string> lines;
   std::ifstream in(out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);

@@ -31,7 +31,7 @@ class WebIdentityCredentialsTest : public ::testing::Test {
   void SetUp() override {
     fakes::FakeSts::Options o;
     o.expected_token = kToken;
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     o.iam = &iam_;
     sts_ = std::make_unique<fakes::FakeSts>(o);
     ASSERT_GT(sts_->start(), 0);
@@ -44,15 +44,13 @@ class WebIdentityCredentialsTest : public ::testing::Test {
 
   WebIdentityCredentialsProvider provider() {
     WebIdentityOptions o;
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     o.timeout = 3s;
     // Retries back off on the manual clock (recorded, not slept), with the jitter pinned at 0.5.
-    o.retry_clock = &retry_clock_;
     o.random = [] { return 0.5; };
     return WebIdentityCredentialsProvider(env_.lookup(), http_, o);
   }
 
-  aar::test::ManualClock retry_clock_;
   TestClock clock_;
   TempDir dir_;
   TestEnv env_;
@@ -71,7 +69,7 @@ TEST_F(WebIdentityCredentialsTest, AssumesTheRoleWithTheProjectedToken) {
   EXPECT_EQ(c->secret_access_key, issued.secret_access_key);
   EXPECT_EQ(c->session_token, issued.session_token);
   ASSERT_TRUE(c->expiration.has_value());
-  EXPECT_EQ(*c->expiration, clock_.now() + 1h);
+  EXPECT_EQ(*c->expiration, clock_.wallNow() + 1h);
   EXPECT_EQ(c->provider, "web-identity");
 
   auto log = sts_->requests();
@@ -90,10 +88,10 @@ TEST_F(WebIdentityCredentialsTest, UsesTheConfiguredSessionName) {
 TEST_F(WebIdentityCredentialsTest, IssuedCredentialsSignIamRequests) {
   iam_.addUser("tmp-foo-one");
   auto inner = std::make_unique<WebIdentityCredentialsProvider>(provider());
-  CachedCredentialsProvider cached(std::move(inner), {clock_.fn(), 300s});
+  CachedCredentialsProvider cached(std::move(inner), {&clock_, 300s});
   IamClientOptions o;
   o.endpoint = Endpoint{iam_.url(), "us-east-1", "aws"};
-  o.clock = clock_.fn();
+  o.clock = &clock_;
   IamClient iam(http_, cached, o);
   auto users = iam.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();
@@ -103,7 +101,7 @@ TEST_F(WebIdentityCredentialsTest, IssuedCredentialsSignIamRequests) {
 
 TEST_F(WebIdentityCredentialsTest, CacheRefreshesInsideTheWindowAndRereadsTheRotatedToken) {
   CachedCredentialsProvider cached(std::make_unique<WebIdentityCredentialsProvider>(provider()),
-                                   {clock_.fn(), 300s});
+                                   {&clock_, 300s});
   auto first = cached.get();
   ASSERT_TRUE(first.ok()) << first.error().toString();
   EXPECT_EQ(sts_->requests().size(), 1u);
@@ -158,7 +156,7 @@ TEST_F(WebIdentityCredentialsTest, RetriesServerErrorsAndIdpCommunicationErrors)
   EXPECT_EQ(sts_->requests().size(), 3u);
   // Backoff before each retry, 0.5 x 100 ms x 2^retry, and none after the last attempt.
   const std::vector<std::chrono::nanoseconds> expected{50ms, 100ms, 50ms, 100ms};
-  EXPECT_EQ(retry_clock_.sleeps(), expected);
+  EXPECT_EQ(clock_.sleeps(), expected);
 }
 
 TEST_F(WebIdentityCredentialsTest, IsUnavailableWhenNotConfiguredAndFailsWhenHalfConfigured) {

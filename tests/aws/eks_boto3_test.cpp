@@ -13,6 +13,7 @@
 
 #include "boto3_support.hpp"
 #include "fakes/aws/fake_eks.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -42,12 +43,6 @@ class EksBoto3Test : public testing::Test {
     ASSERT_GT(fake_.start(), 0);
     fake_.allowCredentials(kAkid, kSecret);
     fake_.addCluster(kCluster, "API_AND_CONFIG_MAP");
-    home_ = std::filesystem::temp_directory_path() / ("aar-boto3-eks-" + std::to_string(getpid()));
-    std::filesystem::create_directories(home_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
   }
 
   // Runs boto3_eks.py with these steps; one result per step (null when botocore is not installed).
@@ -55,7 +50,7 @@ class EksBoto3Test : public testing::Test {
     std::vector<std::string> args{
         kPython,    std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_eks.py", "--endpoint", fake_.url(),
         "--models", std::string(AAR_SOURCE_DIR) + "/tests/data/aws-models",  "--steps",    steps.dump()};
-    const auto env = boto3::cleanEnv(home_.string(), kAkid, secret);
+    const auto env = boto3::cleanEnv(home_.path(), kAkid, secret);
     RunResult r = runScript(args, env, kTimeout);
     if (r.exit_code == kSkipExit) {
       skipped_ = true;
@@ -69,7 +64,7 @@ class EksBoto3Test : public testing::Test {
   }
 
   FakeEks fake_;
-  std::filesystem::path home_;
+  test::TempDir home_{"aar-boto3-eks"};
   bool skipped_ = false;
 };
 

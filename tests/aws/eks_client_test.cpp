@@ -8,12 +8,16 @@
 #include <map>
 #include <mutex>
 
+#include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_eks.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 #include "fakes/pki/test_pki.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
+
+using testing::FixedCredentials;
 
 using fakes::FakeEks;
 using std::chrono::milliseconds;
@@ -25,16 +29,6 @@ constexpr char kUser[] = "arn:aws:iam::123456789012:user/team/eng/alice";
 constexpr char kRole[] = "arn:aws:iam::123456789012:role/ops/deployer";
 constexpr char kView[] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
 constexpr char kEdit[] = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  explicit FixedCredentials(std::string secret) : secret_(std::move(secret)) {}
-  Result<Credentials> get() override { return Credentials{kAkid, secret_, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-
- private:
-  std::string secret_;
-};
 
 std::string userArn(int i) { return "arn:aws:iam::123456789012:user/u" + std::to_string(10000 + i); }
 
@@ -51,10 +45,7 @@ class EksClientTest : public ::testing::Test {
     o.endpoint = Endpoint{fake_.url(), "us-east-1", "aws"};
     o.cluster_name = cluster;
     o.request_timeout = milliseconds(3000);
-    o.sleep = [this](milliseconds d) {
-      std::lock_guard<std::mutex> lock(mu_);
-      sleeps_.push_back(d);
-    };
+    o.clock = &clock_;  // backoff waits are recorded on the manual clock, never slept
     o.random = [] { return 0.5; };
     o.on_request = [this](std::string_view op, std::string_view code) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -79,9 +70,16 @@ class EksClientTest : public ::testing::Test {
 
   FakeEks fake_;
   net::HttpClient http_;
-  FixedCredentials creds_{kSecret};
+  FixedCredentials creds_{kAkid, kSecret};
   std::mutex mu_;
-  std::vector<milliseconds> sleeps_;
+  // The backoff waits so far, in order (each shorter than kBackoffCancelCheck here, so one sleep each).
+  std::vector<milliseconds> sleeps() const {
+    std::vector<milliseconds> out;
+    for (auto d : clock_.sleeps()) out.push_back(std::chrono::duration_cast<milliseconds>(d));
+    return out;
+  }
+
+  test::ManualClock clock_;
   std::map<std::string, int> hook_counts_;
 };
 
@@ -307,11 +305,11 @@ TEST_F(EksClientTest, EachErrorCodeComesBackWithItsKindAndMessage) {
   expectError(client.associateAccessPolicy(kRole, kView, {"cluster", {}}, &d), d, ErrorKind::kInvalidArgument,
               "InvalidRequestException", 400);
 
-  FixedCredentials wrong{std::string(kSecret) + "x"};
+  FixedCredentials wrong{kAkid, std::string(kSecret) + "x"};
   EksClient forged(http_, wrong, options());
   expectError(forged.describeCluster(&d), d, ErrorKind::kForbidden, "InvalidSignatureException", 403);
   EXPECT_EQ(fake_.entries(kCluster).size(), 1u) << "no refused call changed anything";
-  EXPECT_TRUE(sleeps_.empty()) << "none of these is retried";
+  EXPECT_TRUE(sleeps().empty()) << "none of these is retried";
 }
 
 TEST_F(EksClientTest, ASecretEchoedByTheServerIsRedacted) {
@@ -355,7 +353,7 @@ TEST_F(EksClientTest, ThrottlingAndServerErrorsAreRetriedOthersAreNot) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(operations(),
             (std::vector<std::string>{"DescribeCluster:400", "DescribeCluster:400", "DescribeCluster:200"}));
-  EXPECT_EQ(sleeps_, (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
+  EXPECT_EQ(sleeps(), (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
 
   fake_.clearLog();
   fake_.failNext(3, 503, "ServiceUnavailableException");
@@ -424,12 +422,12 @@ TEST(EksClientLimitTest, AResponseOverTheLimitIsRefusedWithoutBeingHeld) {
   });
   ASSERT_GT(big.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds{kSecret};
+  FixedCredentials creds{kAkid, kSecret};
   EksClientOptions o;
   o.endpoint = Endpoint{big.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
   o.request_timeout = milliseconds(3000);
-  o.sleep = [](milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, creds, o);
   auto cluster = client.describeCluster();
   ASSERT_FALSE(cluster.ok());
@@ -443,11 +441,11 @@ TEST(EksClientTlsTest, CallsOverHttpsTrustingOnlyTheGivenCa) {
   ASSERT_EQ(fake.url().rfind("https://127.0.0.1:", 0), 0u);
   fake.allowCredentials(kAkid, kSecret);
   fake.addCluster(kCluster, "API");
-  FixedCredentials creds(kSecret);
+  FixedCredentials creds(kAkid, kSecret);
   EksClientOptions o;
   o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
   o.cluster_name = kCluster;
-  o.sleep = [](milliseconds) {};
+  o.clock = testing::noWaitClock();
   {
     net::HttpClientOptions trusted;
     trusted.ca_pem = pki.ca.cert;

@@ -12,10 +12,14 @@
 #include <thread>
 
 #include "aws/credentials_imds.hpp"
+#include "aws/credentials_test_support.hpp"
 #include "aws/eks_client.hpp"
+#include "support/child_process.hpp"
 
 namespace aar::aws {
 namespace {
+
+using testing::FixedCredentials;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -24,71 +28,11 @@ constexpr char kBinary[] = AAR_BINARY_DIR "/tests/fakes/aws/fake-aws";
 constexpr char kAkid[] = "AKIAFAKEAWSBINARYEKS";
 constexpr char kSecret[] = "binary/eks+secret000000000000000000000000";
 
-// The fake-aws process, killed (by pid) if the test did not stop it.
-class Process {
- public:
-  explicit Process(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv{const_cast<char*>(kBinary)};
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(kBinary, argv.data());
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~Process() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-  std::string readLine(std::chrono::milliseconds timeout) {
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      char c;
-      if (read(out_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    return line;
-  }
-  int terminate(std::chrono::milliseconds timeout) {
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  bool reaped_ = false;
-};
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
+// The fake-aws process with `args` (the shared ChildProcess: killed by pid if the test did not stop it).
+std::vector<std::string> fakeAws(std::vector<std::string> args) {
+  args.insert(args.begin(), kBinary);
+  return args;
+}
 
 net::HttpResponse call(net::HttpClient& http, const std::string& method, const std::string& url,
                        const std::string& body = "") {
@@ -104,8 +48,8 @@ net::HttpResponse call(net::HttpClient& http, const std::string& method, const s
 
 TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
   ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
-  Process proc({"--access-key-id", kAkid, "--secret-access-key", kSecret});
-  const std::string line = proc.readLine(10s);
+  test::ChildProcess proc(fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret}));
+  const std::string line = proc.firstLine(10s);
   auto ready = json::parse(line, nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
   ASSERT_GT(ready.value("eks", 0), 0) << line;
@@ -126,11 +70,11 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
             404);
   EXPECT_EQ(call(http, "POST", admin + "/mode", R"({"cluster":"none","mode":"API"})").status, 404);
 
-  FixedCredentials creds;
+  FixedCredentials creds{kAkid, kSecret};
   EksClientOptions o;
   o.endpoint = Endpoint{eks_url, "us-east-1", "aws"};
   o.cluster_name = "prod";
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, creds, o);
   auto cluster = client.describeCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;
@@ -185,15 +129,16 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
       call(http, "POST", admin + "/credentials", R"({"access_key_id":"AKIAOTHER","secret_access_key":""})")
           .status,
       400);
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 // The gap the e2e tests hit: credentials the fake IMDS issues (registered with the fake IAM) must sign EKS
 // requests too, and expire there as in IAM.
 TEST(EksFakeAwsBinaryTest, AcceptsCredentialsIssuedByTheFakeImds) {
   ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
-  Process proc({"--access-key-id", kAkid, "--secret-access-key", kSecret});
-  const std::string line = proc.readLine(10s);
+  test::ChildProcess proc(fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret}));
+  const std::string line = proc.firstLine(10s);
   auto ready = json::parse(line, nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
   const std::string admin = ready["admin_url"].get<std::string>() + "/admin/eks";
@@ -214,7 +159,7 @@ TEST(EksFakeAwsBinaryTest, AcceptsCredentialsIssuedByTheFakeImds) {
   EksClientOptions o;
   o.endpoint = Endpoint{ready["eks_url"].get<std::string>(), "us-east-1", "aws"};
   o.cluster_name = "prod";
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   EksClient client(http, imds, o);
   auto cluster = client.describeCluster();
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;
@@ -234,7 +179,8 @@ TEST(EksFakeAwsBinaryTest, AcceptsCredentialsIssuedByTheFakeImds) {
   AwsError d;
   EXPECT_FALSE(refused.describeCluster(&d).ok());
   EXPECT_EQ(d.code, "UnrecognizedClientException");
-  EXPECT_EQ(proc.terminate(5s), 0);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
 }
 
 }  // namespace

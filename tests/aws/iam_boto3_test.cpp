@@ -12,6 +12,7 @@
 
 #include "boto3_support.hpp"
 #include "fakes/aws/fake_iam.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -30,12 +31,6 @@ class IamBoto3Test : public testing::Test {
     if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is absent: cannot run the boto3 check";
     ASSERT_GT(fake_.start(), 0);
     fake_.allowCredentials(kAkid, kSecret);
-    home_ = std::filesystem::temp_directory_path() / ("aar-boto3-" + std::to_string(getpid()));
-    std::filesystem::create_directories(home_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
   }
 
   // Runs boto3_list_users.py; skips the test when boto3 is not installed.
@@ -44,7 +39,7 @@ class IamBoto3Test : public testing::Test {
     std::vector<std::string> args{kPython, std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_list_users.py",
                                   "--endpoint", fake_.url()};
     args.insert(args.end(), extra.begin(), extra.end());
-    const auto env = boto3::cleanEnv(home_.string(), kAkid, secret, token);
+    const auto env = boto3::cleanEnv(home_.path(), kAkid, secret, token);
     RunResult r = runScript(args, env, kTimeout);
     if (r.exit_code == kSkipExit) {
       skipped_ = true;
@@ -57,7 +52,7 @@ class IamBoto3Test : public testing::Test {
   }
 
   FakeIam fake_;
-  std::filesystem::path home_;
+  test::TempDir home_{"aar-boto3"};
   bool skipped_ = false;
 };
 

@@ -9,11 +9,15 @@
 #include <mutex>
 #include <sstream>
 
+#include "aws/credentials_test_support.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/pki/test_pki.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
+
+using testing::FixedCredentials;
 
 using fakes::FakeIam;
 using std::chrono::milliseconds;
@@ -21,21 +25,6 @@ using std::chrono::milliseconds;
 constexpr char kAkid[] = "AKIAFAKEIAMTEST00001";
 constexpr char kSecret[] = "sEcReT/never+in+logs/aaaaaaaaaaaaaaaaaaaa";
 constexpr char kToken[] = "SeSsIoNtOkEn//never-in-logs-bbbbbbbbbbbbbbbbbbbb==";
-
-// A provider with fixed credentials, counting its calls.
-class FixedCredentials : public CredentialsProvider {
- public:
-  explicit FixedCredentials(Credentials c) : creds_(std::move(c)) {}
-  Result<Credentials> get() override {
-    ++calls;
-    return creds_;
-  }
-  const char* name() const override { return "fixed"; }
-  int calls = 0;
-
- private:
-  Credentials creds_;
-};
 
 Credentials creds(std::string secret = kSecret, std::string token = "") {
   return Credentials{kAkid, std::move(secret), std::move(token), std::nullopt, "fixed"};
@@ -52,10 +41,7 @@ class IamClientTest : public ::testing::Test {
     IamClientOptions o;
     o.endpoint = Endpoint{fake_.url(), "us-east-1", "aws"};
     o.request_timeout = milliseconds(3000);
-    o.sleep = [this](milliseconds d) {
-      std::lock_guard<std::mutex> lock(mu_);
-      sleeps_.push_back(d);
-    };
+    o.clock = &clock_;  // backoff waits are recorded on the manual clock, never slept
     o.random = [] { return 0.5; };
     o.on_request = [this](std::string_view op, std::string_view code) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -74,7 +60,14 @@ class IamClientTest : public ::testing::Test {
   FakeIam fake_;
   net::HttpClient http_;
   std::mutex mu_;
-  std::vector<milliseconds> sleeps_;
+  // The backoff waits so far, in order (each shorter than kBackoffCancelCheck here, so one sleep each).
+  std::vector<milliseconds> sleeps() const {
+    std::vector<milliseconds> out;
+    for (auto d : clock_.sleeps()) out.push_back(std::chrono::duration_cast<milliseconds>(d));
+    return out;
+  }
+
+  test::ManualClock clock_;
   std::map<std::string, int> hook_counts_;
 };
 
@@ -134,7 +127,7 @@ TEST_F(IamClientTest, RetriesThrottlingThenSucceeds) {
   EXPECT_EQ(users->size(), 10u);
   EXPECT_EQ(statuses(), (std::vector<std::string>{"1:400", "1:400", "1:200"}));
   // Full jitter with random 0.5: half of 100 ms, then half of 200 ms.
-  EXPECT_EQ(sleeps_, (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
+  EXPECT_EQ(sleeps(), (std::vector<milliseconds>{milliseconds(50), milliseconds(100)}));
   EXPECT_EQ(hook_counts_["ListUsers 400"], 2);
   EXPECT_EQ(hook_counts_["ListUsers 200"], 1);
 }
@@ -148,7 +141,7 @@ TEST_F(IamClientTest, RetriesEveryStandardThrottlingCode) {
     auto users = client.listUsers();
     EXPECT_TRUE(users.ok()) << code;
   }
-  EXPECT_EQ(sleeps_.size(), 3u);
+  EXPECT_EQ(sleeps().size(), 3u);
 }
 
 TEST_F(IamClientTest, GivesUpOnThrottlingAfterTheConfiguredAttempts) {
@@ -199,7 +192,7 @@ TEST_F(IamClientTest, RetryCountFollowsTheConfiguration) {
   auto users = client.listUsers();
   ASSERT_FALSE(users.ok());
   EXPECT_EQ(fake_.requests().size(), 1u + 5u);
-  EXPECT_EQ(sleeps_.size(), 4u);
+  EXPECT_EQ(sleeps().size(), 4u);
   EXPECT_EQ(hook_counts_["ListUsers 503"], 5);
 }
 
@@ -229,7 +222,7 @@ TEST_F(IamClientTest, DoesNotRetryAWrongSignature) {
   EXPECT_EQ(details.http_status, 403);
   EXPECT_EQ(details.type, "Sender");
   EXPECT_EQ(fake_.requests().size(), 1u);
-  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_TRUE(sleeps().empty());
 }
 
 TEST_F(IamClientTest, AnUnknownKeyIsAnInvalidClientTokenId) {
@@ -327,7 +320,7 @@ TEST_F(IamClientTest, TimesOutEachAttemptAndRetries) {
   ASSERT_FALSE(users.ok());
   EXPECT_EQ(users.error().kind, ErrorKind::kTimeout);
   EXPECT_EQ(hook_counts_["ListUsers Timeout"], 2);
-  EXPECT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(sleeps().size(), 1u);
   fake_.setDelay(milliseconds(0));
 }
 
@@ -336,12 +329,26 @@ TEST_F(IamClientTest, CancellationEndsTheListingWithoutRetry) {
   fake_.throttleNext(10);
   FixedCredentials provider(creds());
   auto o = options();
-  o.sleep = [this](milliseconds) { http_.cancel(); };
+  // A clock whose first backoff slice cancels the client, as a shutdown during the wait would.
+  struct CancellingClock : test::ManualClock {
+    explicit CancellingClock(net::HttpClient& h) : http(h) {}
+    void sleepFor(std::chrono::nanoseconds d) override {
+      ManualClock::sleepFor(d);
+      http.cancel();
+    }
+    net::HttpClient& http;
+  } clock(http_);
+  o.clock = &clock;
+  o.retry.base_delay = milliseconds(60000);
+  o.retry.max_backoff = milliseconds(60000);
+  o.random = [] { return 0.99; };
   IamClient client(http_, provider, o);
   auto users = client.listUsers();
   ASSERT_FALSE(users.ok());
   EXPECT_EQ(users.error().kind, ErrorKind::kCancelled);
   EXPECT_EQ(fake_.requests().size(), 1u);
+  // The 59.4 s backoff ended after its first slice: the cancel was noticed, not slept through.
+  EXPECT_EQ(clock.sleeps(), (std::vector<std::chrono::nanoseconds>{kBackoffCancelCheck}));
 }
 
 TEST_F(IamClientTest, TheDefaultBackoffWaitEndsWhenCancelled) {
@@ -349,7 +356,7 @@ TEST_F(IamClientTest, TheDefaultBackoffWaitEndsWhenCancelled) {
   fake_.throttleNext(10);
   FixedCredentials provider(creds());
   auto o = options();
-  o.sleep = nullptr;  // the real, cancellable sleep
+  o.clock = &base::systemClock();  // the real, cancellable wait
   o.retry.base_delay = milliseconds(60000);
   o.retry.max_backoff = milliseconds(60000);
   o.random = [] { return 0.99; };

@@ -6,22 +6,19 @@
 #include <mutex>
 
 #include "aws/account_listing.hpp"
+#include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
 #include "fakes/aws/fake_iam.hpp"
 
 namespace aar::aws {
 namespace {
 
+using testing::FixedCredentials;
+
 using fakes::FakeIam;
 
 constexpr char kAkid[] = "AKIAGROUPSROLES00001";
 constexpr char kSecret[] = "groups/roles+secret/cccccccccccccccccccc";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 class IamGroupsRolesTest : public ::testing::Test {
  protected:
@@ -35,7 +32,7 @@ class IamGroupsRolesTest : public ::testing::Test {
     o.endpoint = Endpoint{fake_.url(), "us-east-1", "aws"};
     o.request_timeout = std::chrono::milliseconds(3000);
     o.max_items = max_items;
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = testing::noWaitClock();
     o.random = [] { return 0.0; };
     o.on_request = [this](std::string_view op, std::string_view code) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -53,7 +50,7 @@ class IamGroupsRolesTest : public ::testing::Test {
 
   FakeIam fake_;
   net::HttpClient http_;
-  FixedCredentials creds_;
+  FixedCredentials creds_{kAkid, kSecret};
   std::mutex mu_;
   std::map<std::string, int> hook_;
 };

@@ -7,19 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "aws/credentials_test_support.hpp"
 #include "aws/iam_client.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 
 namespace aar::aws {
 namespace {
 
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override {
-    return Credentials{"AKIAPAGINGTEST000001", "secret-paging-test", "", std::nullopt, "fixed"};
-  }
-  const char* name() const override { return "fixed"; }
-};
+using testing::FixedCredentials;
 
 // One ListUsers page holding one user, truncated with `marker` (or the last page when marker is empty).
 std::string page(int n, const std::string& marker) {
@@ -65,7 +60,7 @@ IamClientOptions options(const std::string& url) {
   IamClientOptions o;
   o.endpoint = Endpoint{url, "us-east-1", "aws"};
   o.request_timeout = std::chrono::milliseconds(3000);
-  o.sleep = [](std::chrono::milliseconds) {};
+  o.clock = testing::noWaitClock();
   return o;
 }
 
@@ -73,7 +68,7 @@ TEST(IamPagingTest, FollowsDistinctMarkersToTheEnd) {
   ScriptedIam iam({"m1", "m2", "m3", ""});
   ASSERT_GT(iam.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds;
+  FixedCredentials creds{"AKIAPAGINGTEST000001", "secret-paging-test"};
   IamClient client(http, creds, options(iam.url()));
   auto users = client.listUsers();
   ASSERT_TRUE(users.ok()) << users.error().toString();
@@ -86,7 +81,7 @@ TEST(IamPagingTest, FailsWhenAnEarlierMarkerComesBackNotOnlyThePreviousOne) {
   ScriptedIam iam({"m1", "m2", "m3", "m1", ""});
   ASSERT_GT(iam.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds;
+  FixedCredentials creds{"AKIAPAGINGTEST000001", "secret-paging-test"};
   IamClient client(http, creds, options(iam.url()));
   auto users = client.listUsers();
   ASSERT_FALSE(users.ok());
@@ -102,7 +97,7 @@ TEST(IamPagingTest, FailsWhenThePreviousMarkerComesBack) {
   ScriptedIam iam({"m1", "m1", ""});
   ASSERT_GT(iam.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds;
+  FixedCredentials creds{"AKIAPAGINGTEST000001", "secret-paging-test"};
   IamClient client(http, creds, options(iam.url()));
   auto users = client.listUsers();
   ASSERT_FALSE(users.ok());
@@ -115,7 +110,7 @@ TEST(IamPagingTest, StopsAtTheConfiguredPageBudget) {
   ScriptedIam iam({});  // a fresh Marker on every page, for ever
   ASSERT_GT(iam.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds;
+  FixedCredentials creds{"AKIAPAGINGTEST000001", "secret-paging-test"};
   auto o = options(iam.url());
   o.max_pages = 7;
   IamClient client(http, creds, o);
@@ -132,7 +127,7 @@ TEST(IamPagingTest, TheDefaultPageBudgetIsOneThousandPages) {
   ScriptedIam iam({});
   ASSERT_GT(iam.start(), 0);
   net::HttpClient http;
-  FixedCredentials creds;
+  FixedCredentials creds{"AKIAPAGINGTEST000001", "secret-paging-test"};
   IamClient client(http, creds, options(iam.url()));
   auto roles = client.listUsers();
   ASSERT_FALSE(roles.ok());

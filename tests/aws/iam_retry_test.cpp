@@ -1,7 +1,9 @@
-// The standard-mode retry policy as pure functions.
+// The standard-mode retry policy as pure functions, and the cancellable backoff wait on a manual clock.
 #include <gtest/gtest.h>
 
 #include "aws/retry.hpp"
+#include "aws/signed_call.hpp"
+#include "support/manual_clock.hpp"
 
 namespace aar::aws {
 namespace {
@@ -50,6 +52,25 @@ TEST(IamRetryTest, DoesNotRetryClientErrorsOrCancellation) {
   EXPECT_FALSE(isRetryableAwsFailure(400, "ValidationError", ErrorKind::kInvalidArgument));
   EXPECT_FALSE(isRetryableAwsFailure(0, "", ErrorKind::kCancelled));
   EXPECT_FALSE(isRetryableAwsFailure(0, "", ErrorKind::kParse));
+}
+
+TEST(WaitBackoffTest, SleepsTheDelayInSlicesOfAtMostTheCancelCheck) {
+  test::ManualClock clock;
+  net::HttpClient http;
+  EXPECT_TRUE(waitBackoff(clock, http, milliseconds(2500)));
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(clock.sleeps(), (std::vector<nanoseconds>{kBackoffCancelCheck, kBackoffCancelCheck,
+                                                      milliseconds(2500) - 2 * kBackoffCancelCheck}));
+  EXPECT_TRUE(waitBackoff(clock, http, milliseconds(0)));
+  EXPECT_EQ(clock.sleeps().size(), 3u) << "a zero backoff does not wait";
+}
+
+TEST(WaitBackoffTest, ACancelledClientDoesNotWait) {
+  test::ManualClock clock;
+  net::HttpClient http;
+  http.cancel();
+  EXPECT_FALSE(waitBackoff(clock, http, milliseconds(20000)));
+  EXPECT_TRUE(clock.sleeps().empty());
 }
 
 }  // namespace

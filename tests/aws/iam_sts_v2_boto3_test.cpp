@@ -12,6 +12,7 @@
 #include "boto3_support.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/aws/fake_sts.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -24,19 +25,14 @@ constexpr char kRole[] = "arn:aws:iam::222233334444:role/aws-auth-refresher-read
 class RulesV2Boto3Test : public testing::Test {
  protected:
   RulesV2Boto3Test()
-      : sts_(FakeSts::Options{"", "", "123456789012", std::chrono::seconds(3600), {}, &iam_}) {}
+      : sts_(FakeSts::Options{"", "", "123456789012", std::chrono::seconds(3600), &base::systemClock(),
+                              &iam_}) {}
 
   void SetUp() override {
     if (access(boto3::kPython, X_OK) != 0) GTEST_SKIP() << boto3::kPython << " is absent";
     ASSERT_GT(iam_.start(), 0);
     ASSERT_GT(sts_.start(), 0);
     iam_.allowCredentials(kAkid, kSecret);
-    home_ = std::filesystem::temp_directory_path() / ("aar-boto3-v2-" + std::to_string(getpid()));
-    std::filesystem::create_directories(home_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
   }
 
   nlohmann::json run(const std::vector<std::string>& extra) {
@@ -44,7 +40,7 @@ class RulesV2Boto3Test : public testing::Test {
                                   std::string(AAR_SOURCE_DIR) + "/tests/aws/boto3_rules_v2.py"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), {"--endpoint", iam_.url()});
-    auto r = boto3::runScript(args, boto3::cleanEnv(home_.string(), kAkid, kSecret));
+    auto r = boto3::runScript(args, boto3::cleanEnv(home_.path(), kAkid, kSecret));
     if (r.exit_code == boto3::kSkipExit) {
       skipped_ = true;
       return nullptr;
@@ -57,7 +53,7 @@ class RulesV2Boto3Test : public testing::Test {
 
   FakeIam iam_;
   FakeSts sts_;
-  std::filesystem::path home_;
+  test::TempDir home_{"aar-boto3-v2"};
   bool skipped_ = false;
 };
 

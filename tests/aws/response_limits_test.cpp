@@ -16,9 +16,12 @@
 #include "fakes/aws/fake_container_credentials.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/aws/fake_imds.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::aws {
 namespace {
+
+using testing::FixedCredentials;
 
 using namespace std::chrono_literals;
 using testing::TempDir;
@@ -27,12 +30,6 @@ using testing::TestEnv;
 
 constexpr char kAkid[] = "AKIALIMITSTEST000001";
 constexpr char kSecret[] = "limits-secret-aaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-class FixedCredentials : public CredentialsProvider {
- public:
-  Result<Credentials> get() override { return Credentials{kAkid, kSecret, "", std::nullopt, "fixed"}; }
-  const char* name() const override { return "fixed"; }
-};
 
 // Sets (or unsets) a process environment variable for a scope: libcurl reads proxies from the process.
 class ScopedEnv {
@@ -66,17 +63,11 @@ class TrapProxy {
   TrapProxy() {
     server_.Get(".*", [this](const httplib::Request&, httplib::Response& res) { trap(res); });
     server_.Put(".*", [this](const httplib::Request&, httplib::Response& res) { trap(res); });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(1ms);
-  }
-  ~TrapProxy() {
-    server_.stop();
-    thread_.join();
+    serving_ = std::make_unique<test::ServerThread>(server_);
   }
   TrapProxy(const TrapProxy&) = delete;
   TrapProxy& operator=(const TrapProxy&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return serving_->url(); }
   int hits() const { return hits_.load(); }
 
  private:
@@ -86,8 +77,7 @@ class TrapProxy {
     res.set_content("proxied", "text/plain");
   }
   httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<test::ServerThread> serving_;  // after server_: stops before it goes
   std::atomic<int> hits_{0};
 };
 
@@ -100,10 +90,10 @@ TEST(IamResponseLimitTest, AnEndlessListUsersBodyFailsAtTheIamPageLimitWithoutRe
     fake.clearLog();
     fake.hugeBodyNext(1, size_t{64} << 20, announce);
     net::HttpClient http;
-    FixedCredentials provider;
+    FixedCredentials provider{kAkid, kSecret};
     IamClientOptions o;
     o.endpoint = Endpoint{fake.url(), "us-east-1", "aws"};
-    o.sleep = [](std::chrono::milliseconds) {};
+    o.clock = testing::noWaitClock();
     IamClient client(http, provider, o);
     auto users = client.listUsers();
     ASSERT_FALSE(users.ok()) << (announce ? "Content-Length" : "chunked");
@@ -158,7 +148,7 @@ class ContainerResponseLimitTest : public ::testing::Test {
   void SetUp() override {
     fakes::FakeContainerCredentials::Options o;
     o.path = "/v1/credentials";
-    o.clock = clock_.fn();
+    o.clock = &clock_;
     fake_ = std::make_unique<fakes::FakeContainerCredentials>(o);
     ASSERT_GT(fake_->start(), 0);
     env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_->credentialsUrl());
@@ -198,9 +188,8 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
   sts.Post("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(size_t{4} << 20, ' '), "text/xml");
   });
-  const int port = sts.bind_to_any_port("127.0.0.1");
-  std::thread thread([&] { sts.listen_after_bind(); });
-  for (int i = 0; i < 500 && !sts.is_running(); ++i) std::this_thread::sleep_for(1ms);
+  test::ServerThread serving(sts);
+  const int port = serving.port();
   TempDir dir;
   TestEnv env;
   env.set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r");
@@ -216,8 +205,7 @@ TEST(StsResponseLimitTest, AHugeAssumeRoleAnswerFailsAtTheStsLimit) {
     WebIdentityCredentialsProvider provider(env.lookup(), http, o);
     c = provider.get();
   }
-  sts.stop();
-  thread.join();
+  serving.stop();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::kTooLarge) << c.error().toString();
   EXPECT_NE(c.error().message.find("1048576-byte limit"), std::string::npos) << c.error().toString();

@@ -8,21 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace aar::test {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Polls until `cond` holds, at most ~5 s of real time (another thread must catch up).
-template <typename Cond>
-bool pollUntil(Cond cond) {
-  for (int i = 0; i < 5000; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return cond();
-}
 
 TEST(ManualClockTest, TimeMovesOnlyWhenAdvanced) {
   ManualClock clock;
@@ -75,7 +67,7 @@ TEST(ManualClockTest, AdvancingToTheDeadlineWakesAWaiter) {
     std::unique_lock<std::mutex> lock(mu);
     result = clock.waitUntil(cv, lock, deadline, [] { return false; }) ? 1 : 0;
   });
-  ASSERT_TRUE(pollUntil([&] { return clock.waiters() == 1; }));
+  ASSERT_TRUE(eventually([&] { return clock.waiters() == 1; }));
   clock.advance(seconds(4));  // short of the deadline: still waiting
   EXPECT_EQ(result.load(), -1);
   EXPECT_EQ(clock.waiters(), 1U);
@@ -95,7 +87,7 @@ TEST(ManualClockTest, NotifyingWakesAWaiterBeforeItsDeadline) {
     std::unique_lock<std::mutex> lock(mu);
     result = clock.waitUntil(cv, lock, clock.now() + seconds(60), [&] { return flag; }) ? 1 : 0;
   });
-  ASSERT_TRUE(pollUntil([&] { return clock.waiters() == 1; }));
+  ASSERT_TRUE(eventually([&] { return clock.waiters() == 1; }));
   {
     const std::lock_guard<std::mutex> guard(mu);
     flag = true;

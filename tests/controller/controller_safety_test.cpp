@@ -15,6 +15,7 @@
 #include "controller/in_memory_ports.hpp"
 #include "core/aws_auth_codec.hpp"
 #include "core/reconcile.hpp"
+#include "support/eventually.hpp"
 
 namespace aar::controller {
 namespace {
@@ -304,15 +305,6 @@ class ControllerLivenessTest : public ControllerSafetyTest {
     if (c) c->stop();
     if (thread.joinable()) thread.join();
   }
-  bool waitFor(const std::function<bool()>& cond) {
-    // Polls (bounded, ~5 s of real time) only where the loop thread must catch up.
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!cond()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::yield();
-    }
-    return true;
-  }
   std::unique_ptr<Controller> c;
   std::thread thread;
 };
@@ -330,7 +322,7 @@ TEST_F(ControllerLivenessTest, FailsWhenADueCycleDoesNotStart) {
   o.refresh_interval = 15s;
   clock.freezeWaits();  // before the loop first waits
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
+  ASSERT_TRUE(test::eventually([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
   // The loop now waits for the next cycle at +15 s, but its waits no longer end by time, and the clock moves
   // only here: to the controller, a cycle that is due and does not start.
   clock.advance(15s + 60s);
@@ -355,11 +347,11 @@ TEST_F(ControllerLivenessTest, FailsWhileACycleRunsLongerThanTheWindow) {
     checked = true;
   };
   start({});
-  ASSERT_TRUE(waitFor([&] { return checked.load(); }));
+  ASSERT_TRUE(test::eventually([&] { return checked.load(); }));
   EXPECT_TRUE(during_short.ok);
   EXPECT_FALSE(during_long.ok);
   EXPECT_NE(during_long.reason.find("running"), std::string::npos) << during_long.reason;
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
+  ASSERT_TRUE(test::eventually([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
   EXPECT_TRUE(c->liveness().ok) << "the cycle ended; the next is due in one interval";
 }
 
@@ -372,7 +364,7 @@ TEST_F(ControllerLivenessTest, AHeldMassRemovalWaitsAnIntervalNotABackoff) {
   o.refresh_interval = 15s;
   o.backoff_initial = 1ms;  // a failure would be retried (in real time) at once
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
+  ASSERT_TRUE(test::eventually([&] { return c->cyclesRun() == 1 && !c->liveness().cycle_running; }));
   // The next cycle is due one 15 s interval after the held one, not after the 1 ms backoff: the manual clock
   // passes the backoff but not the interval, and the loop runs no second cycle.
   EXPECT_EQ(c->nextCycleAt(), clock.now() + 15s);

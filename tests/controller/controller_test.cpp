@@ -8,6 +8,7 @@
 #include "controller/controller_fixture.hpp"
 #include "controller/in_memory_ports.hpp"
 #include "core/aws_auth_codec.hpp"
+#include "support/eventually.hpp"
 
 namespace aar::controller {
 namespace {
@@ -430,15 +431,8 @@ TEST_F(ControllerTest, RecordsMetricsForEachCycle) {
 
 // --- The loop (the manual clock: time moves only when a test advances it) ---
 
-// Polls `cond` until it holds, for at most `limit` of real time: only where the loop thread must catch up.
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
+// Polls (tests/support), bounded in real time, only where the loop thread must catch up.
+using aar::test::eventually;
 
 class ControllerLoopTest : public ControllerTest {
  protected:
@@ -454,7 +448,7 @@ class ControllerLoopTest : public ControllerTest {
   // The loop has run exactly `cycles` cycles and waits on the clock for the next (nothing else is pending:
   // a pending trigger would have started a cycle instead of waiting).
   bool idleAfter(int cycles) {
-    return waitFor([&] { return c->cyclesRun() == cycles && clock.waiters() == 1; });
+    return eventually([&] { return c->cyclesRun() == cycles && clock.waiters() == 1; });
   }
   std::unique_ptr<Controller> c;
   std::thread thread;
@@ -548,7 +542,7 @@ TEST_F(ControllerLoopTest, BacksOffAfterFailuresInsteadOfRetryingInATightLoop) {
   // Ordinary triggers wait out the backoff, coalesced into one cycle.
   for (int i = 0; i < 3; ++i) c->trigger("test");
   clock.advance(300ms);
-  EXPECT_TRUE(waitFor([&] { return c->synced(); }));
+  EXPECT_TRUE(eventually([&] { return c->synced(); }));
   EXPECT_TRUE(idleAfter(5));
 }
 
@@ -571,7 +565,7 @@ TEST_F(ControllerLoopTest, TriggersCoalesceIntoOneCycle) {
     };
   }
   c->trigger("first");
-  ASSERT_TRUE(waitFor([&] { return in_update.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return in_update.load() == 1; }));
   for (int i = 0; i < 20; ++i) c->trigger("burst");
   {
     std::lock_guard lock(aws_auth.mu);
@@ -591,7 +585,7 @@ TEST_F(ControllerLoopTest, StopEndsTheLoopPromptly) {
   ControllerOptions o;
   o.refresh_interval = std::chrono::hours(1);
   start(o);
-  ASSERT_TRUE(waitFor([&] { return c->cyclesRun() == 1; }));
+  ASSERT_TRUE(eventually([&] { return c->cyclesRun() == 1; }));
   c->stop();
   thread.join();
   EXPECT_TRUE(c->stopping());

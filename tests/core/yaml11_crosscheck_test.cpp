@@ -18,6 +18,8 @@
 
 #include "core/aws_auth_codec.hpp"
 #include "core/config_map.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::core {
 namespace {
@@ -34,18 +36,13 @@ bool havePyYaml() {
 
 // Loads `yaml` with PyYAML's safe_load and returns it as JSON; a JSON string "ERROR: ..." if PyYAML failed.
 nlohmann::json loadWithPyYaml(const std::string& yaml) {
-  const auto path = std::filesystem::temp_directory_path() / ("aar-yaml11-" + std::to_string(::getpid()) +
-                                                              "-" + std::to_string(std::rand()) + ".yaml");
-  std::ofstream(path, std::ios::binary) << yaml;
-  const std::string cmd = std::string(kPython) + " -c \"" + kLoadScript + "\" " + path.string() + " 2>&1";
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-  }
-  std::filesystem::remove(path);
+  const test::TempDir dir("aar-yaml11");
+  const std::string path = dir.write("in.yaml", yaml);
+  // stdout and stderr in one file, so a PyYAML error becomes the "ERROR: ..." answer.
+  test::ChildProcess python({kPython, "-c", kLoadScript, path}, test::kInheritEnvironment, dir.file("out"),
+                            dir.file("out"));
+  python.waitExit(std::chrono::seconds(60));
+  const std::string out = python.out();
   try {
     return nlohmann::json::parse(out);
   } catch (const nlohmann::json::exception&) {

@@ -32,25 +32,25 @@ TEST_F(ControllerE2eTest, FollowsTheSeedReadmeThroughItsThreeSteps) {
   iam_->addUser("admin");
   ChildProcess& c = start({"--refresh-interval", "100ms"});
 
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   iam_->addUser("tmp-bar-one");
   iam_->addUser("tmp-bar-two");
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() ==
            std::vector<Entry>{bar("tmp-bar-one"), bar("tmp-bar-two"), foo("tmp-foo-one"), admin()};
   })) << c.err();
   iam_->removeUser("tmp-foo-one");
   iam_->removeUser("tmp-bar-two");
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{bar("tmp-bar-one"), admin()};
   })) << c.err();
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
-  EXPECT_TRUE(waitFor([&] { return configMapWrites() == 3u; })) << configMapWrites();
+  EXPECT_TRUE(eventually([&] { return configMapWrites() == 3u; })) << configMapWrites();
   // Each change is logged at info with ARN, username and groups; the secret key never is.
-  EXPECT_TRUE(waitFor([&] {
+  EXPECT_TRUE(eventually([&] {
     return c.err().find("removed arn=" + userArn("tmp-foo-one")) != std::string::npos;
   })) << c.err();
   std::string log = c.err();
@@ -107,9 +107,9 @@ TEST_F(ControllerE2eTest, DoesNotWriteOverFiveUnchangedCycles) {
   putAwsAuth({{"mapRoles", kNodeRoles}});
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "50ms", "--log-level", "debug", "--log-format", "json"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
   size_t lists_after_write = listUsersRequests();
-  ASSERT_TRUE(waitFor([&] { return listUsersRequests() >= lists_after_write + 6; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return listUsersRequests() >= lists_after_write + 6; })) << c.err();
   EXPECT_EQ(configMapWrites(), 1u);
   EXPECT_EQ(kube_->countRequests("update", "configmaps"), 1u);
   // Debug logs: a summary per cycle, every line a JSON object, and never the secret key or the bearer token.
@@ -175,16 +175,16 @@ TEST_F(ControllerE2eTest, NeverActsOnInvalidRules) {
   // Running with valid rules, then broken: the last valid rules stay in effect, config_valid drops to 0.
   putRules(kSeedRules);
   ChildProcess& c = start({"--refresh-interval", "100ms"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
   putRules("- arnRegex: .*\n  username: mallory\n  groups: [system:masters]\n  extra: 1\n");
   iam_->addUser("tmp-bar-one");
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{bar("tmp-bar-one"), foo("tmp-foo-one")};
   })) << c.err();
   int port = 0;
-  ASSERT_TRUE(waitFor([&] { return (port = loggedPort(c, "/metrics")) > 0; }));
+  ASSERT_TRUE(eventually([&] { return (port = loggedPort(c, "/metrics")) > 0; }));
   EXPECT_NE(httpGet(port, "/metrics").second.find("aws_auth_refresher_config_valid 0\n"), std::string::npos);
-  EXPECT_TRUE(waitFor([&] { return kube_->countRequests("create", "events") > 0; }));
+  EXPECT_TRUE(eventually([&] { return kube_->countRequests("create", "events") > 0; }));
   EXPECT_NE(c.err().find("unknown key \"extra\""), std::string::npos);
 }
 
@@ -193,7 +193,7 @@ TEST_F(ControllerE2eTest, RecomputesAfterAConflictWithAnOutsideWriter) {
   putAwsAuth({{"mapRoles", kNodeRoles}});
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "1h"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers() == std::vector<Entry>{foo("tmp-foo-one")}; })) << c.err();
   // Someone else edits mapRoles, and our next update of aws-auth is refused with 409 once.
   testing::kube::FaultSpec conflict;
   conflict.verb = "update";
@@ -205,7 +205,7 @@ TEST_F(ControllerE2eTest, RecomputesAfterAConflictWithAnOutsideWriter) {
   putAwsAuth({{"mapRoles", roles}, {"mapUsers", awsAuthData("mapUsers")}});
   iam_->addUser("tmp-bar-one");
   putRules(std::string(kSeedRules) + "\n");  // a rules change triggers a cycle at once
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{bar("tmp-bar-one"), foo("tmp-foo-one")};
   })) << c.err();
   EXPECT_EQ(awsAuthData("mapRoles"), roles);
@@ -217,16 +217,16 @@ TEST_F(ControllerE2eTest, RepairsDriftWithoutAHotLoop) {
   putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", kAdminUsers}});
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "1h"});
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   // Someone removes our entry by hand: it is restored without waiting for the (hour-long) interval.
   putAwsAuth({{"mapRoles", kNodeRoles}, {"mapUsers", kAdminUsers}});
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-one"), admin()};
   })) << c.err();
   // The fake API server logs a request just after applying it: wait for the log to catch up with the state.
-  EXPECT_TRUE(waitFor([&] { return configMapWrites() == 2u; })) << configMapWrites();
+  EXPECT_TRUE(eventually([&] { return configMapWrites() == 2u; })) << configMapWrites();
   size_t writes = configMapWrites();
   // Our own write comes back through the watch and must not start another cycle.
   size_t lists = listUsersRequests();
@@ -241,11 +241,11 @@ TEST_F(ControllerE2eTest, AppliesARulesChangeAtOnceDespiteALongInterval) {
   iam_->addUser("tmp-foo-one");
   iam_->addUser("tmp-bar-one");
   ChildProcess& c = start({"--refresh-interval", "1h"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers().size() == 2; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers().size() == 2; })) << c.err();
   auto changed_at = std::chrono::steady_clock::now();
   putRules("- arnRegex: tmp-bar-\n  username: bar-only\n");
   // Bounded generously so a loaded machine does not flake; the interval (1h) shows it was the watch.
-  ASSERT_TRUE(waitFor(
+  ASSERT_TRUE(eventually(
       [&] {
         return mapUsers() == std::vector<Entry>{{userArn("tmp-bar-one"), "bar-only", {}}};
       },
@@ -279,7 +279,7 @@ TEST_F(ControllerE2eTest, StopsWithinTwoSecondsOnSigtermMidCycleAndWritesNothing
   iam_->addUser("tmp-foo-one");
   iam_->setDelay(10s);  // the first ListUsers hangs
   ChildProcess& c = start({"--refresh-interval", "1h", "--leader-elect"});
-  ASSERT_TRUE(waitFor([&] { return c.err().find("became the leader") != std::string::npos; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return c.err().find("became the leader") != std::string::npos; })) << c.err();
   std::this_thread::sleep_for(300ms);  // the cycle is now waiting on IAM
   auto sent = std::chrono::steady_clock::now();
   c.signal(SIGTERM);
@@ -302,15 +302,15 @@ TEST_F(ControllerE2eTest, ServesMetricsAndProbes) {
   iam_->addUser("tmp-bar-one");
   ChildProcess& c = start({"--refresh-interval", "100ms"});
   int metrics = 0, health = 0;
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     metrics = loggedPort(c, "/metrics");
     health = loggedPort(c, "/healthz and /readyz");
     return metrics > 0 && health > 0;
   })) << c.err();
   EXPECT_EQ(httpGet(health, "/healthz").first, 200);
-  ASSERT_TRUE(waitFor([&] { return httpGet(health, "/readyz").first == 200; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return httpGet(health, "/readyz").first == 200; })) << c.err();
   std::string text;
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     text = httpGet(metrics, "/metrics").second;
     return text.find("aws_auth_refresher_managed_entries 2\n") != std::string::npos;
   })) << text

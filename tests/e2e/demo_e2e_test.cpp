@@ -3,7 +3,8 @@
 
 #include <filesystem>
 
-#include "e2e/child_process.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::e2e {
 namespace {
@@ -11,12 +12,12 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(DemoE2eTest, WalksThroughTheSeedReadmesThreeStepsAndExitsZero) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "aar-demo-e2e-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const test::TempDir dir("aar-demo-e2e");
+  const std::string& tmpl = dir.path();
   std::string bin = std::string(AAR_BINARY_DIR) + "/aws-auth-refresher";
   {
-    ChildProcess demo({bin, "demo"}, {"PATH=/usr/bin:/bin", "HOME=" + tmpl, "TMPDIR=" + tmpl}, tmpl + "/out",
-                      tmpl + "/err");
+    test::ChildProcess demo({bin, "demo"}, {"PATH=/usr/bin:/bin", "HOME=" + tmpl, "TMPDIR=" + tmpl},
+                            tmpl + "/out", tmpl + "/err");
     auto code = demo.waitExit(30s);
     ASSERT_TRUE(code.has_value()) << demo.err();
     EXPECT_EQ(*code, 0) << demo.out() << demo.err();
@@ -42,7 +43,6 @@ TEST(DemoE2eTest, WalksThroughTheSeedReadmesThreeStepsAndExitsZero) {
   for (const auto& e : std::filesystem::directory_iterator(tmpl))
     left += e.path().filename().string().rfind("aws-auth-refresher-demo-", 0) == 0;
   EXPECT_EQ(left, 0u);
-  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

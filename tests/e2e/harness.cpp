@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/aws_auth_codec.hpp"
@@ -16,15 +17,6 @@ std::string userArn(const std::string& name) {
   return std::string("arn:aws:iam::") + kAccount + ":user/" + name;
 }
 
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
-
 std::ostream& operator<<(std::ostream& os, const Entry& e) {
   os << "{" << e.arn << ", " << e.username << ", [";
   for (size_t i = 0; i < e.groups.size(); ++i) os << (i ? ", " : "") << e.groups[i];
@@ -32,9 +24,8 @@ std::ostream& operator<<(std::ostream& os, const Entry& e) {
 }
 
 void E2eTest::SetUp() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "aar-e2e-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-  dir_ = tmpl;
+  tmp_ = std::make_unique<test::TempDir>("aar-e2e");
+  dir_ = tmp_->path();
   kube_ = std::make_unique<testing::kube::FakeApiServer>();
   kube_->start();
   kubeconfig_ = dir_ + "/kubeconfig";
@@ -52,8 +43,7 @@ void E2eTest::TearDown() {
   children_.clear();  // SIGKILLs any still running
   if (iam_) iam_->stop();
   if (kube_) kube_->stop();
-  std::error_code ec;
-  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  tmp_.reset();
 }
 
 std::vector<std::string> E2eTest::baseEnv(bool with_static_keys) const {
@@ -116,6 +106,37 @@ void E2eTest::putRules(const std::string& map_users) {
                        {"kind", "ConfigMap"},
                        {"metadata", {{"name", "aws-auth-refresher"}, {"namespace", "kube-system"}}},
                        {"data", {{"mapUsers", map_users}}}});
+}
+
+void E2eTest::putRulesData(const std::map<std::string, std::string>& data) {
+  kube_->putConfigMap({{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", {{"name", "aws-auth-refresher"}, {"namespace", "kube-system"}}},
+                       {"data", data}});
+}
+
+std::vector<nlohmann::json> E2eTest::warningEvents(const std::string& reason, const std::string& name) const {
+  const std::string ca = dir_ + "/events-ca.pem";
+  std::ofstream(ca) << kube_->caPem();
+  httplib::SSLClient client("127.0.0.1", kube_->port());
+  client.set_ca_cert_path(ca.c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_bearer_token_auth("test-token");
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(2, 0);
+  std::vector<nlohmann::json> out;
+  auto res = client.Get("/apis/events.k8s.io/v1/namespaces/kube-system/events");
+  if (!res || res->status != 200) return out;
+  // Parsed into a named value: a range-for over a member of a temporary would dangle.
+  const nlohmann::json list = nlohmann::json::parse(res->body, nullptr, false);
+  if (!list.is_object() || !list.contains("items")) return out;
+  for (const auto& e : list["items"]) {
+    if (e.value("type", "") == "Warning" && e.value("reason", "") == reason &&
+        e["regarding"].value("name", "") == name && e["regarding"].value("kind", "") == "ConfigMap") {
+      out.push_back(e);
+    }
+  }
+  return out;
 }
 
 void E2eTest::putAwsAuth(const std::map<std::string, std::string>& data) {

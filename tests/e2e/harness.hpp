@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "e2e/child_process.hpp"
 #include "fakes/aws/fake_iam.hpp"
 #include "fakes/kube/fake_api_server.hpp"
+#include "support/child_process.hpp"
+#include "support/eventually.hpp"
+#include "support/temp_dir.hpp"
 
 namespace aar::e2e {
 
@@ -38,8 +40,8 @@ inline constexpr char kSeedRules[] = R"(- arnRegex: ^arn:aws:iam::1234567890:use
 
 std::string userArn(const std::string& name);
 
-// Polls cond every few ms until it holds or `limit` passes; returns the last value.
-bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(8));
+using test::ChildProcess;
+using test::eventually;
 
 // A mapUsers entry as aws-iam-authenticator reads it.
 struct Entry {
@@ -66,6 +68,10 @@ class E2eTest : public ::testing::Test {
   std::vector<std::string> baseEnv(bool with_static_keys = true) const;
 
   void putRules(const std::string& map_users);
+  // The rules ConfigMap with exactly these data keys (mapUsers, mapRoles, accounts, ...).
+  void putRulesData(const std::map<std::string, std::string>& data);
+  // Warning Events (events.k8s.io/v1, kube-system) with `reason` about the ConfigMap `name`.
+  std::vector<nlohmann::json> warningEvents(const std::string& reason, const std::string& name) const;
   void putAwsAuth(const std::map<std::string, std::string>& data);
   std::optional<nlohmann::json> awsAuth() const;
   std::string awsAuthData(const std::string& key) const;
@@ -80,7 +86,8 @@ class E2eTest : public ::testing::Test {
   // HTTP GET on 127.0.0.1:port; status (0 on failure) and body.
   static std::pair<int, std::string> httpGet(int port, const std::string& path);
 
-  std::string dir_;
+  std::unique_ptr<test::TempDir> tmp_;
+  std::string dir_;  // tmp_'s path
   std::string kubeconfig_;
   std::unique_ptr<testing::kube::FakeApiServer> kube_;
   std::unique_ptr<fakes::FakeIam> iam_;

@@ -32,25 +32,25 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderWritesAndTheStandbyTakesOverWhenItSto
   iam_->addUser("tmp-foo-one");
   ChildProcess& a = start({"--leader-elect", "--refresh-interval", "100ms"}, {"HOSTNAME=pod-a"});
   ChildProcess& b = start({"--leader-elect", "--refresh-interval", "100ms"}, {"HOSTNAME=pod-b"});
-  ASSERT_TRUE(waitFor([&] { return !holder().empty(); })) << a.err() << b.err();
-  ASSERT_TRUE(waitFor([&] { return mapUsers().size() == 1; })) << a.err() << b.err();
+  ASSERT_TRUE(eventually([&] { return !holder().empty(); })) << a.err() << b.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers().size() == 1; })) << a.err() << b.err();
   const bool a_leads = holder().rfind("pod-a_", 0) == 0;
   ChildProcess& leader = a_leads ? a : b;
   ChildProcess& standby = a_leads ? b : a;
 
   iam_->addUser("tmp-bar-one");
-  ASSERT_TRUE(waitFor([&] { return mapUsers().size() == 2; })) << leader.err();
-  EXPECT_TRUE(waitFor([&] { return writesLogged(leader) == configMapWrites(); })) << leader.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers().size() == 2; })) << leader.err();
+  EXPECT_TRUE(eventually([&] { return writesLogged(leader) == configMapWrites(); })) << leader.err();
   EXPECT_EQ(writesLogged(standby), 0u) << standby.err();
 
   // The standby is ready (a ready standby), and says it is not the leader.
   int standby_health = 0, standby_metrics = 0;
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     standby_health = loggedPort(standby, "/healthz and /readyz");
     standby_metrics = loggedPort(standby, "/metrics");
     return standby_health > 0 && standby_metrics > 0;
   }));
-  EXPECT_TRUE(waitFor([&] { return httpGet(standby_health, "/readyz").first == 200; }));
+  EXPECT_TRUE(eventually([&] { return httpGet(standby_health, "/readyz").first == 200; }));
   EXPECT_NE(httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 0\n"),
             std::string::npos);
 
@@ -60,12 +60,12 @@ TEST_F(LeaderElectionE2eTest, OnlyTheLeaderWritesAndTheStandbyTakesOverWhenItSto
   auto code = leader.waitExit(5s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << leader.err();
-  ASSERT_TRUE(waitFor([&] { return !holder().empty() && holder() != old_holder; }, 8s)) << standby.err();
+  ASSERT_TRUE(eventually([&] { return !holder().empty() && holder() != old_holder; }, 8s)) << standby.err();
   EXPECT_EQ(holder().rfind(a_leads ? "pod-b_" : "pod-a_", 0), 0u);
   iam_->addUser("tmp-bar-two");
-  ASSERT_TRUE(waitFor([&] { return mapUsers().size() == 3; })) << standby.err();
-  EXPECT_TRUE(waitFor([&] { return writesLogged(standby) >= 1; })) << standby.err();
-  EXPECT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] { return mapUsers().size() == 3; })) << standby.err();
+  EXPECT_TRUE(eventually([&] { return writesLogged(standby) >= 1; })) << standby.err();
+  EXPECT_TRUE(eventually([&] {
     return httpGet(standby_metrics, "/metrics").second.find("aws_auth_refresher_is_leader 1\n") !=
            std::string::npos;
   }));

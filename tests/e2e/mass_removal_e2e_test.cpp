@@ -60,11 +60,11 @@ TEST_F(MassRemovalE2eTest, OnceWithAllowMassRemovalWritesTheRemoval) {
 TEST_F(MassRemovalE2eTest, ADaemonAppliesTheSameRemovalOnItsThirdCycle) {
   manageTwentyThenEmptyTheListing();
   ChildProcess& c = start({"--refresh-interval", "300ms"});
-  ASSERT_TRUE(waitFor([&] { return mapUsers().empty(); }, 15s)) << c.err();
+  ASSERT_TRUE(eventually([&] { return mapUsers().empty(); }, 15s)) << c.err();
   // The store shows the write before the fake API server logs it, and before the binary has its answer and
   // updates its log and metrics: wait for those to catch up.
-  EXPECT_TRUE(waitFor([&] { return configMapWrites() == 1u; })) << configMapWrites();
-  ASSERT_TRUE(waitFor([&] {
+  EXPECT_TRUE(eventually([&] { return configMapWrites() == 1u; })) << configMapWrites();
+  ASSERT_TRUE(eventually([&] {
     return c.err().find("the same removals computed 3 cycles in a row") != std::string::npos;
   })) << c.err();
   const std::string log = c.err();
@@ -76,7 +76,7 @@ TEST_F(MassRemovalE2eTest, ADaemonAppliesTheSameRemovalOnItsThirdCycle) {
   const int port = loggedPort(c, "/metrics");
   ASSERT_GT(port, 0) << log;
   std::string body;
-  EXPECT_TRUE(waitFor([&] {
+  EXPECT_TRUE(eventually([&] {
     auto [status, text] = httpGet(port, "/metrics");
     body = text;
     return status == 200 && body.find("aws_auth_refresher_mass_removal_held 0") != std::string::npos;

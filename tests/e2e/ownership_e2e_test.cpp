@@ -67,7 +67,7 @@ TEST_F(OwnershipE2eTest, ARemovedRecordIsReportedOnAwsAuthAndItsEntriesAreNoLong
   iam_->addUser("tmp-foo-a");
   iam_->addUser("tmp-foo-b");
   ChildProcess& c = start({"--refresh-interval", "200ms"});
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-a"), foo("tmp-foo-b")};
   })) << c.err();
   ASSERT_FALSE(record().empty());
@@ -77,12 +77,13 @@ TEST_F(OwnershipE2eTest, ARemovedRecordIsReportedOnAwsAuthAndItsEntriesAreNoLong
 
   removeRecord();
   // A Warning Event about aws-auth (not about the rules ConfigMap), the metric, and a log line.
-  ASSERT_TRUE(waitFor([&] { return !warnings("OwnershipRecordLost", "aws-auth").empty(); }, 10s)) << c.err();
+  ASSERT_TRUE(eventually([&] { return !warnings("OwnershipRecordLost", "aws-auth").empty(); }, 10s))
+      << c.err();
   auto event = warnings("OwnershipRecordLost", "aws-auth").front();
   EXPECT_NE(event.value("note", "").find(kRecord), std::string::npos) << event.dump();
   EXPECT_NE(event["regarding"].value("uid", ""), "") << event.dump();
   EXPECT_TRUE(warnings("OwnershipRecordLost", "aws-auth-refresher").empty());
-  EXPECT_TRUE(waitFor([&] {
+  EXPECT_TRUE(eventually([&] {
     return metrics(port).find(std::string(kLostSeries) + " 1") != std::string::npos;
   })) << metrics(port);
   EXPECT_NE(c.err().find("was removed by someone else"), std::string::npos) << c.err();
@@ -90,18 +91,18 @@ TEST_F(OwnershipE2eTest, ARemovedRecordIsReportedOnAwsAuthAndItsEntriesAreNoLong
   // The entries are hand-written now: deleting their IAM user removes nothing.
   ASSERT_TRUE(iam_->removeUser("tmp-foo-a"));
   const size_t listings = listUsersRequests();
-  ASSERT_TRUE(waitFor([&] { return listUsersRequests() >= listings + 3; }, 10s)) << c.err();
+  ASSERT_TRUE(eventually([&] { return listUsersRequests() >= listings + 3; }, 10s)) << c.err();
   EXPECT_EQ(mapUsers(), (std::vector<Entry>{foo("tmp-foo-a"), foo("tmp-foo-b")}));
 
   // A later user that a rule matches gets an entry that is ours: recorded, placed before the hand-written
   // ones, and removed with its user.
   iam_->addUser("tmp-foo-c");
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-c"), foo("tmp-foo-a"), foo("tmp-foo-b")};
   })) << c.err();
   EXPECT_FALSE(record().empty());
   ASSERT_TRUE(iam_->removeUser("tmp-foo-c"));
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return mapUsers() == std::vector<Entry>{foo("tmp-foo-a"), foo("tmp-foo-b")};
   })) << c.err();
   // One loss, one report.

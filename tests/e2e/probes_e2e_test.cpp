@@ -67,8 +67,8 @@ TEST_F(ProbesE2eTest, ProbesAnswerWhile64ClientsTrickleHeadersAndABodyIsRefused)
   iam_->addUser("tmp-foo-one");
   ChildProcess& c = start({"--refresh-interval", "1s"});
   int health = 0;
-  ASSERT_TRUE(waitFor([&] { return (health = loggedPort(c, "/healthz and /readyz")) > 0; })) << c.err();
-  ASSERT_TRUE(waitFor([&] { return httpGet(health, "/readyz").first == 200; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return (health = loggedPort(c, "/healthz and /readyz")) > 0; })) << c.err();
+  ASSERT_TRUE(eventually([&] { return httpGet(health, "/readyz").first == 200; })) << c.err();
 
   // 64 connections, each started and then fed a header byte at a time: the kubelet's probes must still be
   // answered within its 1 s timeout (with cpp-httplib's thread per connection they were not).

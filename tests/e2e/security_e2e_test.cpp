@@ -128,7 +128,7 @@ TEST_F(SecurityE2eTest, WritesNoFilesInItsWorkingDirectoryHomeOrTmpdir) {
   const int once = runToExit({"--once", "--log-level", "debug"}, env);
   ChildProcess& daemon = start({"--refresh-interval", "100ms", "--leader-elect"}, env);
   iam_->addUser("tmp-bar-one");
-  const bool wrote = waitFor([&] { return mapUsers().size() == 2; });
+  const bool wrote = eventually([&] { return mapUsers().size() == 2; });
   daemon.signal(SIGTERM);
   const auto code = daemon.waitExit(5s);
   std::filesystem::current_path(old_cwd);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kube/rest_client.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::kube {
 namespace {
@@ -30,9 +31,8 @@ TEST(AbortableWritesTest, APutInFlightIsAbandonedWhenTheLeaderLosesItsLeaseAndNo
                cv.wait_for(lock, 5s, [&] { return release; });
                res.set_content(R"({"kind":"ConfigMap","metadata":{"name":"aws-auth"}})", "application/json");
              });
-  const int port = server.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { server.listen_after_bind(); });
-  for (int i = 0; i < 500 && !server.is_running(); ++i) std::this_thread::sleep_for(1ms);
+  test::ServerThread serving(server);
+  const int port = serving.port();
 
   ConnectionConfig config;
   config.server = "http://127.0.0.1:" + std::to_string(port);
@@ -71,8 +71,7 @@ TEST(AbortableWritesTest, APutInFlightIsAbandonedWhenTheLeaderLosesItsLeaseAndNo
   // Clients first: their kept-alive connections would hold the server's workers for its keep-alive timeout.
   writes.reset();
   rest->reset();
-  server.stop();
-  serving.join();
+  serving.stop();
 }
 
 }  // namespace

@@ -4,72 +4,12 @@
 
 #include "kube/fake_api_server_process.hpp"
 #include "kube/fake_api_server_test_support.hpp"
+#include "support/child_process.hpp"
 
 namespace aar::testing::kube {
 namespace {
 
 using nlohmann::json;
-
-// The server process; killed (by its pid) if the test did not end it.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::vector<std::string>& argv) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    out_ = out[0];
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-
-  // The first line of stdout, or "" after `timeout`.
-  std::string readLine(std::chrono::milliseconds timeout) {
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    char c;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      if (::read(out_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line += c;
-    }
-    return "";
-  }
-
-  // Sends SIGTERM and waits up to `timeout`; the exit code, or -1.
-  int terminate(std::chrono::milliseconds timeout) {
-    ::kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
 
 net::HttpResponse send(net::HttpClient& client, const std::string& method, const std::string& url,
                        const std::string& token, const std::string& body = "") {
@@ -84,9 +24,10 @@ net::HttpResponse send(net::HttpClient& client, const std::string& method, const
 
 TEST(FakeApiServerBinaryTest, ServesItsKubeconfigAndAnAdminApiAndExitsOnSigterm) {
   TempDir dir;
-  ServerProcess process({std::string(AAR_BINARY_DIR) + "/fake-kube-apiserver", "--state-dir",
-                         dir.file("state"), "--token", "t1", "--admin-token", "admin-secret"});
-  json ready = json::parse(process.readLine(std::chrono::seconds(10)), nullptr, false);
+  // The server process; killed (by its pid) if the test did not end it.
+  aar::test::ChildProcess process({std::string(AAR_BINARY_DIR) + "/fake-kube-apiserver", "--state-dir",
+                                   dir.file("state"), "--token", "t1", "--admin-token", "admin-secret"});
+  json ready = json::parse(process.firstLine(std::chrono::seconds(10)), nullptr, false);
   ASSERT_TRUE(ready.is_object()) << "no ready line";
   ASSERT_GT(ready["port"].get<int>(), 0);
   for (const char* file : {"caFile", "kubeconfig", "kubeconfigCert", "clientCert", "clientKey"}) {
@@ -134,7 +75,8 @@ TEST(FakeApiServerBinaryTest, ServesItsKubeconfigAndAnAdminApiAndExitsOnSigterm)
   EXPECT_EQ(send(client, "POST", admin + "/admin/start", "admin-secret").status, 204);
   EXPECT_EQ(send(client, "GET", cm, "t1").status, 200);
 
-  EXPECT_EQ(process.terminate(std::chrono::seconds(5)), 0);
+  process.signal(SIGTERM);
+  EXPECT_EQ(process.waitExit(std::chrono::seconds(5)), 0);
 }
 
 }  // namespace

@@ -10,19 +10,12 @@
 #include "fakes/kube/fake_api_server.hpp"
 #include "kube/kubeconfig.hpp"
 #include "kube/rest_client.hpp"
+#include "support/eventually.hpp"
 
 namespace aar::kube::testing {
 
-// Polls `pred` every 10 ms for up to `timeout`.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
+// Polls a condition with a bound on real time (tests/support).
+using aar::test::eventually;
 
 class FakeServerTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include "kube/config_maps.hpp"
 #include "kube/event_recorder.hpp"
 #include "kube/rest_client.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::kube {
 namespace {
@@ -56,20 +57,14 @@ class OversizedApiServer {
       res.status = 201;
       res.set_content(ev.dump(), "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(1ms);
-  }
-  ~OversizedApiServer() {
-    server_.stop();
-    thread_.join();
+    serving_ = std::make_unique<test::ServerThread>(server_);
   }
   OversizedApiServer(const OversizedApiServer&) = delete;
   OversizedApiServer& operator=(const OversizedApiServer&) = delete;
 
   std::unique_ptr<RestClient> client() const {
     ConnectionConfig config;
-    config.server = "http://127.0.0.1:" + std::to_string(port_);
+    config.server = serving_->url();
     auto rest = RestClient::create(config);
     EXPECT_TRUE(rest.ok()) << rest.error().toString();
     return rest.ok() ? std::move(*rest) : nullptr;
@@ -77,8 +72,7 @@ class OversizedApiServer {
 
  private:
   httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<test::ServerThread> serving_;  // after server_: stops before it goes
 };
 
 TEST(KubeResponseLimitTest, OneObjectIsReadUpToTheObjectLimitAndNoFurther) {

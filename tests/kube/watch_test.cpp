@@ -6,6 +6,9 @@
 #include <atomic>
 #include <thread>
 
+#include "support/eventually.hpp"
+#include "support/server_thread.hpp"
+
 namespace aar::kube {
 namespace {
 
@@ -146,9 +149,8 @@ TEST(WatchOnceTest, DropsTheStreamWhenALineExceedsTheLimit) {
       return true;
     });
   });
-  const int port = server.bind_to_any_port("127.0.0.1");
-  ASSERT_GT(port, 0);
-  std::thread serving([&] { server.listen_after_bind(); });
+  test::ServerThread serving(server);
+  const int port = serving.port();
 
   ConnectionConfig config;
   config.server = "http://127.0.0.1:" + std::to_string(port);
@@ -167,13 +169,10 @@ TEST(WatchOnceTest, DropsTheStreamWhenALineExceedsTheLimit) {
   EXPECT_NE(s.error().message.find("exceeds the 8388608-byte limit"), std::string::npos) << s.error().message;
   EXPECT_EQ(events, 0);
   // The connection is gone: the server's writes fail well before it would have ended the stream itself.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!write_failed && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  test::eventually([&] { return write_failed.load(); }, std::chrono::seconds(10));
   EXPECT_TRUE(write_failed);
   EXPECT_LT(sent.load(), 4 * kMaxWatchLineBytes);
-  server.stop();
-  serving.join();
+  serving.stop();
 }
 
 TEST(WatchPathTest, CarriesSelectorBookmarksResourceVersionAndTimeout) {

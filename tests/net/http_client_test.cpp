@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "fakes/pki/test_pki.hpp"
+#include "support/server_thread.hpp"
 
 // Designated initializers name only the fields a test cares about; GCC 12 warns about the rest, which keep
 // their documented defaults.
@@ -31,6 +32,7 @@ namespace aar::net {
 namespace {
 
 using namespace std::chrono_literals;
+using aar::test::ServerThread;
 using aar::testing::PkiDir;
 using aar::testing::TestPki;
 
@@ -57,36 +59,14 @@ class Gate {
   bool open_ = false;
 };
 
-// Runs an httplib server on 127.0.0.1:<ephemeral> in a thread; stops it on destruction.
-// Declare it before the HttpClient under test so the client (and its kept-alive connections) goes first.
-class ServerThread {
- public:
-  explicit ServerThread(std::unique_ptr<httplib::Server> server, std::string scheme = "http")
-      : server_(std::move(server)), scheme_(std::move(scheme)) {
-    server_->set_keep_alive_timeout(1);
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("cannot bind a test server");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // stop() is a no-op until the accept loop runs: wait for it (bounded) so the destructor cannot hang.
-    for (int i = 0; i < 500 && !server_->is_running(); ++i) std::this_thread::sleep_for(1ms);
-  }
-  ~ServerThread() {
-    server_->stop();
-    thread_.join();
-  }
-  httplib::Server& operator*() { return *server_; }
-  httplib::Server* operator->() { return server_.get(); }
-  int port() const { return port_; }
-  std::string url(const std::string& path) const {
-    return scheme_ + "://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  std::string scheme_;
-  int port_ = 0;
-  std::thread thread_;
-};
+// A plain HTTP test server whose kept-alive connections close after 1 s, so that stopping it never waits
+// long. Declare its ServerThread before the HttpClient under test so the client (and its connections) goes
+// first.
+std::unique_ptr<httplib::Server> newServer() {
+  auto server = std::make_unique<httplib::Server>();
+  server->set_keep_alive_timeout(1);
+  return server;
+}
 
 // Sets (or unsets, with nullptr) an environment variable for the scope of a test.
 class ScopedEnv {
@@ -147,7 +127,7 @@ std::string peerCommonName(const httplib::Request& req) {
 }
 
 TEST_F(HttpClientTest, GetSendsHeadersAndReturnsStatusHeadersAndBody) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/hello", [](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Seen-Token", req.get_header_value("X-Token"));
     res.set_content("hello " + req.get_param_value("name"), "text/plain");
@@ -239,7 +219,7 @@ TEST_F(HttpClientTest, SendsExactlyTheCallersHeadersPlusUserAgent) {
 }
 
 TEST_F(HttpClientTest, PostPutPatchAndDeleteSendMethodAndBody) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   auto echo = [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(req.method + " " + req.get_header_value("Content-Type") + " " + req.body, "text/plain");
   };
@@ -263,7 +243,7 @@ TEST_F(HttpClientTest, PostPutPatchAndDeleteSendMethodAndBody) {
 
 TEST_F(HttpClientTest, PutWithEmptyBodySendsZeroContentLength) {
   // IMDSv2's token request is a PUT without a body.
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Put("/token", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content("len=" + req.get_header_value("Content-Length") + " body=" + req.body, "text/plain");
   });
@@ -277,7 +257,7 @@ TEST_F(HttpClientTest, PutWithEmptyBodySendsZeroContentLength) {
 }
 
 TEST_F(HttpClientTest, LargeBodyIsSentAndReceivedWhole) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->set_payload_max_length(16 << 20);
   server->Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(req.body, "application/octet-stream");
@@ -297,7 +277,7 @@ TEST_F(HttpClientTest, LargeBodyIsSentAndReceivedWhole) {
 }
 
 TEST_F(HttpClientTest, NonSuccessStatusIsAResponseNotAnError) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/missing", [](const httplib::Request&, httplib::Response& res) {
     res.status = 404;
     res.set_content(R"({"kind":"Status","code":404})", "application/json");
@@ -321,7 +301,7 @@ TEST_F(HttpClientTest, NonSuccessStatusIsAResponseNotAnError) {
 
 TEST_F(HttpClientTest, RedirectsAreNotFollowed) {
   // Following a redirect would resend Authorization to wherever the Location points.
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/moved",
               [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/elsewhere"); });
   HttpClient client;
@@ -351,10 +331,11 @@ class HttpClientTlsTest : public HttpClientTest {
                                                     files_.path("server.key").c_str());
     }
     if (!server->is_valid()) throw std::runtime_error("SSLServer rejected the test PKI");
+    server->set_keep_alive_timeout(1);
     server->Get("/who", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("cn=" + peerCommonName(req), "text/plain");
     });
-    return std::make_unique<ServerThread>(std::move(server), "https");
+    return std::make_unique<ServerThread>(std::move(server));
   }
 };
 
@@ -457,9 +438,10 @@ TEST_F(HttpClientTlsTest, RefusesAServerThatOffersOnlyTls11) {
            SSL_CTX_use_PrivateKey_file(&ctx, files_.path("server.key").c_str(), SSL_FILETYPE_PEM) == 1;
   });
   ASSERT_TRUE(server->is_valid());
+  server->set_keep_alive_timeout(1);
   server->Get("/who",
               [](const httplib::Request&, httplib::Response& res) { res.set_content("old", "text/plain"); });
-  ServerThread thread(std::move(server), "https");
+  ServerThread thread(std::move(server));
   HttpClient client({.ca_pem = pki_.ca.cert});
   auto response = client.perform({.url = thread.url("/who")});
   ASSERT_FALSE(response.ok()) << "a TLS 1.1 server was accepted";
@@ -517,7 +499,7 @@ TEST_F(HttpClientTest, ConnectTimeoutEndsAConnectionThatIsNeverAccepted) {
 
 TEST_F(HttpClientTest, RequestTimeoutEndsASlowResponse) {
   Gate release;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
     release.wait();
     res.set_content("late", "text/plain");
@@ -543,7 +525,7 @@ TEST_F(HttpClientTest, RequestTimeoutEndsASlowResponse) {
 
 TEST_F(HttpClientTest, StreamDeliversEachChunkBeforeTheNextIsSent) {
   Gate first_received;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/watch", [&](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("application/json", [&](size_t, httplib::DataSink& sink) {
       sink.write("{\"n\":1}\n", 8);
@@ -576,7 +558,7 @@ TEST_F(HttpClientTest, StreamDeliversEachChunkBeforeTheNextIsSent) {
 
 TEST_F(HttpClientTest, StreamStopsWhenTheHandlerReturnsFalse) {
   Gate client_done;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/endless", [&](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& sink) {
       // Bounded: at most ~5 s of events, and stop as soon as the client has gone.
@@ -602,7 +584,7 @@ TEST_F(HttpClientTest, StreamStopsWhenTheHandlerReturnsFalse) {
 
 TEST_F(HttpClientTest, StreamIdleTimeoutEndsAStalledStream) {
   Gate release;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& sink) {
       sink.write("first\n", 6);
@@ -629,7 +611,7 @@ TEST_F(HttpClientTest, StreamIdleTimeoutEndsAStalledStream) {
 }
 
 TEST_F(HttpClientTest, StreamCollectsTheBodyOfAnErrorResponseInsteadOfStreamingIt) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/watch", [](const httplib::Request&, httplib::Response& res) {
     res.status = 410;
     res.set_content(R"({"kind":"Status","reason":"Expired"})", "application/json");
@@ -649,7 +631,7 @@ TEST_F(HttpClientTest, StreamCollectsTheBodyOfAnErrorResponseInsteadOfStreamingI
 
 TEST_F(HttpClientTest, CancelFromAnotherThreadEndsAnInFlightRequest) {
   Gate request_arrived, release;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
     request_arrived.open();
     release.wait(8s);
@@ -676,7 +658,7 @@ TEST_F(HttpClientTest, CancelFromAnotherThreadEndsAnInFlightRequest) {
 
 TEST_F(HttpClientTest, CancelEndsAnOpenStream) {
   Gate first_received, release;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/watch", [&](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& sink) {
       sink.write("event\n", 6);
@@ -706,7 +688,7 @@ TEST_F(HttpClientTest, CancelEndsAnOpenStream) {
 
 TEST_F(HttpClientTest, RequestsAfterCancelFailWithoutTouchingTheNetwork) {
   std::atomic<int> hits{0};
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/", [&](const httplib::Request&, httplib::Response& res) {
     ++hits;
     res.set_content("ok", "text/plain");
@@ -729,7 +711,7 @@ TEST_F(HttpClientTest, RequestsAfterCancelFailWithoutTouchingTheNetwork) {
 TEST_F(HttpClientTest, ReusesTheConnectionForSequentialRequests) {
   std::mutex mu;
   std::set<int> client_ports;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/", [&](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
     client_ports.insert(req.remote_port);
@@ -745,7 +727,7 @@ TEST_F(HttpClientTest, ReusesTheConnectionForSequentialRequests) {
 }
 
 TEST_F(HttpClientTest, ServesConcurrentCallersFromSeveralThreads) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/n", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content(req.get_param_value("i"), "text/plain");
   });
@@ -771,7 +753,7 @@ TEST_F(HttpClientTest, ServesConcurrentCallersFromSeveralThreads) {
 
 // A stand-in HTTP proxy: answers every request itself, echoing the request target it was given.
 std::unique_ptr<ServerThread> startProxy() {
-  auto proxy = std::make_unique<ServerThread>(std::make_unique<httplib::Server>());
+  auto proxy = std::make_unique<ServerThread>(newServer());
   (*proxy)->Get(".*", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content("proxied " + req.path, "text/plain");
   });
@@ -800,7 +782,7 @@ TEST_F(HttpClientTest, SendsPlainHttpThroughTheProxyFromLowerCaseHttpProxy) {
 
 TEST_F(HttpClientTest, NoProxyBypassesTheProxy) {
   auto proxy = startProxy();
-  ServerThread direct(std::make_unique<httplib::Server>());
+  ServerThread direct(newServer());
   direct->Get(
       "/z", [](const httplib::Request&, httplib::Response& res) { res.set_content("direct", "text/plain"); });
   ScopedEnv env("HTTP_PROXY", proxy->url("").c_str());
@@ -925,7 +907,7 @@ TEST_F(HttpClientTest, AContentLengthOverTheLimitIsRefusedBeforeTheBody) {
 }
 
 TEST_F(HttpClientTest, ABodyOfExactlyTheLimitIsAcceptedAndOneByteMoreIsNot) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/n", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(5000, 'z'), "text/plain");
   });
@@ -979,7 +961,7 @@ TEST_F(HttpClientTest, ResponseHeadersOverTheirLimitFail) {
 }
 
 TEST_F(HttpClientTest, StreamCapsTheErrorBodyAtTheRequestsLimit) {
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get("/err", [](const httplib::Request&, httplib::Response& res) {
     res.status = 500;
     res.set_content(std::string(10000, 'e'), "text/plain");
@@ -994,7 +976,7 @@ TEST_F(HttpClientTest, StreamCapsTheErrorBodyAtTheRequestsLimit) {
 
 TEST_F(HttpClientTest, HeaderValuesOrNamesWithCrOrLfAreRefusedBeforeSending) {
   std::atomic<int> requests{0};
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Get(".*", [&](const httplib::Request&, httplib::Response& res) {
     ++requests;
     res.set_content("ok", "text/plain");
@@ -1024,7 +1006,7 @@ TEST_F(HttpClientTest, HeaderValuesOrNamesWithCrOrLfAreRefusedBeforeSending) {
 
 TEST_F(HttpClientTest, BypassProxyIgnoresEveryProxyFromTheEnvironment) {
   auto proxy = startProxy();
-  ServerThread direct(std::make_unique<httplib::Server>());
+  ServerThread direct(newServer());
   direct->Get("/creds", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("direct", "text/plain");
   });
@@ -1047,7 +1029,7 @@ TEST_F(HttpClientTest, BypassProxyIgnoresEveryProxyFromTheEnvironment) {
 
 TEST_F(HttpClientTest, AbortIfAbandonsAnInFlightRequestWithCancelled) {
   Gate entered, release;
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Put("/slow", [&](const httplib::Request&, httplib::Response& res) {
     entered.open();
     release.wait();
@@ -1078,7 +1060,7 @@ TEST_F(HttpClientTest, AbortIfAbandonsAnInFlightRequestWithCancelled) {
 
 TEST_F(HttpClientTest, AbortIfAlreadyTrueSendsNothing) {
   std::atomic<int> requests{0};
-  ServerThread server(std::make_unique<httplib::Server>());
+  ServerThread server(newServer());
   server->Put("/w", [&](const httplib::Request&, httplib::Response& res) {
     ++requests;
     res.set_content("ok", "text/plain");

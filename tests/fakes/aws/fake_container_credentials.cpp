@@ -50,7 +50,7 @@ struct FakeContainerCredentials::Impl {
       if (!entry.authorization_present) return deny(401, "AccessDenied", "missing Authorization header");
       if (authorization != options.expected_authorization) return deny(403, "AccessDenied", "invalid token");
     }
-    IssuedCredentials c = issueCredentials(aws::nowFrom(options.clock), options.duration);
+    IssuedCredentials c = issueCredentials(options.clock->wallNow(), options.duration);
     issued.push_back(c);
     entry.status = 200;
     entry.access_key_id = c.access_key_id;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 
 namespace aar::fakes {
@@ -28,7 +29,7 @@ class FakeContainerCredentials {
     std::string path = "/v1/credentials";
     std::string expected_authorization;
     std::chrono::seconds duration{3600};
-    aws::WallClock clock;
+    base::Clock* clock = &base::systemClock();  // its wall time; never null
     FakeIam* iam = nullptr;
   };
   struct LogEntry {

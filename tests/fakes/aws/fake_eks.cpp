@@ -9,9 +9,11 @@
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "aws/sigv4.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -279,7 +281,7 @@ struct FakeEks::Impl {
   Options options;
   std::unique_ptr<httplib::Server> server;
   bool tls = false;
-  std::thread thread;
+  std::unique_ptr<test::ServerThread> serving;  // declared after server: stops before it goes
   int port = 0;
 
   mutable std::mutex mu;
@@ -712,7 +714,7 @@ FakeEks::~FakeEks() { stop(); }
 int FakeEks::start() { return startTls("", ""); }
 
 int FakeEks::startTls(const std::string& cert_pem, const std::string& key_pem) {
-  if (impl_->thread.joinable()) return impl_->port;
+  if (impl_->serving) return impl_->port;
   if (cert_pem.empty()) {
     impl_->server = std::make_unique<httplib::Server>();
   } else {
@@ -731,21 +733,15 @@ int FakeEks::startTls(const std::string& cert_pem, const std::string& key_pem) {
   impl_->server->Post(".*", handler);
   impl_->server->Delete(".*", handler);
   impl_->server->Put(".*", handler);
-  impl_->port = impl_->server->bind_to_any_port("127.0.0.1");
-  if (impl_->port <= 0) return 0;
-  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
-  for (int i = 0; i < 500 && !impl_->server->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  try {
+    impl_->serving = std::make_unique<test::ServerThread>(*impl_->server);
+  } catch (const std::runtime_error&) {
+    return impl_->port = 0;  // cannot bind 127.0.0.1
   }
-  return impl_->port;
+  return impl_->port = impl_->serving->port();
 }
 
-void FakeEks::stop() {
-  if (impl_->thread.joinable()) {
-    impl_->server->stop();
-    impl_->thread.join();
-  }
-}
+void FakeEks::stop() { impl_->serving.reset(); }
 
 int FakeEks::port() const { return impl_->port; }
 

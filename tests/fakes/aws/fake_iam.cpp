@@ -9,10 +9,12 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "aws/sigv4.hpp"
 #include "fakes/aws/huge_body.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::fakes {
 namespace {
@@ -163,7 +165,7 @@ struct FakeIam::Impl {
   Options options;
   std::unique_ptr<httplib::Server> server;  // plain or TLS, made by start()/startTls()
   bool tls = false;
-  std::thread thread;
+  std::unique_ptr<test::ServerThread> serving;  // declared after server: stops before it goes
   int port = 0;
 
   mutable std::mutex mu;
@@ -522,7 +524,7 @@ std::pair<X509*, EVP_PKEY*> loadPem(const std::string& cert_pem, const std::stri
 int FakeIam::start() { return startTls("", ""); }
 
 int FakeIam::startTls(const std::string& cert_pem, const std::string& key_pem) {
-  if (impl_->thread.joinable()) return impl_->port;
+  if (impl_->serving) return impl_->port;
   if (cert_pem.empty()) {
     impl_->server = std::make_unique<httplib::Server>();
   } else {
@@ -538,13 +540,12 @@ int FakeIam::startTls(const std::string& cert_pem, const std::string& key_pem) {
   impl_->server->set_tcp_nodelay(true);
   impl_->server->Post(
       "/", [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); });
-  impl_->port = impl_->server->bind_to_any_port("127.0.0.1");
-  if (impl_->port <= 0) return 0;
-  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
-  for (int i = 0; i < 500 && !impl_->server->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  try {
+    impl_->serving = std::make_unique<test::ServerThread>(*impl_->server);
+  } catch (const std::runtime_error&) {
+    return impl_->port = 0;  // cannot bind 127.0.0.1
   }
-  return impl_->port;
+  return impl_->port = impl_->serving->port();
 }
 
 void FakeIam::stop() {
@@ -553,10 +554,7 @@ void FakeIam::stop() {
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
-  if (impl_->thread.joinable()) {
-    impl_->server->stop();
-    impl_->thread.join();
-  }
+  impl_->serving.reset();
 }
 
 int FakeIam::port() const { return impl_->port; }

@@ -89,7 +89,7 @@ struct FakeImds::Impl {
         req.path.substr(sizeof(kCredentialsPath) - 1) != options.role_name) {
       return reply(404, "Not Found");
     }
-    const auto now = aws::nowFrom(options.clock);
+    const auto now = options.clock->wallNow();
     IssuedCredentials c = issueCredentials(now, options.duration);
     issued.push_back(c);
     entry.access_key_id = c.access_key_id;

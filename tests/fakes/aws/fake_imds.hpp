@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 
 namespace aar::fakes {
@@ -28,7 +29,7 @@ class FakeImds {
   struct Options {
     std::string role_name = "aws-auth-refresher-node";  // "" → the instance has no role
     std::chrono::seconds duration{3600};
-    aws::WallClock clock;
+    base::Clock* clock = &base::systemClock();  // its wall time; never null
     FakeIam* iam = nullptr;
   };
   struct LogEntry {

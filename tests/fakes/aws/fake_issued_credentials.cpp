@@ -33,31 +33,4 @@ IssuedCredentials issueCredentials(std::chrono::system_clock::time_point now, st
   return c;
 }
 
-ServerThread::ServerThread() : server_(std::make_unique<httplib::Server>()) {
-  // Without TCP_NODELAY a body written after its headers can wait ~40 ms for a delayed ACK.
-  server_->set_tcp_nodelay(true);
-  // stop() waits for kept-alive connections to go idle; keep that wait short.
-  server_->set_keep_alive_timeout(1);
-}
-
-ServerThread::~ServerThread() { stop(); }
-
-int ServerThread::start() {
-  if (thread_.joinable()) return port_;
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) return port_ = 0;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  for (int i = 0; i < 500 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return port_;
-}
-
-void ServerThread::stop() {
-  if (thread_.joinable()) {
-    server_->stop();
-    thread_.join();
-  }
-}
-
 }  // namespace aar::fakes

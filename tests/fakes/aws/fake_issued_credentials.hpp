@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "aws/credentials.hpp"
+#include "support/server_thread.hpp"
 
 namespace aar::fakes {
 
@@ -28,25 +29,8 @@ IssuedCredentials issueCredentials(std::chrono::system_clock::time_point now, st
 // A random id of `length` characters from [A-Z0-9] (request ids, IMDS tokens...).
 std::string randomId(size_t length);
 
-// Owns an httplib::Server and the thread that runs it. Routes are registered on server() before start().
-class ServerThread {
- public:
-  ServerThread();
-  ~ServerThread();  // stops
-  ServerThread(const ServerThread&) = delete;
-  ServerThread& operator=(const ServerThread&) = delete;
-
-  httplib::Server& server() { return *server_; }
-  // Binds 127.0.0.1 on an ephemeral port and serves; the port, 0 on failure. Idempotent.
-  int start();
-  void stop();
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-};
+// Owns an httplib::Server and the thread that runs it: the shared one (tests/support). Routes are registered
+// on server() before start().
+using ServerThread = test::ServerThread;
 
 }  // namespace aar::fakes

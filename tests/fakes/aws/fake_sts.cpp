@@ -136,7 +136,7 @@ struct FakeSts::Impl {
     }
     // The fake's configured lifetime caps the asked one, so tests can make short-lived sessions.
     duration = std::min(duration, options.duration);
-    IssuedCredentials c = issueCredentials(aws::nowFrom(options.clock), duration);
+    IssuedCredentials c = issueCredentials(options.clock->wallNow(), duration);
     issued.push_back(c);
     entry.status = 200;
     entry.access_key_id = c.access_key_id;
@@ -221,7 +221,7 @@ struct FakeSts::Impl {
       sendError(res, entry, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
       return finish();
     }
-    const auto now = aws::nowFrom(options.clock);
+    const auto now = options.clock->wallNow();
     IssuedCredentials c = issueCredentials(now, options.duration);
     issued.push_back(c);
     entry.status = 200;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
 #include "fakes/aws/fake_issued_credentials.hpp"
 
 namespace aar::fakes {
@@ -41,9 +42,9 @@ class FakeSts {
     std::string expected_token;     // the only web identity token accepted; "" accepts any non-empty one
     std::string expected_role_arn;  // "" accepts any role
     std::string account_id = "123456789012";
-    std::chrono::seconds duration{3600};  // Default: 1 h, STS's default DurationSeconds
-    aws::WallClock clock;                 // Default: system clock
-    FakeIam* iam = nullptr;               // issued credentials are allowed there when set
+    std::chrono::seconds duration{3600};        // Default: 1 h, STS's default DurationSeconds
+    base::Clock* clock = &base::systemClock();  // its wall time; never null
+    FakeIam* iam = nullptr;                     // issued credentials are allowed there when set
   };
 
   struct LogEntry {

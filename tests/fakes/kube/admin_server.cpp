@@ -45,7 +45,7 @@ AdminServer::AdminServer(FakeApiServer& api, std::string admin_token)
 AdminServer::~AdminServer() { stop(); }
 
 void AdminServer::start(int port) {
-  if (server_) return;
+  if (serving_) return;
   auto server = std::make_unique<httplib::Server>();
   server->set_keep_alive_timeout(1);
   server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -179,29 +179,11 @@ void AdminServer::start(int port) {
     res.status = 204;
   });
 
-  if (port == 0) {
-    port_ = server->bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("AdminServer: cannot bind 127.0.0.1");
-  } else {
-    if (!server->bind_to_port("127.0.0.1", port)) {
-      throw std::runtime_error("AdminServer: cannot bind 127.0.0.1:" + std::to_string(port));
-    }
-    port_ = port;
-  }
-  httplib::Server* raw = server.get();
-  server_ = std::move(server);
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that
-  // a stop() right after start() cannot be lost (and hang the join).
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Throws std::runtime_error when 127.0.0.1:port (0: any port) cannot be bound.
+  serving_ = std::make_unique<test::ServerThread>(std::move(server), port);
+  port_ = serving_->port();
 }
 
-void AdminServer::stop() {
-  if (!server_) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
-}
+void AdminServer::stop() { serving_.reset(); }
 
 }  // namespace aar::testing::kube

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "fakes/kube/fake_api_server.hpp"
+#include "support/server_thread.hpp"
 
 namespace httplib {
 class Server;
@@ -51,8 +52,7 @@ class AdminServer {
  private:
   FakeApiServer& api_;
   std::string admin_token_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<test::ServerThread> serving_;
   int port_ = 0;
 };
 

@@ -105,7 +105,7 @@ FakeApiServer::FakeApiServer(FakeApiServerOptions options)
 FakeApiServer::~FakeApiServer() { stop(); }
 
 void FakeApiServer::start() {
-  if (server_) return;
+  if (serving_) return;
   // OpenSSL writes to the socket with write(): an event written to a watch whose client has just gone would
   // raise SIGPIPE and kill the whole test process. Ignore it, unless the process installed its own handler.
   struct sigaction current {};
@@ -142,31 +142,19 @@ void FakeApiServer::start() {
   server->Patch(".*", handler);
   server->Delete(".*", handler);
 
-  if (port_ == 0) {
-    int port = server->bind_to_any_port("127.0.0.1");
-    if (port <= 0) throw std::runtime_error("FakeApiServer: cannot bind 127.0.0.1");
-    port_ = port;
-  } else if (!server->bind_to_port("127.0.0.1", port_)) {
-    throw std::runtime_error("FakeApiServer: cannot bind 127.0.0.1:" + std::to_string(port_.load()));
-  }
-  httplib::Server* raw = server.get();
-  server_ = std::move(server);
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // httplib's stop() does nothing until the listening thread has marked itself running: wait for it, so that
-  // a stop() right after start() cannot be lost (and hang the join).
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Throws std::runtime_error when 127.0.0.1:port_ (0: any port) cannot be bound.
+  serving_ = std::make_unique<test::ServerThread>(std::move(server), port_.load());
+  port_ = serving_->port();
 }
 
 void FakeApiServer::stop() {
-  if (!server_) return;
-  server_->stop();
-  store_.wakeWatchers();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
+  if (!serving_) return;
+  // Watches block in their handlers: wake them once the listener is closed, so the join can finish.
+  serving_->stop([this] { store_.wakeWatchers(); });
+  serving_.reset();
 }
 
-bool FakeApiServer::running() const { return server_ != nullptr; }
+bool FakeApiServer::running() const { return serving_ != nullptr; }
 int FakeApiServer::port() const { return port_; }
 std::string FakeApiServer::url() const { return "https://127.0.0.1:" + std::to_string(port_.load()); }
 const TestPki& FakeApiServer::pki() const { return pki_; }

@@ -50,6 +50,7 @@
 #include "fakes/kube/fault_injector.hpp"
 #include "fakes/kube/object_store.hpp"
 #include "fakes/pki/test_pki.hpp"
+#include "support/server_thread.hpp"
 
 namespace httplib {
 class Server;
@@ -187,8 +188,7 @@ class FakeApiServer {
   std::atomic<uint64_t> end_generation_{0};
   std::atomic<size_t> open_watches_{0};
   std::atomic<int> port_{0};
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<test::ServerThread> serving_;
 };
 
 }  // namespace aar::testing::kube

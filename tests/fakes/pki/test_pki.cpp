@@ -201,18 +201,6 @@ void TestPki::writeTo(const std::string& dir) const {
   writeFile(d / "other-ca.key", other_ca.key, true);
 }
 
-PkiDir::PkiDir(const TestPki& pki) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/aar-pki-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr)
-    throw std::runtime_error("TestPki: mkdtemp failed for " + pattern);
-  dir_ = pattern;
-  pki.writeTo(dir_);
-}
-
-PkiDir::~PkiDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
-}
+PkiDir::PkiDir(const TestPki& pki) : dir_("aar-pki") { pki.writeTo(dir_.path()); }
 
 }  // namespace aar::testing

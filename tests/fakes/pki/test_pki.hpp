@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace aar::testing {
 
 struct Pem {
@@ -46,15 +48,14 @@ struct TestPki {
 class PkiDir {
  public:
   explicit PkiDir(const TestPki& pki);
-  ~PkiDir();
   PkiDir(const PkiDir&) = delete;
   PkiDir& operator=(const PkiDir&) = delete;
 
-  const std::string& dir() const { return dir_; }
-  std::string path(const std::string& file) const { return dir_ + "/" + file; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string path(const std::string& file) const { return dir_.file(file); }
 
  private:
-  std::string dir_;
+  aar::test::TempDir dir_;
 };
 
 }  // namespace aar::testing

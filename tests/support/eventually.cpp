@@ -1,0 +1,24 @@
+#include "support/eventually.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace aar::test {
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds limit,
+                std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::chrono::microseconds pause{100};
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    if (interval.count() > 0) {
+      std::this_thread::sleep_for(std::min<std::chrono::microseconds>(pause, interval));
+      pause *= 2;
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  return cond();
+}
+
+}  // namespace aar::test
