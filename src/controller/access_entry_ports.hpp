@@ -13,6 +13,7 @@
 // be safe for concurrent use.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -88,6 +89,11 @@ class AccessEntryStore {
 
   // "cluster NAME in REGION", for messages.
   virtual std::string describe() const = 0;
+
+  // Optional: the controller passes a callback that an implementation may call after each EKS request it
+  // completes inside listEntries() (thousands of describes at start-up), so that liveness sees progress
+  // within one long call. Called on the cycle thread. The default ignores it.
+  virtual void setProgressCallback(std::function<void()> progress) { (void)progress; }
 };
 
 }  // namespace aar::controller

@@ -56,7 +56,12 @@ Controller::Controller(ControllerPorts ports, ControllerOptions options, Control
     o.stopping = [this] { return stopping(); };
     o.progress = [this] { progressed(); };
     access_backend_.emplace(*ports_.access_entries, ports_.events, ports_.clock, std::move(o), metrics_);
+    ports_.access_entries->setProgressCallback([this] { progressed(); });
   }
+}
+
+Controller::~Controller() {
+  if (ports_.access_entries != nullptr) ports_.access_entries->setProgressCallback(nullptr);
 }
 
 bool Controller::stopping() const {

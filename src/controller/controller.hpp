@@ -163,6 +163,8 @@ class Controller {
  public:
   // metrics may be null.
   Controller(ControllerPorts ports, ControllerOptions options, ControllerMetrics* metrics);
+  // Takes back the progress callback it gave ports.access_entries.
+  ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
 

@@ -300,51 +300,62 @@ Result<AccessEntryPlan> planAccessEntries(const RulesConfig& rules, const IamSna
   return planAccessEntries(accessEntryTargets(rules, iam), existing, options);
 }
 
-Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
-                                          const std::vector<ExistingAccessEntry>& existing,
-                                          const AccessEntryOptions& options) {
-  if (options.mode == AuthenticationMode::kConfigMap) {
-    return makeError(
-        ErrorKind::kInvalidArgument,
-        "the cluster's authentication mode is CONFIG_MAP: EKS ignores access entries; switch it to "
-        "API_AND_CONFIG_MAP, or use --backend aws-auth (or auto)");
-  }
-  const std::set<std::string, std::less<>> frozen(targets.frozen_accounts.begin(),
-                                                  targets.frozen_accounts.end());
-  const std::set<std::string> listed(targets.listed.begin(), targets.listed.end());
-  // Groups and policies compared as EKS compares them (sets), whoever built the targets.
-  std::vector<DesiredAccessEntry> wanted = targets.entries;
-  std::map<std::string, const DesiredAccessEntry*> by_key;
-  for (DesiredAccessEntry& d : wanted) {
-    if (frozen.contains(accountOf(d.principal_arn))) continue;  // that account's entries stay as they are.
+namespace {
+
+// What planAccessEntries works on, step by step.
+struct PlanState {
+  std::set<std::string, std::less<>> frozen;
+  std::set<std::string> listed;
+  std::vector<DesiredAccessEntry> wanted;  // the targets, normalised (by_key points into it).
+  std::map<std::string, const DesiredAccessEntry*> by_key;  // entry key -> the entry we want for it.
+  std::set<std::string> foreign_keys;                       // keys with an entry that is not ours.
+  std::vector<const ExistingAccessEntry*> ours;             // sorted by ARN.
+  std::set<std::string> ineligible;                         // keys a rule matches that get no entry from us.
+  std::set<std::string> claimed;                            // keys whose existing entry of ours is kept.
+  std::vector<const DesiredAccessEntry*> to_create;
+  Phases phases;
+};
+
+// The entries we want, groups and policies compared as EKS compares them (sets), whoever built the targets;
+// a frozen account's are left out (its entries stay as they are).
+void collectWanted(const AccessEntryTargets& targets, PlanState& st) {
+  st.frozen = {targets.frozen_accounts.begin(), targets.frozen_accounts.end()};
+  st.listed = {targets.listed.begin(), targets.listed.end()};
+  st.wanted = targets.entries;
+  for (DesiredAccessEntry& d : st.wanted) {
+    if (st.frozen.contains(accountOf(d.principal_arn))) continue;
     d.kubernetes_groups = asSet(std::move(d.kubernetes_groups));
     d.policies = normalized(d.policies);
-    by_key.emplace(entryKey(d.principal_arn), &d);  // the first of two spellings decides.
+    st.by_key.emplace(entryKey(d.principal_arn), &d);  // the first of two spellings decides.
   }
+  st.ineligible = {targets.failed.begin(), targets.failed.end()};
+}
 
-  AccessEntryPlan plan;
-  std::set<std::string> foreign_keys;
-  std::vector<const ExistingAccessEntry*> ours;
+// Splits the existing entries into ours (sorted by ARN) and the keys of everyone else's.
+void splitOwnership(const std::vector<ExistingAccessEntry>& existing, const AccessEntryOptions& options,
+                    PlanState& st, AccessEntryPlan& plan) {
   for (const ExistingAccessEntry& e : existing) {
     if (isOurs(e, options)) {
-      ours.push_back(&e);
+      st.ours.push_back(&e);
     } else {
       ++plan.foreign_count;
-      foreign_keys.insert(entryKey(e.principal_arn));
+      st.foreign_keys.insert(entryKey(e.principal_arn));
     }
   }
-  std::sort(ours.begin(), ours.end(), [](const ExistingAccessEntry* a, const ExistingAccessEntry* b) {
+  std::sort(st.ours.begin(), st.ours.end(), [](const ExistingAccessEntry* a, const ExistingAccessEntry* b) {
     return a->principal_arn < b->principal_arn;
   });
+}
 
-  // Principals that must not get an entry from us, although a rule matches them.
+// Principals that must not get an entry from us although a rule matches them: one with a foreign entry, and
+// (API_AND_CONFIG_MAP) one with a hand-written aws-auth mapping.
+void dropIneligible(const AccessEntryOptions& options, PlanState& st, AccessEntryPlan& plan) {
   std::set<std::string> hand_written;
   if (options.mode == AuthenticationMode::kApiAndConfigMap) {
     for (const std::string& arn : options.hand_written_aws_auth_arns) hand_written.insert(entryKey(arn));
   }
-  std::set<std::string> ineligible(targets.failed.begin(), targets.failed.end());
-  for (auto it = by_key.begin(); it != by_key.end();) {
-    const bool foreign = foreign_keys.contains(it->first);
+  for (auto it = st.by_key.begin(); it != st.by_key.end();) {
+    const bool foreign = st.foreign_keys.contains(it->first);
     if (!foreign && !hand_written.contains(it->first)) {
       ++it;
       continue;
@@ -353,67 +364,76 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
     plan.skipped.push_back(SkippedPrincipal{
         d.principal, d.principal_arn, d.rule_index,
         foreign ? SkippedPrincipal::Reason::kForeignEntry : SkippedPrincipal::Reason::kHandWrittenMapping});
-    ineligible.insert(it->first);
-    it = by_key.erase(it);
+    st.ineligible.insert(it->first);
+    it = st.by_key.erase(it);
   }
+}
 
-  Phases phases;
-  std::set<std::string> claimed;
-  std::vector<const DesiredAccessEntry*> to_create;
-  for (const ExistingAccessEntry* e : ours) {
-    if (frozen.contains(accountOf(e->principal_arn))) {
+// Each entry of ours: kept as it is (frozen account), brought in step, recreated (the principal's id changed)
+// or deleted (with the reason). Then every wanted entry without one of ours is to be created.
+void planExisting(PlanState& st, AccessEntryPlan& plan) {
+  for (const ExistingAccessEntry* e : st.ours) {
+    if (st.frozen.contains(accountOf(e->principal_arn))) {
       ++plan.frozen_kept;
       continue;
     }
     std::string key = entryKey(e->principal_arn);
-    const auto it = by_key.find(key);
-    if (it == by_key.end() || claimed.contains(key)) {
+    const auto it = st.by_key.find(key);
+    if (it == st.by_key.end() || st.claimed.contains(key)) {
       Op::DeleteReason reason = Op::DeleteReason::kPrincipalGone;
-      if (claimed.contains(key)) {
+      if (st.claimed.contains(key)) {
         reason = Op::DeleteReason::kDuplicate;
-      } else if (ineligible.contains(key)) {
+      } else if (st.ineligible.contains(key)) {
         reason = Op::DeleteReason::kNotEligible;
-      } else if (listed.contains(key)) {
+      } else if (st.listed.contains(key)) {
         reason = Op::DeleteReason::kNoRuleMatches;
       }
-      phases.deletes.push_back(deleteOp(*e, reason));
+      st.phases.deletes.push_back(deleteOp(*e, reason));
       continue;
     }
-    claimed.insert(std::move(key));
+    st.claimed.insert(std::move(key));
     const DesiredAccessEntry& d = *it->second;
     if (!d.principal_id.empty() && tagOf(*e, kAccessEntryPrincipalIdTag) != d.principal_id) {
-      phases.recreate_deletes.push_back(deleteOp(*e, Op::DeleteReason::kPrincipalRecreated));
-      to_create.push_back(&d);
+      st.phases.recreate_deletes.push_back(deleteOp(*e, Op::DeleteReason::kPrincipalRecreated));
+      st.to_create.push_back(&d);
       continue;
     }
-    planInStep(*e, d, phases);
+    planInStep(*e, d, st.phases);
   }
-  for (const auto& [key, d] : by_key) {
-    if (!claimed.contains(key)) to_create.push_back(d);
+  for (const auto& [key, d] : st.by_key) {
+    if (!st.claimed.contains(key)) st.to_create.push_back(d);
   }
-  std::sort(to_create.begin(), to_create.end(), [](const DesiredAccessEntry* a, const DesiredAccessEntry* b) {
-    return a->principal_arn < b->principal_arn;
-  });
+  std::sort(st.to_create.begin(), st.to_create.end(),
+            [](const DesiredAccessEntry* a, const DesiredAccessEntry* b) {
+              return a->principal_arn < b->principal_arn;
+            });
+}
 
-  // Creates run before the deletes of phase 6, so only the entries deleted in phase 1 make room.
-  const size_t present = existing.size() - phases.recreate_deletes.size();
+// The creates, up to EKS's limit. Creates run before the deletes of the last phase, so only the entries
+// deleted in the first phase (recreations) make room.
+void planCreates(size_t existing_count, const AccessEntryOptions& options, PlanState& st,
+                 AccessEntryPlan& plan) {
+  const size_t present = existing_count - st.phases.recreate_deletes.size();
   const size_t room = options.max_entries > present ? options.max_entries - present : 0;
-  for (const DesiredAccessEntry* d : to_create) {
-    if (phases.creates.size() < room) {
-      planCreate(*d, options, phases);
+  for (const DesiredAccessEntry* d : st.to_create) {
+    if (st.phases.creates.size() < room) {
+      planCreate(*d, options, st.phases);
     } else {
       ++plan.not_created_over_limit;
       plan.skipped.push_back(SkippedPrincipal{d->principal, d->principal_arn, d->rule_index,
                                               SkippedPrincipal::Reason::kOverLimit});
     }
   }
+}
 
-  for (std::vector<Op>* phase : {&phases.recreate_deletes, &phases.creates, &phases.associates,
-                                 &phases.updates, &phases.disassociates, &phases.deletes}) {
+// The phases in their order (make before break), and the plan's sorted reports.
+void assemble(const AccessEntryTargets& targets, PlanState& st, AccessEntryPlan& plan) {
+  for (std::vector<Op>* phase : {&st.phases.recreate_deletes, &st.phases.creates, &st.phases.associates,
+                                 &st.phases.updates, &st.phases.disassociates, &st.phases.deletes}) {
     sortPhase(*phase);
     std::move(phase->begin(), phase->end(), std::back_inserter(plan.operations));
   }
-  for (const auto& [key, d] : by_key) plan.desired.push_back(*d);  // by_key is ordered by lower-cased ARN.
+  for (const auto& [key, d] : st.by_key) plan.desired.push_back(*d);
   std::sort(plan.desired.begin(), plan.desired.end(),
             [](const DesiredAccessEntry& a, const DesiredAccessEntry& b) {
               return a.principal_arn < b.principal_arn;
@@ -424,6 +444,27 @@ Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
   plan.managed_count = plan.desired.size() - plan.not_created_over_limit + plan.frozen_kept;
   plan.shadowed = targets.shadowed;
   plan.expansion_failures = targets.expansion_failures;
+}
+
+}  // namespace
+
+Result<AccessEntryPlan> planAccessEntries(const AccessEntryTargets& targets,
+                                          const std::vector<ExistingAccessEntry>& existing,
+                                          const AccessEntryOptions& options) {
+  if (options.mode == AuthenticationMode::kConfigMap) {
+    return makeError(
+        ErrorKind::kInvalidArgument,
+        "the cluster's authentication mode is CONFIG_MAP: EKS ignores access entries; switch it to "
+        "API_AND_CONFIG_MAP, or use --backend aws-auth (or auto)");
+  }
+  PlanState st;
+  AccessEntryPlan plan;
+  collectWanted(targets, st);
+  splitOwnership(existing, options, st, plan);
+  dropIneligible(options, st, plan);
+  planExisting(st, plan);
+  planCreates(existing.size(), options, st, plan);
+  assemble(targets, st, plan);
   return plan;
 }
 

@@ -337,6 +337,125 @@ TEST_F(ControllerAccessEntriesTest, LivenessCountsFromTheLastEksCall) {
   EXPECT_THAT(seen[3].reason, HasSubstr("since its last EKS call"));
 }
 
+// A listing that takes longer than the window (thousands of describes at start-up) stays live while the
+// store reports progress through the callback the controller gave it.
+TEST_F(ControllerAccessEntriesTest, ALongListingIsLiveWhileTheStoreReportsProgress) {
+  using namespace std::chrono_literals;
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  std::unique_ptr<Controller> c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(store.progress);
+  std::vector<bool> live;
+  std::atomic<bool> done{false};
+  store.list_hook = [&] {
+    for (int i = 0; i < 5; ++i) {  // 5 describes of 30 s each
+      clock.advance(30s);
+      store.progress();
+      live.push_back(c->liveness().ok);
+    }
+    done = true;
+  };
+  std::thread loop([&] { c->run(); });
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  c->stop();
+  loop.join();
+  EXPECT_EQ(live, std::vector<bool>(5, true));
+  c.reset();
+  EXPECT_FALSE(store.progress) << "the controller takes its callback back";
+}
+
+constexpr char kAdminPolicyRules[] = R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy
+    accessScope:
+      type: cluster
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy
+    accessScope:
+      type: namespace
+      namespaces: [dev, prod]
+)";
+
+TEST_F(ControllerAccessEntriesTest, TheClusterAdminPolicyIsRefusedUnlessAllowed) {
+  rules.setText(kAdminPolicyRules);
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto refused = makeWith(Backend::kAccessEntries);
+  CycleReport r = refused->runCycle();
+  EXPECT_FALSE(r.success);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_THAT(r.error->message, HasSubstr("AmazonEKSClusterAdminPolicy"));
+  EXPECT_THAT(store.calls, IsEmpty());
+
+  ControllerOptions o;
+  o.allow_cluster_admin_policy = true;
+  auto allowed = makeWith(Backend::kAccessEntries, o);
+  r = allowed->runCycle();
+  ASSERT_TRUE(r.success) << (r.error ? r.error->message : "");
+  // Create first, then each policy with its scope (make before break).
+  EXPECT_THAT(store.calls,
+              ElementsAre(std::string("CreateAccessEntry ") + kA,
+                          std::string("AssociateAccessPolicy ") + kA +
+                              " arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                          std::string("AssociateAccessPolicy ") + kA +
+                              " arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"));
+  const auto& policies = store.entries.at(kA).policies;
+  ASSERT_EQ(policies.size(), 2U);
+  EXPECT_EQ(policies[1].scope.type, core::AccessScope::Type::kNamespace);
+  EXPECT_THAT(policies[1].scope.namespaces, ElementsAre("dev", "prod"));
+  store.calls.clear();
+  ASSERT_TRUE(allowed->runCycle().success);
+  EXPECT_THAT(store.calls, IsEmpty());
+}
+
+TEST_F(ControllerAccessEntriesTest, ARuleChangeOfPoliciesAssociatesBeforeItDisassociates) {
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy
+    accessScope: {type: cluster}
+)");
+  identities.set({kA});
+  store.mode = Mode::kApi;
+  auto c = makeWith(Backend::kAccessEntries);
+  ASSERT_TRUE(c->runCycle().success);
+  rules.setText(R"(- arnRegex: ^arn:aws:iam::111122223333:user/tmp-.*$
+  username: temp
+  groups: [developers]
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy
+    accessScope: {type: cluster}
+)");
+  store.calls.clear();
+  ASSERT_TRUE(c->runCycle().success);
+  EXPECT_THAT(store.calls, ElementsAre(std::string("AssociateAccessPolicy ") + kA +
+                                           " arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+                                       std::string("DisassociateAccessPolicy ") + kA +
+                                           " arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"));
+}
+
+TEST_F(ControllerAccessEntriesTest, AFailedListingAfterTheCallsLeavesAwsAuthAsItIs) {
+  identities.set({kA});
+  store.mode = Mode::kConfigMap;
+  auto c = makeWith(Backend::kAuto);
+  ASSERT_TRUE(c->runCycle().success);
+  ASSERT_TRUE(awsAuthMaps(kA));
+  store.mode = Mode::kApiAndConfigMap;
+  store.list_hook = [this] {  // the second listing of the cycle (before migrating) fails
+    if (store.list_calls == 2) store.list_error = makeError(ErrorKind::kServer, "ListAccessEntries: 500");
+  };
+  const int updates = aws_auth.updates;
+  CycleReport r = c->runCycle();
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(store.entries.count(kA), 1U);
+  EXPECT_TRUE(awsAuthMaps(kA));
+  EXPECT_EQ(aws_auth.updates, updates);
+  EXPECT_THAT(r.migrated, IsEmpty());
+}
+
 TEST_F(ControllerAccessEntriesTest, ApiAndConfigMapModeAddsNothingToAwsAuth) {
   identities.set({kA});
   aws_auth.outsideWrite([](core::ConfigMapContent& c) {

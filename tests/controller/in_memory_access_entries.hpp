@@ -34,6 +34,7 @@ class InMemoryAccessEntries : public AccessEntryStore {
 
   Result<std::vector<core::ExistingAccessEntry>> listEntries() override {
     ++list_calls;
+    if (list_hook) list_hook();
     if (list_error) return *list_error;
     std::vector<core::ExistingAccessEntry> out;
     out.reserve(entries.size());
@@ -75,6 +76,7 @@ class InMemoryAccessEntries : public AccessEntryStore {
   }
 
   std::string describe() const override { return "cluster test in eu-west-1"; }
+  void setProgressCallback(std::function<void()> p) override { progress = std::move(p); }
 
   // An entry of ours (owner tag `owner`) as CreateAccessEntry would have made it.
   void addOurs(const std::string& arn, const std::string& id, const std::string& username,
@@ -107,6 +109,8 @@ class InMemoryAccessEntries : public AccessEntryStore {
   size_t max_entries = core::kMaxAccessEntriesPerCluster;
   int associate_not_found_after_create = 0;
   std::function<std::optional<EksError>(const core::AccessEntryOperation&)> fail;
+  std::function<void()> list_hook;  // runs inside listEntries() (e.g. to simulate describes taking time)
+  std::function<void()> progress;   // what the controller passed to setProgressCallback
   std::vector<std::string> calls;
   std::vector<core::AccessEntryOperation> applied;
   int mode_calls = 0;

@@ -66,7 +66,7 @@ TEST_F(RulesV2E2eTest, AnSsoRoleIsMappedWithoutItsPathNextToAnUntouchedNodeRoleA
 
   ChildProcess& c = start({"--refresh-interval", "200ms"});
   const std::string sso_arn = "arn:aws:iam::1234567890:role/" + kSsoRole;  // no path
-  ASSERT_TRUE(waitFor([&] { return view().roles.count(lower(sso_arn)) > 0; }, 15s))
+  ASSERT_TRUE(eventually([&] { return view().roles.count(lower(sso_arn)) > 0; }, 15s))
       << c.err() << awsAuthData("mapRoles");
   const AuthenticatorView v = view();
   EXPECT_TRUE(v.parsed());
@@ -81,7 +81,7 @@ TEST_F(RulesV2E2eTest, AnSsoRoleIsMappedWithoutItsPathNextToAnUntouchedNodeRoleA
   EXPECT_NE((*awsAuth())["metadata"]["annotations"].value("aws-auth-refresher/managed-roles", ""), "");
 
   ASSERT_TRUE(iam_->removeRole(kSsoRole));
-  ASSERT_TRUE(waitFor([&] { return view().roles.count(lower(sso_arn)) == 0; }, 15s))
+  ASSERT_TRUE(eventually([&] { return view().roles.count(lower(sso_arn)) == 0; }, 15s))
       << c.err() << awsAuthData("mapRoles");
   EXPECT_EQ(awsAuthData("mapRoles"), kNodeRoles);
   EXPECT_EQ(view().roles.size(), 1u);
@@ -96,12 +96,14 @@ TEST_F(RulesV2E2eTest, AGroupMemberGetsAnEntryAndLosesItWhenRemovedFromTheGroup)
   putRulesData({{"mapUsers", "- iamGroup: eks-admins\n  username: eks-admin\n  groups: [system:masters]\n"}});
 
   ChildProcess& c = start({"--refresh-interval", "200ms"});
-  ASSERT_TRUE(waitFor([&] { return hasUser(userArn("alice")); }, 15s)) << c.err() << awsAuthData("mapUsers");
+  ASSERT_TRUE(eventually([&] { return hasUser(userArn("alice")); }, 15s))
+      << c.err() << awsAuthData("mapUsers");
   EXPECT_EQ(view().users.at(userArn("alice")), (Mapping{userArn("alice"), "eks-admin", {"system:masters"}}));
   EXPECT_FALSE(hasUser(userArn("bob")));
 
   ASSERT_TRUE(iam_->removeGroupMember("eks-admins", "alice"));
-  ASSERT_TRUE(waitFor([&] { return !hasUser(userArn("alice")); }, 15s)) << c.err() << awsAuthData("mapUsers");
+  ASSERT_TRUE(eventually([&] { return !hasUser(userArn("alice")); }, 15s))
+      << c.err() << awsAuthData("mapUsers");
   EXPECT_TRUE(view().users.empty()) << awsAuthData("mapUsers");
 }
 
@@ -112,7 +114,7 @@ TEST_F(RulesV2E2eTest, ARuleNamingAMissingGroupIsReportedAndWritesNothingNew) {
   ASSERT_TRUE(iam_->addGroupMember("eks-admins", "alice"));
   putRulesData({{"mapUsers", "- iamGroup: eks-admins\n  username: eks-admin\n  groups: [system:masters]\n"}});
   ChildProcess& c = start({"--refresh-interval", "200ms"});
-  ASSERT_TRUE(waitFor([&] { return hasUser(userArn("alice")); }, 15s)) << c.err();
+  ASSERT_TRUE(eventually([&] { return hasUser(userArn("alice")); }, 15s)) << c.err();
   const std::string before = awsAuthData("mapUsers");
 
   // A new rule for bob, in the same ConfigMap as a rule naming a group that does not exist: the new rules are
@@ -121,16 +123,16 @@ TEST_F(RulesV2E2eTest, ARuleNamingAMissingGroupIsReportedAndWritesNothingNew) {
                  "- iamGroup: eks-admins\n  username: eks-admin\n  groups: [system:masters]\n"
                  "- arnRegex: ^arn:aws:iam::1234567890:user/bob$\n  username: bob\n  groups: [dev]\n"
                  "- iamGroup: no-such-group\n  username: ghost\n  groups: [dev]\n"}});
-  ASSERT_TRUE(waitFor([&] { return !warningEvents("InvalidRules", "aws-auth-refresher").empty(); }, 15s))
+  ASSERT_TRUE(eventually([&] { return !warningEvents("InvalidRules", "aws-auth-refresher").empty(); }, 15s))
       << c.err();
   const std::string message = warningEvents("InvalidRules", "aws-auth-refresher").front().value("note", "");
   EXPECT_NE(message.find("no-such-group"), std::string::npos) << message;
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(eventually([&] {
     return metricsText(c).find("aws_auth_refresher_config_valid 0\n") != std::string::npos;
   })) << metricsText(c);
   // Several more cycles: still nothing new.
   const size_t lists = listUsersRequests();
-  ASSERT_TRUE(waitFor([&] { return listUsersRequests() >= lists + 3; }, 15s));
+  ASSERT_TRUE(eventually([&] { return listUsersRequests() >= lists + 3; }, 15s));
   EXPECT_EQ(awsAuthData("mapUsers"), before);
   EXPECT_FALSE(hasUser(userArn("bob")));
 }
@@ -217,20 +219,20 @@ TEST_F(TwoAccountsE2eTest, AFailingSecondAccountIsFrozenWhileTheFirstIsAppliedAn
   // The same as a running controller: reported as an Event and a metric, then it recovers.
   ChildProcess& run = start({"--refresh-interval", "200ms"}, env());
   ASSERT_TRUE(
-      waitFor([&] { return !warningEvents("AccountListingFailed", "aws-auth-refresher").empty(); }, 15s))
+      eventually([&] { return !warningEvents("AccountListingFailed", "aws-auth-refresher").empty(); }, 15s))
       << run.err();
   const std::string note =
       warningEvents("AccountListingFailed", "aws-auth-refresher").front().value("note", "");
   EXPECT_NE(note.find(kOther), std::string::npos) << note;
   const std::string metric =
       std::string("aws_auth_refresher_account_listing_failures_total{account=\"") + kOther + "\"}";
-  ASSERT_TRUE(waitFor([&] { return metricsText(run).find(metric) != std::string::npos; }))
+  ASSERT_TRUE(eventually([&] { return metricsText(run).find(metric) != std::string::npos; }))
       << metricsText(run);
   EXPECT_TRUE(hasUser(otherArn("dev-b1")));
   EXPECT_FALSE(hasUser(otherArn("dev-b2")));
 
   sts_->denyAssumeRole(role_arn_, false);
-  ASSERT_TRUE(waitFor([&] { return hasUser(otherArn("dev-b2")) && !hasUser(otherArn("dev-b1")); }, 20s))
+  ASSERT_TRUE(eventually([&] { return hasUser(otherArn("dev-b2")) && !hasUser(otherArn("dev-b1")); }, 20s))
       << run.err() << awsAuthData("mapUsers");
   const AuthenticatorView v = view();
   EXPECT_TRUE(v.parsed());

@@ -116,7 +116,7 @@ TEST(ChildProcessTest, ReadsStdoutLineByLineThenReportsItsEnd) {
 }
 
 TEST(ChildProcessTest, ReadLineTimesOutWhileTheChildIsSilent) {
-  auto child = ChildProcess::spawn(shell("sleep 30"));
+  auto child = ChildProcess::spawn(shell("exec sleep 30"));
   ASSERT_TRUE(child.ok()) << child.error().message;
   auto line = (*child)->readLine(50ms);
   ASSERT_FALSE(line.ok());

@@ -223,7 +223,9 @@ TEST_F(LeaderElectionTest, ALeaderThatCannotRenewStopsLeadingWithinTheRenewDeadl
   auto a = LeaderElector::create(*rest_, o);
   (*a)->start();
   ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }));
-  server_.stop();  // the API server becomes unreachable
+  // The API server fails every Lease request (as unreachable as it gets for the elector, without waiting out
+  // the fake's keep-alive in a stop()).
+  server_.failNext(aar::testing::kube::FaultSpec{"*", "leases", "", 500, -1, 1});
   advanceWhenWaiting(clock, 1, 599ms);
   EXPECT_TRUE((*a)->isLeader()) << "inside the renew deadline";
   clock.advance(1ms);
@@ -231,7 +233,7 @@ TEST_F(LeaderElectionTest, ALeaderThatCannotRenewStopsLeadingWithinTheRenewDeadl
   // The loop's next retry (a jittered retry period later) fails to renew and stops leading.
   advanceWhenWaiting(clock, 1, 121ms);
   ASSERT_TRUE(eventually([&] { return stopped.load() == 1; }, 5s));
-  server_.start();
+  server_.clearFaults();
   // A candidate again, it re-acquires its own lease at a later retry.
   for (int i = 0; i < 20 && !(*a)->isLeader(); ++i) advanceWhenWaiting(clock, 1, 121ms);
   ASSERT_TRUE(eventually([&] { return (*a)->isLeader(); }, 5s));
