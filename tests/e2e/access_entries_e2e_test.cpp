@@ -191,6 +191,27 @@ TEST_F(AccessEntriesE2eTest, AutoPicksTheBackendFromTheClustersMode) {
   EXPECT_EQ(configMapWrites(), writes) << "mode API: aws-auth is not written";
 }
 
+TEST_F(AccessEntriesE2eTest, ApiAndConfigMapMigratesOnlyOurAwsAuthEntriesOnceTheirAccessEntryExists) {
+  putRules(kRules);
+  iam_->addUser("dev-alice");
+  iam_->addUser("dev-bob");
+  // Someone mapped dev-bob by hand; the aws-auth backend then adds dev-alice (ours).
+  putAwsAuth({{"mapUsers", "- userarn: " + arnOf("dev-bob") + "\n  username: bob\n  groups:\n  - admins\n"}});
+  ASSERT_TRUE(eks_->setAuthenticationMode(kCluster, "CONFIG_MAP"));
+  ChildProcess* child = nullptr;
+  ASSERT_EQ(once("auto", &child), 0) << child->err();
+  ASSERT_EQ(mapUsers(), (std::vector<Entry>{{arnOf("dev-alice"), "dev-user", {"developers", "viewers"}},
+                                            {arnOf("dev-bob"), "bob", {"admins"}}}));
+
+  ASSERT_TRUE(eks_->setAuthenticationMode(kCluster, "API_AND_CONFIG_MAP"));
+  ASSERT_EQ(once("auto", &child), 0) << child->err();
+  ASSERT_TRUE(entry("dev-alice").has_value());
+  EXPECT_EQ(entry("dev-alice")->username, "dev-user");
+  EXPECT_FALSE(entry("dev-bob").has_value()) << "a hand-written mapping keeps its principal out of EKS";
+  EXPECT_EQ(mapUsers(), (std::vector<Entry>{{arnOf("dev-bob"), "bob", {"admins"}}}))
+      << "only our entry leaves aws-auth, after its access entry exists";
+}
+
 TEST_F(AccessEntriesE2eTest, WithoutAClusterNameOrARegionItStopsAtStartUp) {
   putRules(kRules);
   ChildProcess* child = nullptr;
