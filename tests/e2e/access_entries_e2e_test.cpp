@@ -212,6 +212,19 @@ TEST_F(AccessEntriesE2eTest, ApiAndConfigMapMigratesOnlyOurAwsAuthEntriesOnceThe
       << "only our entry leaves aws-auth, after its access entry exists";
 }
 
+TEST_F(AccessEntriesE2eTest, DryRunPrintsTheCallsAndMakesNone) {
+  putRules(kRules);
+  iam_->addUser("dev-alice");
+  ChildProcess* child = nullptr;
+  ASSERT_EQ(runToExit({"--once", "--dry-run", "--backend", "access-entries", "--cluster-name", kCluster},
+                      env(), std::chrono::seconds(20), &child),
+            0)
+      << child->err();
+  EXPECT_THAT(child->out(), HasSubstr("CreateAccessEntry " + arnOf("dev-alice")));
+  EXPECT_EQ(mutatingCalls(), 0U);
+  EXPECT_TRUE(eks_->entries(kCluster).empty());
+}
+
 TEST_F(AccessEntriesE2eTest, WithoutAClusterNameOrARegionItStopsAtStartUp) {
   putRules(kRules);
   ChildProcess* child = nullptr;
