@@ -7,8 +7,10 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <vector>
 
+#include "app/access_entries_wiring.hpp"
 #include "app/aws_wiring.hpp"
 #include "app/iam_identity_source.hpp"
 #include "app/kube_ports.hpp"
@@ -171,6 +173,10 @@ controller::ControllerOptions controllerOptions(const RunOptions& o, bool elect,
   copts.adopt_matching_entries = o.adopt_matching_entries;
   copts.allow_mass_removal = o.allow_mass_removal;
   copts.dry_run_out = &std::cout;
+  // --backend was validated by validateRunOptions; aws-auth stays the default whatever happens here.
+  if (auto backend = parseBackend(o.backend); backend.ok()) copts.backend = *backend;
+  copts.owner_id = o.owner_id;
+  copts.allow_cluster_admin_policy = o.allow_cluster_admin_policy;
   if (elect) {
     copts.may_write = [&leader] {
       const kube::LeaderElector* e = leader.load();
@@ -178,6 +184,20 @@ controller::ControllerOptions controllerOptions(const RunOptions& o, bool elect,
     };
   }
   return copts;
+}
+
+// --backend access-entries | auto: the EKS client and the access-entry store (issue #13); null for aws-auth;
+// nullopt (logged) when EKS cannot be configured.
+std::optional<std::unique_ptr<EksParts>> eksFor(const RunOptions& o, AwsClients& aws,
+                                                controller::ControllerMetrics& metrics) {
+  if (o.backend == kBackendAwsAuth) return std::unique_ptr<EksParts>();
+  auto parts = makeEksParts(o, *aws.credentials, aws::processEnv(), base::systemClock(), metrics);
+  if (!parts.ok()) {
+    spdlog::error("cannot configure EKS: {}", parts.error().toString());
+    return std::nullopt;
+  }
+  spdlog::info("backend {}: EKS {}", o.backend, (*parts)->store->describe());
+  return std::move(*parts);
 }
 
 // Leader election on the Lease named by the flags; leadership changes trigger a cycle and set the metric.
@@ -362,6 +382,9 @@ int runController(const RunOptions& o) {
     return 1;
   }
   IamIdentitySource identities(*aws.value()->iam, makeAssumeRoleAccountFactory(**aws, metrics));
+  auto eks_parts = eksFor(o, *aws.value(), metrics);
+  if (!eks_parts) return 1;
+  std::unique_ptr<EksParts> eks = std::move(*eks_parts);
 
   // --- Controller and its ports ---
   ControllerSlot ctl{nullptr};
@@ -385,7 +408,8 @@ int runController(const RunOptions& o) {
   if (o.leader_elect && o.once) spdlog::warn("--leader-elect is ignored with --once");
   controller::ControllerOptions copts = controllerOptions(o, elect, write_leader);
   controller::Controller controller(
-      controller::ControllerPorts{identities, rules, store, events, aws_auth_events, base::systemClock()},
+      controller::ControllerPorts{identities, rules, store, events, aws_auth_events, base::systemClock(),
+                                  eks ? eks->store.get() : nullptr},
       copts, &metrics);
   ctl = &controller;
 
@@ -396,6 +420,7 @@ int runController(const RunOptions& o) {
         [&] {
           write_rest->cancel();
           aws.value()->cancel();
+          if (eks) eks->cancel();
         },
         write_leader, metrics);
     parts.rules_cache = std::move(rules_cache);
@@ -404,6 +429,7 @@ int runController(const RunOptions& o) {
     shutdown.add([&] {
       controller.stop();
       aws.value()->cancel();
+      if (eks) eks->cancel();
       write_rest->cancel();
     });
     exit_code = runUntilStopped(o, parts, controller, shutdown);

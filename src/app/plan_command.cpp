@@ -9,6 +9,8 @@
 #include <sstream>
 #include <vector>
 
+#include "app/access_entries_plan.hpp"
+#include "core/access_entries.hpp"
 #include "core/config_map.hpp"
 #include "core/result.hpp"
 #include "core/rules.hpp"
@@ -29,6 +31,11 @@ struct PlanOptions {
   std::string group_members_file;  // "" when not given
   std::string output = "yaml";
   bool adopt_matching_entries = false;
+  // --backend access-entries (access_entries_plan.hpp).
+  std::string backend = "aws-auth";
+  std::string access_entries_file;
+  std::string owner_id = core::kDefaultAccessEntryOwnerId;
+  bool allow_cluster_admin_policy = false;
 };
 
 Result<std::string> readFile(const std::string& path, const char* flag) {
@@ -190,6 +197,36 @@ int fail(const Error& e) {
   return exitCodeFor(e);
 }
 
+// --backend access-entries: the EKS calls, as text or JSON.
+int runAccessEntriesPlan(const PlanOptions& o) {
+  if (o.access_entries_file.empty()) {
+    return fail(
+        makeError(ErrorKind::kInvalidArgument, "--backend access-entries needs --access-entries FILE"));
+  }
+  if (o.arns_file.empty()) return fail(makeError(ErrorKind::kInvalidArgument, "--arns is required"));
+  AccessEntriesPlanInput in;
+  auto rules_text = readFile(o.rules_file, "--rules");
+  if (!rules_text.ok()) return fail(rules_text.error());
+  auto entries_text = readFile(o.access_entries_file, "--access-entries");
+  if (!entries_text.ok()) return fail(entries_text.error());
+  auto arns_text = readFile(o.arns_file, "--arns");
+  if (!arns_text.ok()) return fail(arns_text.error());
+  auto arns = parseArns(*arns_text, o.arns_file);
+  if (!arns.ok()) return fail(arns.error());
+  in.rules_text = std::move(*rules_text);
+  in.rules_path = o.rules_file;
+  in.entries_text = std::move(*entries_text);
+  in.entries_path = o.access_entries_file;
+  in.arns = std::move(*arns);
+  in.owner_id = o.owner_id;
+  in.allow_cluster_admin_policy = o.allow_cluster_admin_policy;
+  in.json = o.output == "json";
+  auto plan = planAccessEntriesOffline(in);
+  if (!plan.ok()) return fail(plan.error());
+  std::cout << *plan;
+  return kExitOk;
+}
+
 // A 2019-shaped rules file (only mapUsers) is parsed as before rules v2, so that its error messages read
 // exactly as they did ("FILE: rule i, field f, line n: ..."); anything else through parseRulesConfig, whose
 // messages also name the key.
@@ -208,6 +245,12 @@ Result<core::RulesConfig> parseRules(const core::RulesText& text, const std::str
 }
 
 int runPlan(const PlanOptions& o) {
+  if (o.backend == "access-entries") return runAccessEntriesPlan(o);
+  // Checked here rather than by CLI11: --aws-auth is required for this backend only.
+  if (o.aws_auth_file.empty()) {
+    return fail(makeError(ErrorKind::kInvalidArgument, "--aws-auth is required (--backend aws-auth)"));
+  }
+  if (o.arns_file.empty()) return fail(makeError(ErrorKind::kInvalidArgument, "--arns is required"));
   auto rules_text = readFile(o.rules_file, "--rules");
   if (!rules_text.ok()) return fail(rules_text.error());
   auto aws_auth_text = readFile(o.aws_auth_file, "--aws-auth");
@@ -337,25 +380,43 @@ void addPlanCommand(CLI::App& root, int* exit_code) {
          "mapUsers value (a YAML list of rules)")
       ->required();
   cmd->add_option("--aws-auth", options->aws_auth_file,
-                  "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it")
-      ->required();
+                  "The kube-system/aws-auth ConfigMap manifest, as `kubectl get -o yaml` prints it (required "
+                  "for --backend aws-auth)");
   cmd->add_option(
-         "--arns", options->arns_file,
-         "IAM user and role ARNs that exist, one per line (blank lines and # comments ignored); role "
-         "ARNs (\":role/\") with their path, as ListRoles returns them, are matched against mapRoles "
-         "rules. Listed as they are: no account of `accounts` is contacted")
-      ->required();
+      "--arns", options->arns_file,
+      "IAM user and role ARNs that exist, one per line (blank lines and # comments ignored); role "
+      "ARNs (\":role/\") with their path, as ListRoles returns them, are matched against mapRoles "
+      "rules. Listed as they are: no account of `accounts` is contacted (required)");
   cmd->add_option(
       "--group-members", options->group_members_file,
       "IAM group membership for iamGroup rules, offline: lines \"<group> <user ARN>\" (blank lines "
       "and # comments ignored). Without it no user is in any group");
   cmd->add_option("--output,-o", options->output,
-                  "yaml: the new manifest; diff: a readable diff; json: the plan")
-      ->check(CLI::IsMember({"yaml", "diff", "json"}))
+                  "yaml: the new manifest; diff: a readable diff; json: the plan (access-entries: text, the "
+                  "default, or json)")
+      ->check(CLI::IsMember({"yaml", "diff", "json", "text"}))
       ->capture_default_str();
   cmd->add_flag("--adopt-matching-entries", options->adopt_matching_entries,
                 "Take over mapUsers entries without an ownership record that are exactly what their rule "
                 "writes (entries the 2019 tool wrote); see docs/deployment.md");
+  cmd->add_option("--backend", options->backend,
+                  "aws-auth: plan aws-auth (default); access-entries: print the EKS calls `run --backend "
+                  "access-entries` would make")
+      ->check(CLI::IsMember({"aws-auth", "access-entries"}))
+      ->capture_default_str();
+  cmd->add_option("--access-entries", options->access_entries_file,
+                  "access-entries: the cluster's entries as JSON, a list of objects, each what `aws eks "
+                  "describe-access-entry` prints plus the \"associatedAccessPolicies\" list of `aws eks "
+                  "list-associated-access-policies`: [{\"accessEntry\": {\"principalArn\": ARN, \"type\": "
+                  "\"STANDARD\", \"username\": U, \"kubernetesGroups\": [G], \"tags\": {K: V}}, "
+                  "\"associatedAccessPolicies\": [{\"policyArn\": P, \"accessScope\": {\"type\": "
+                  "\"cluster\"|\"namespace\", \"namespaces\": [N]}}]}]; principalArn and type required; a "
+                  "top-level \"tags\" map replaces accessEntry.tags");
+  cmd->add_option("--owner-id", options->owner_id, "access-entries: the owner tag value that marks ours")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--allow-cluster-admin-policy", options->allow_cluster_admin_policy,
+      "access-entries: allow AmazonEKSClusterAdminPolicy (and AmazonEKSAdminPolicy at cluster scope)");
   cmd->callback([options, exit_code] { *exit_code = runPlan(*options); });
 }
 

@@ -20,6 +20,10 @@
 //               expansion_failures, skipped_unmanaged, adopted, managed_count, managed_users, managed_roles,
 //               desired{data, annotations}}
 //
+//   aws-auth-refresher plan --backend access-entries --rules FILE --arns FILE --access-entries FILE
+//       [--owner-id TEXT] [--allow-cluster-admin-policy] [--output text|json]
+//   prints the EKS calls instead (the file's shape: access_entries_plan.hpp and `plan --help`).
+//
 // Exit codes: 0 success (whether or not there are changes), 1 runtime failure (e.g. the result would exceed a
 // Kubernetes size limit), 2 bad input, with a message on stderr naming the file and, for rules, the rule
 // index, field and line.

@@ -1,6 +1,7 @@
 #include "app/run_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <string_view>
 
 #include "app/duration.hpp"
 
@@ -15,6 +16,28 @@ bool validObjectName(const std::string& s) {
     char c = s[i];
     bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (!alnum && !((c == '-' || c == '.') && i > 0 && i + 1 < s.size())) return false;
+  }
+  return true;
+}
+
+// EKS's cluster name pattern: ^[0-9A-Za-z][A-Za-z0-9\-_]*$, 1..100 characters.
+bool validClusterName(const std::string& s) {
+  if (s.empty() || s.size() > 100) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && !(i > 0 && (c == '-' || c == '_'))) return false;
+  }
+  return true;
+}
+
+// An AWS tag value: 1..256 characters of letters, digits, spaces and _ . : / = + - @ (ASCII only here; the
+// empty value is refused because an empty owner would make every untagged-value entry look ours).
+bool validTagValue(const std::string& s) {
+  if (s.empty() || s.size() > 256) return false;
+  for (char c : s) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view(" _.:/=+-@").find(c) == std::string_view::npos) return false;
   }
   return true;
 }
@@ -63,6 +86,19 @@ void addRunFlags(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--log-format", o.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  cmd.add_option("--backend", o.backend,
+                 "Where the rules are written: aws-auth (the ConfigMap), access-entries (EKS access entries) "
+                 "or auto (asks the cluster's authentication mode: CONFIG_MAP → aws-auth, otherwise access "
+                 "entries)")
+      ->check(CLI::IsMember({kBackendAwsAuth, kBackendAccessEntries, kBackendAuto}))
+      ->capture_default_str();
+  cmd.add_option("--cluster-name", o.cluster_name, "The EKS cluster (required for access-entries and auto)");
+  cmd.add_option("--owner-id", o.owner_id,
+                 "Value of the aws-auth-refresher/owner tag that marks an access entry as ours")
+      ->capture_default_str();
+  cmd.add_flag("--allow-cluster-admin-policy", o.allow_cluster_admin_policy,
+               "Allow rules to associate AmazonEKSClusterAdminPolicy, or AmazonEKSAdminPolicy with scope "
+               "cluster (access-entries backend)");
 }
 
 Status validateRunOptions(RunOptions& o) {
@@ -95,6 +131,25 @@ Status validateRunOptions(RunOptions& o) {
     return makeError(ErrorKind::kInvalidArgument, "--health-probe-bind-address: " + health.error().message);
   }
   o.health_bind = *health;
+  if (o.backend != kBackendAwsAuth && o.backend != kBackendAccessEntries && o.backend != kBackendAuto) {
+    return flagError("--backend", o.backend, "must be aws-auth, access-entries or auto");
+  }
+  if (o.backend != kBackendAwsAuth && o.cluster_name.empty()) {
+    return makeError(ErrorKind::kInvalidArgument,
+                     "--backend " + o.backend +
+                         " needs --cluster-name (the EKS cluster whose access entries "
+                         "to keep in step)");
+  }
+  if (!o.cluster_name.empty() && !validClusterName(o.cluster_name)) {
+    return flagError(
+        "--cluster-name", o.cluster_name,
+        "not a valid EKS cluster name (1-100 letters, digits, '-' and '_', starting with a letter "
+        "or digit)");
+  }
+  if (!validTagValue(o.owner_id)) {
+    return flagError("--owner-id", o.owner_id,
+                     "not a valid AWS tag value (1-256 letters, digits, spaces and _ . : / = + - @)");
+  }
   return Status::Ok();
 }
 

@@ -19,6 +19,15 @@
 //   --health-probe-bind-address ADDR     Default: :8081 ("0" disables)
 //   --log-level debug|info|warn|error    Default: info
 //   --log-format text|json               Default: text
+//   --backend aws-auth|access-entries|auto  Default: aws-auth (issue #13: write the rules as EKS access
+//                                        entries, or ask the cluster's authentication mode: CONFIG_MAP →
+//                                        aws-auth, API_AND_CONFIG_MAP or API → access entries)
+//   --cluster-name NAME                  the EKS cluster; required for access-entries and auto
+//   --owner-id TEXT                      Default: aws-auth-refresher (the aws-auth-refresher/owner tag value
+//                                        that marks an access entry as ours; an AWS tag value)
+//   --allow-cluster-admin-policy         Default: false (allow rules to associate
+//   AmazonEKSClusterAdminPolicy,
+//                                        or AmazonEKSAdminPolicy with scope cluster)
 // AWS is configured only through the standard AWS environment variables.
 //
 // Thread-safety: plain values.
@@ -35,6 +44,10 @@ class App;
 }
 
 namespace aar::app {
+
+inline constexpr char kBackendAwsAuth[] = "aws-auth";
+inline constexpr char kBackendAccessEntries[] = "access-entries";
+inline constexpr char kBackendAuto[] = "auto";
 
 struct RunOptions {
   std::string kubeconfig;
@@ -55,6 +68,10 @@ struct RunOptions {
   std::string health_probe_bind_address = ":8081";
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string backend = "aws-auth";  // kBackendAwsAuth, kBackendAccessEntries or kBackendAuto
+  std::string cluster_name;
+  std::string owner_id = "aws-auth-refresher";
+  bool allow_cluster_admin_policy = false;
 
   // Filled by validate().
   std::chrono::nanoseconds refresh_interval{std::chrono::seconds(15)};

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "aws/credentials_imds.hpp"
 #include "aws/credentials_test_support.hpp"
 #include "aws/eks_client.hpp"
 #include "support/child_process.hpp"
@@ -128,6 +129,56 @@ TEST(EksFakeAwsBinaryTest, ServesEksDrivenThroughItsAdminApi) {
       call(http, "POST", admin + "/credentials", R"({"access_key_id":"AKIAOTHER","secret_access_key":""})")
           .status,
       400);
+  proc.signal(SIGTERM);
+  EXPECT_EQ(proc.waitExit(5s), 0);
+}
+
+// The gap the e2e tests hit: credentials the fake IMDS issues (registered with the fake IAM) must sign EKS
+// requests too, and expire there as in IAM.
+TEST(EksFakeAwsBinaryTest, AcceptsCredentialsIssuedByTheFakeImds) {
+  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary << " is not built (target fake-aws)";
+  test::ChildProcess proc(fakeAws({"--access-key-id", kAkid, "--secret-access-key", kSecret}));
+  const std::string line = proc.firstLine(10s);
+  auto ready = json::parse(line, nullptr, false);
+  ASSERT_TRUE(ready.is_object()) << "ready line: " << line;
+  const std::string admin = ready["admin_url"].get<std::string>() + "/admin/eks";
+  net::HttpClient http;
+  ASSERT_EQ(call(http, "POST", admin + "/clusters", R"({"name":"prod","mode":"API"})").status, 201);
+
+  const std::string imds_url = ready["imds_url"].get<std::string>();
+  ImdsCredentialsProvider imds(
+      [imds_url](const std::string& name) -> std::optional<std::string> {
+        if (name == "AWS_EC2_METADATA_SERVICE_ENDPOINT") return imds_url;
+        return std::nullopt;
+      },
+      http);
+  auto issued = imds.get();
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  ASSERT_FALSE(issued->session_token.empty());
+
+  EksClientOptions o;
+  o.endpoint = Endpoint{ready["eks_url"].get<std::string>(), "us-east-1", "aws"};
+  o.cluster_name = "prod";
+  o.clock = testing::noWaitClock();
+  EksClient client(http, imds, o);
+  auto cluster = client.describeCluster();
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+  EXPECT_EQ(cluster->authentication_mode, EksAuthenticationMode::kApi);
+
+  // The same key with a wrong session token is refused, as EKS does.
+  class WrongToken : public CredentialsProvider {
+   public:
+    explicit WrongToken(Credentials c) : c_(std::move(c)) { c_.session_token += "x"; }
+    Result<Credentials> get() override { return c_; }
+    const char* name() const override { return "wrong-token"; }
+
+   private:
+    Credentials c_;
+  } wrong(*issued);
+  EksClient refused(http, wrong, o);
+  AwsError d;
+  EXPECT_FALSE(refused.describeCluster(&d).ok());
+  EXPECT_EQ(d.code, "UnrecognizedClientException");
   proc.signal(SIGTERM);
   EXPECT_EQ(proc.waitExit(5s), 0);
 }

@@ -3,8 +3,8 @@
 // Runs on 127.0.0.1, each on its own ephemeral port: FakeIam (IAM ListUsers/ListRoles/GetGroup,
 // SigV4-verified, several accounts), FakeSts (AssumeRoleWithWebIdentity; AssumeRole into another account),
 // FakeContainerCredentials (ECS / EKS Pod Identity), FakeImds (IMDSv2), and a small admin API. Credentials
-// issued by STS, the container endpoint and IMDS are accepted by the fake IAM. When every server listens it
-// prints ONE line of JSON on stdout and flushes it:
+// issued by STS, the container endpoint and IMDS are accepted by the fake IAM and the fake EKS. When every
+// server listens it prints ONE line of JSON on stdout and flushes it:
 //   {"iam":P1,"sts":P2,"container":P3,"imds":P4,"admin":P5,"iam_url":"http://127.0.0.1:P1",
 //    "sts_url":"...","container_url":"http://127.0.0.1:P3/v1/credentials","imds_url":"...","admin_url":"..."}
 //   plus "eks":P6,"eks_url":"..." for FakeEks (fake_eks.hpp; controlled under /admin/eks).
@@ -454,6 +454,14 @@ int main(int argc, char** argv) {
   // EKS (fake_eks.hpp): the same long-term keys; clusters, entries and faults under /admin/eks.
   aar::fakes::FakeEks eks(aar::fakes::FakeEks::Options{account_id, "us-east-1", 3000});
   for (size_t i = 0; i < akids.size(); ++i) eks.allowCredentials(akids[i], secrets[i]);
+  // Credentials issued by STS, the container endpoint and IMDS (registered with the fake IAM) sign EKS too.
+  eks.setCredentialsFallback(
+      [&iam](const std::string& akid) -> std::optional<aar::fakes::FakeEks::SharedCredentials> {
+        auto accepted = iam.acceptedCredentials(akid);
+        if (!accepted) return std::nullopt;
+        return aar::fakes::FakeEks::SharedCredentials{accepted->secret_access_key, accepted->session_token,
+                                                      accepted->expired};
+      });
   aar::fakes::registerFakeEksAdmin(admin.server(), eks);
 
   if (iam.start() <= 0 || sts.start() <= 0 || container.start() <= 0 || imds.start() <= 0 ||

@@ -297,6 +297,7 @@ struct FakeEks::Impl {
   int page_cap = 0;
   bool repeat_token = false;
   std::vector<LogEntry> log;
+  std::function<std::optional<SharedCredentials>(const std::string&)> fallback;  // guarded by mu
 
   std::string requestId() {
     char buf[48];
@@ -323,11 +324,14 @@ struct FakeEks::Impl {
     {
       std::lock_guard<std::mutex> lock(mu);
       auto it = credentials.find(auth->access_key_id);
-      if (it == credentials.end()) {
+      if (it != credentials.end()) {
+        secret = it->second;
+      } else if (auto shared = fallback ? fallback(auth->access_key_id) : std::nullopt) {
+        secret = Secret{shared->secret_access_key, shared->session_token, shared->expired};
+      } else {
         return forbidden("UnrecognizedClientException",
                          "The security token included in the request is invalid.");
       }
-      secret = it->second;
     }
     if (req.get_header_value("X-Amz-Security-Token") != secret.session_token) {
       return forbidden("UnrecognizedClientException",
@@ -749,6 +753,12 @@ void FakeEks::allowCredentials(const std::string& access_key_id, const std::stri
                                const std::string& session_token) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->credentials[access_key_id] = Secret{secret_access_key, session_token, false};
+}
+
+void FakeEks::setCredentialsFallback(
+    std::function<std::optional<SharedCredentials>(const std::string& access_key_id)> lookup) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->fallback = std::move(lookup);
 }
 
 void FakeEks::expireCredentials(const std::string& access_key_id) {

@@ -32,6 +32,7 @@
 // Thread-safety: every public method may be called from any thread while the server runs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -101,6 +102,16 @@ class FakeEks {
   void allowCredentials(const std::string& access_key_id, const std::string& secret_access_key,
                         const std::string& session_token = "");
   void expireCredentials(const std::string& access_key_id);
+  // Where to look up an access key id this fake was not given (nullopt: unknown), so that credentials issued
+  // by the fake STS, container endpoint and IMDS (registered with FakeIam) sign EKS requests too; fake-aws
+  // passes FakeIam::acceptedCredentials. Keys given to allowCredentials win. Default: none.
+  struct SharedCredentials {
+    std::string secret_access_key;
+    std::string session_token;
+    bool expired = false;
+  };
+  void setCredentialsFallback(
+      std::function<std::optional<SharedCredentials>(const std::string& access_key_id)> lookup);
 
   // Clusters. mode: "CONFIG_MAP", "API_AND_CONFIG_MAP" or "API". addCluster replaces an existing one
   // (dropping its entries). setAuthenticationMode returns false for an unknown cluster or mode.

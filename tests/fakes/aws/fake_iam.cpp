@@ -577,6 +577,13 @@ std::optional<FakeIam::AuthFailure> FakeIam::authenticate(const httplib::Request
   return AuthFailure{failure->status, failure->code, failure->message};
 }
 
+std::optional<FakeIam::Accepted> FakeIam::acceptedCredentials(const std::string& access_key_id) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->credentials.find(access_key_id);
+  if (it == impl_->credentials.end()) return std::nullopt;
+  return Accepted{it->second.secret, it->second.session_token, it->second.expired};
+}
+
 const std::string& FakeIam::accountId() const { return impl_->options.account_id; }
 
 void FakeIam::expireCredentials(const std::string& access_key_id) {

@@ -86,6 +86,14 @@ class FakeIam {
   std::optional<AuthFailure> authenticate(const httplib::Request& req, const std::string& service,
                                           const std::string& region, std::string* access_key_id,
                                           std::string* account);
+  // The credentials registered for `access_key_id` (allowCredentials, or issued by FakeSts, the container
+  // endpoint or IMDS sharing this registry), for another fake that accepts the same keys (FakeEks).
+  struct Accepted {
+    std::string secret_access_key;
+    std::string session_token;
+    bool expired = false;
+  };
+  std::optional<Accepted> acceptedCredentials(const std::string& access_key_id) const;
   const std::string& accountId() const;  // the default account
   // Requests signed with this key get 403 ExpiredToken from now on.
   void expireCredentials(const std::string& access_key_id);
