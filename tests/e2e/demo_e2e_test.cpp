@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -78,6 +79,38 @@ TEST(DemoE2eTest, WalksThroughTheSeedReadmesThreeStepsAndExitsZero) {
     }
   }
   // The demo cleaned up its temporary directory (everything it made lives under TMPDIR).
+  size_t left = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmpl))
+    left += e.path().filename().string().rfind("aws-auth-refresher-demo-", 0) == 0;
+  EXPECT_EQ(left, 0u);
+}
+
+// Act 2's failure path: its fake AWS (account 123456789012) does not start. The demo reports it, exits 1
+// after act 1 went through, and still cleans up.
+TEST(DemoE2eTest, ReportsAnActTwoFakeThatDoesNotStartAndExitsOne) {
+  const test::TempDir dir("aar-demo-e2e");
+  const std::string& tmpl = dir.path();
+  const std::string wrapper = tmpl + "/fake-aws-act1-only";
+  {
+    std::ofstream w(wrapper);
+    w << "#!/bin/sh\ncase \" $* \" in *\" 123456789012 \"*) echo 'no fake EKS account here' >&2; exit 3;; "
+         "esac\n"
+      << "exec " << AAR_BINARY_DIR << "/tests/fakes/aws/fake-aws \"$@\"\n";
+  }
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  std::string bin = std::string(AAR_BINARY_DIR) + "/aws-auth-refresher";
+  {
+    test::ChildProcess demo({bin, "demo", "--fake-aws", wrapper},
+                            {"PATH=/usr/bin:/bin", "HOME=" + tmpl, "TMPDIR=" + tmpl}, tmpl + "/out",
+                            tmpl + "/err");
+    auto code = demo.waitExit(30s);
+    ASSERT_TRUE(code.has_value()) << demo.err();
+    EXPECT_EQ(*code, 1) << demo.out() << demo.err();
+    EXPECT_NE(demo.out().find("Step 3"), std::string::npos) << demo.out();
+    EXPECT_EQ(demo.out().find("Step 4"), std::string::npos) << demo.out();
+    EXPECT_NE(demo.err().find("demo failed"), std::string::npos) << demo.err();
+    EXPECT_NE(demo.err().find("fake-aws did not start"), std::string::npos) << demo.err();
+  }
   size_t left = 0;
   for (const auto& e : std::filesystem::directory_iterator(tmpl))
     left += e.path().filename().string().rfind("aws-auth-refresher-demo-", 0) == 0;
