@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: sets up the machine, builds, and shows the product working.
-# Runs `aws-auth-refresher demo` (fake API server + fake IAM, the seed README's three steps) when it is built,
+# Runs `aws-auth-refresher demo` (fake API server + fake IAM, the seed README's three steps; then the same rules
+# as EKS access entries against the fake EKS) when it is built,
 # and the offline `plan` on the bundled example in any case.
 set -euo pipefail
 cd "$(dirname "$0")/.."

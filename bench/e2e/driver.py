@@ -16,6 +16,12 @@ Kubernetes requests (the fake's log).
 Users: every IAM user matches exactly one rule, up to 10,000 (the most that fit in aws-auth's 1 MiB with
 these names); users beyond that are service users no rule matches (so 20k users = 10k managed + 10k not).
 
+Access entries (issue #13; --access-entries-case N[,N...], default 1000,3000, '' skips it): N IAM users under
+10 mapUsers rules written as EKS access entries (--backend access-entries) into fake-aws's fake EKS, cluster in
+API_AND_CONFIG_MAP mode: first (none there), restart (`--once`, all there: every entry's tags read once) and
+steady (the daemon after its first cycle), with EKS calls by operation from /admin/eks/log; restart and steady
+must make no mutating EKS call.
+
 Idle: the daemon with --refresh-interval 1s, everything in step, for IDLE_CYCLES cycles after 5 warm-up
 cycles: CPU seconds, RSS after the warm-up and at the end, writes, Kubernetes GETs, requests per cycle.
 
@@ -389,6 +395,170 @@ def run_roles_case(build, users, roles, rules, reps, workdir):
         fakes.close()
 
 
+AE_CLUSTER = "bench"
+AE_RULES = 10
+MUTATING_EKS = ("CreateAccessEntry", "UpdateAccessEntry", "DeleteAccessEntry", "AssociateAccessPolicy",
+                "DisassociateAccessPolicy")
+
+
+def eks_by_operation(fakes):
+    """EKS requests by operation, from fake-aws's /admin/eks/log (every request, failed ones too)."""
+    out = {}
+    for r in http("GET", fakes.aws_admin + "/admin/eks/log")["requests"]:
+        out[r.get("operation") or "?"] = out.get(r.get("operation") or "?", 0) + 1
+    return out
+
+
+def eks_entries(fakes):
+    return http("GET", fakes.aws_admin + "/admin/eks/entries?cluster=" + AE_CLUSTER)["entries"]
+
+
+def access_entries_args(build, fakes, extra):
+    return binary_args(build, fakes, ["--backend", "access-entries", "--cluster-name", AE_CLUSTER] + extra)
+
+
+def ae_env(fakes, workdir):
+    env = env_for(fakes, workdir)
+    env["AWS_ENDPOINT_URL_EKS"] = fakes.aws_info["eks_url"]
+    return env
+
+
+def ae_measure_once(build, fakes, env, workdir, what):
+    http("DELETE", fakes.aws_admin + "/admin/eks/log")
+    fakes.clear_logs()
+    m = measure(access_entries_args(build, fakes, ["--once"]), env, workdir, limit=600.0)
+    if m["exit_code"] != 0:
+        raise RuntimeError("--once (%s, access entries) failed: %s" % (what, m["stderr"][-2000:]))
+    m["eks_by_operation"] = eks_by_operation(fakes)
+    m["eks_mutating"] = sum(m["eks_by_operation"].get(op, 0) for op in MUTATING_EKS)
+    m["iam_requests"] = fakes.iam_requests()
+    del m["stderr"]
+    return m
+
+
+def ae_daemon_steady(build, fakes, env, workdir, cycles_wanted):
+    """The daemon (--refresh-interval 1s) with every entry in place: after its first cycle (which reads every
+    entry's tags once), CYCLES_WANTED cycles: EKS calls by operation, CPU per cycle, RSS and peak RSS."""
+    err_path = os.path.join(workdir, "daemon.log")
+    proc = None
+    with open(err_path, "wb") as err:
+        argv = [os.path.join(build, "aws-auth-refresher"), "run", "--kubeconfig", fakes.kubeconfig,
+                "--backend", "access-entries", "--cluster-name", AE_CLUSTER, "--refresh-interval", "1s",
+                "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "0", "--log-level", "info"]
+        try:
+            proc = subprocess.Popen(argv, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=err)
+            port = 0
+            deadline = time.monotonic() + 20
+            while port == 0 and time.monotonic() < deadline:
+                with open(err_path, "rb") as f:
+                    found = re.search(rb"serving /metrics on [^ \n]*:([0-9]+)", f.read())
+                if found:
+                    port = int(found.group(1))
+                else:
+                    time.sleep(0.05)
+            if port == 0:
+                raise RuntimeError("the access-entries daemon did not start serving /metrics")
+
+            def wait_cycles(n, limit):
+                end = time.monotonic() + limit
+                while time.monotonic() < end:
+                    c = cycles(metrics(port))
+                    if c >= n:
+                        return c
+                    time.sleep(0.05)
+                raise RuntimeError("access-entries daemon: fewer than %d cycles" % n)
+
+            c0 = wait_cycles(1, 300)  # the first cycle describes every entry once
+            http("DELETE", fakes.aws_admin + "/admin/eks/log")
+            fakes.clear_logs()
+            cpu0, t0 = proc_cpu_seconds(proc.pid), time.monotonic()
+            c0 = cycles(metrics(port))
+            c1 = wait_cycles(c0 + cycles_wanted, 60 + 10 * cycles_wanted)
+            cpu1, t1 = proc_cpu_seconds(proc.pid), time.monotonic()
+            ops = eks_by_operation(fakes)
+            with open("/proc/%d/status" % proc.pid) as f:
+                hwm = next((int(line.split()[1]) for line in f if line.startswith("VmHWM:")), 0)
+            n = c1 - c0
+            text = metrics(port)
+            errors = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                         if line.startswith('aws_auth_refresher_reconcile_total{result="error"'))
+            return {"cycles": n, "seconds": t1 - t0, "cpu_ms_per_cycle": (cpu1 - cpu0) * 1000.0 / n,
+                    "rss_kib_at_end": proc_rss_kib(proc.pid), "peak_rss_kib": hwm, "eks_by_operation": ops,
+                    "eks_per_cycle": sum(ops.values()) / n,
+                    "eks_mutating": sum(ops.get(op, 0) for op in MUTATING_EKS), "error_cycles": int(errors),
+                    "iam_requests": fakes.iam_requests()}
+        finally:
+            if proc is not None:
+                stop(proc)
+
+
+def run_access_entries_case(build, principals, reps, workdir, daemon_cycles=5):
+    """Issue #13: PRINCIPALS IAM users under AE_RULES mapUsers rules, written as access entries into a fake EKS
+    cluster in API_AND_CONFIG_MAP mode (aws-auth holds only the node role, so nothing migrates).
+      first    `run --once`, no entry yet: every entry created, tagged (start-up from nothing).
+      restart  `run --once`, every entry in place: a new process reads every entry's tags once, writes nothing.
+      steady   the daemon after its first cycle: cached tags, nothing to do, no mutating call.
+    No principal gets an access policy (P = 0), so first = N CreateAccessEntry."""
+    fakes = Fakes(build, workdir)
+    try:
+        per_rule, extra = divmod(principals, AE_RULES)
+        for k in range(AE_RULES):
+            fakes.add_users("vault-r%03d-" % k, per_rule + (1 if k < extra else 0))
+        fakes.put_config_map("aws-auth-refresher", {"mapUsers": rules_yaml(AE_RULES)})
+        fakes.put_config_map("aws-auth", {"mapRoles": NODE_ROLES})
+        env = ae_env(fakes, workdir)
+        out = {"principals": principals, "rules": AE_RULES, "mode": "API_AND_CONFIG_MAP", "first": [],
+               "restart": [], "steady": None}
+        for _ in range(reps):
+            http("POST", fakes.aws_admin + "/admin/eks/clusters", {"name": AE_CLUSTER, "mode": "API_AND_CONFIG_MAP"})
+            m = ae_measure_once(build, fakes, env, workdir, "first")
+            entries = eks_entries(fakes)
+            ours = [e for e in entries if e["tags"].get("aws-auth-refresher/owner") == "aws-auth-refresher" and
+                    e["tags"].get("aws-auth-refresher/principal-id")]
+            if len(entries) != principals or len(ours) != principals:
+                raise RuntimeError("access entries case: %d entries (%d tagged as ours), expected %d" % (
+                    len(entries), len(ours), principals))
+            out["first"].append(m)
+        for _ in range(reps):
+            m = ae_measure_once(build, fakes, env, workdir, "restart")
+            if m["eks_mutating"] != 0:
+                raise RuntimeError("access entries restart --once made %d mutating EKS calls" % m["eks_mutating"])
+            out["restart"].append(m)
+        steady = ae_daemon_steady(build, fakes, env, workdir, daemon_cycles)
+        if steady["eks_mutating"] != 0:
+            raise RuntimeError("access entries steady daemon made %d mutating EKS calls" % steady["eks_mutating"])
+        if steady["error_cycles"] != 0:
+            raise RuntimeError("access entries steady daemon had %d failed cycles" % steady["error_cycles"])
+        out["steady"] = steady
+        return out
+    finally:
+        fakes.close()
+
+
+def ops_text(ops):
+    return ", ".join("%s %d" % (k, v) for k, v in sorted(ops.items()))
+
+
+def ae_table(cases):
+    lines = [
+        "| access entries: principals | first run (none there): wall / CPU / peak RSS | EKS calls (first) "
+        "| restart (all there): wall / CPU / peak RSS | EKS calls (restart) | steady daemon: CPU per cycle / "
+        "RSS / peak RSS | EKS calls per steady cycle | mutating (restart / steady) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in cases:
+        f, re_, s = r["first"], r["restart"], r["steady"]
+        lines.append("| %d | %.0f ms / %.0f ms / %.1f MiB | %s | %.0f ms / %.0f ms / %.1f MiB | %s "
+                     "| %.1f ms / %.1f MiB / %.1f MiB | %s (%.1f) | %d / %d |" % (
+                         r["principals"], med(f, "wall_ms"), med(f, "cpu_ms"), med(f, "peak_rss_kib") / 1024.0,
+                         ops_text(f[0]["eks_by_operation"]), med(re_, "wall_ms"), med(re_, "cpu_ms"),
+                         med(re_, "peak_rss_kib") / 1024.0, ops_text(re_[0]["eks_by_operation"]),
+                         s["cpu_ms_per_cycle"], s["rss_kib_at_end"] / 1024.0, s["peak_rss_kib"] / 1024.0,
+                         ops_text({k: v // s["cycles"] for k, v in s["eks_by_operation"].items()}),
+                         s["eks_per_cycle"], re_[0]["eks_mutating"], s["eks_mutating"]))
+    return "\n".join(lines)
+
+
 def proc_cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -549,6 +719,8 @@ def main():
     ap.add_argument("--idle-cycles", type=int, default=60, help="0 skips the idle run")
     ap.add_argument("--idle-users", type=int, default=10000)
     ap.add_argument("--idle-rules", type=int, default=200)
+    ap.add_argument("--access-entries-case", default="1000,3000",
+                    help="principal counts of the access-entries backend case (issue #13); '' skips it")
     ap.add_argument("--roles-case", default="10000,2000,200",
                     help="USERS,ROLES,RULES of the rules v2 case (RULES in mapUsers and in mapRoles); '' skips it")
     a = ap.parse_args()
@@ -580,6 +752,13 @@ def main():
                 print("running %d users + %d roles x %d rules ..." % (users, roles, rules), file=sys.stderr,
                       flush=True)
                 roles_case = run_roles_case(a.build, users, roles, rules, a.reps, work)
+        ae_cases = []
+        for principals in [int(x) for x in a.access_entries_case.split(",") if x]:
+            work = os.path.join(tmp, "ae-%d" % principals)
+            os.makedirs(work)
+            print("running the access-entries backend with %d principals ..." % principals, file=sys.stderr,
+                  flush=True)
+            ae_cases.append(run_access_entries_case(a.build, principals, a.reps, work))
         idle = None
         if a.idle_cycles > 0:
             work = os.path.join(tmp, "idle")
@@ -588,18 +767,31 @@ def main():
             idle = run_idle(a.build, a.idle_users, a.idle_rules, a.idle_cycles, work)
 
     load = os.getloadavg()
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    ran_main = bool(results or roles_case or idle)
     doc = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "date": now,
         "machine": {"cpus": os.cpu_count(), "loadavg_at_end": load},
         "reps": a.reps,
         "cases": results,
         "roles_case": roles_case,
         "idle": idle,
+        "access_entries_cases": ae_cases,
     }
+    if not ran_main and os.path.exists(a.out):
+        # Only the access-entries case ran: keep the other sections of the previous results, and their date.
+        with open(a.out) as f:
+            doc = json.load(f)
+        doc["access_entries_cases"] = ae_cases
+    if ae_cases:
+        doc["access_entries_run"] = {"date": now, "reps": a.reps, "loadavg_at_end": load}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    print(table(results, idle, roles_case))
+    if results or idle or roles_case:
+        print(table(results, idle, roles_case) + "\n")
+    if ae_cases:
+        print(ae_table(ae_cases))
     print("\n(load average at the end: %.2f %.2f %.2f; medians of %d runs; JSON: %s)" % (
         load[0], load[1], load[2], a.reps, a.out))
 

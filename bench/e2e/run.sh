@@ -5,6 +5,8 @@
 # Arguments go to the driver, e.g.:
 #   bash bench/e2e/run.sh --users 10000 --rules 200 --reps 3 --idle-cycles 0
 #   bash bench/e2e/run.sh --users "" --roles-case 10000,2000,200 --idle-cycles 0   (rules v2: roles)
+#   bash bench/e2e/run.sh --users "" --roles-case "" --idle-cycles 0 --access-entries-case 1000,3000
+#     (issue #13: only the access-entries backend; --access-entries-case '' skips it in a full run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build="${AAR_BENCH_BUILD:-build}"

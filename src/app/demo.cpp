@@ -1,5 +1,6 @@
 #include "app/demo.hpp"
 
+#include <fmt/ranges.h>
 #include <limits.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -48,8 +50,31 @@ constexpr char kNodeRoles[] = R"(- rolearn: arn:aws:iam::1234567890:role/eks-nod
   - system:nodes
 )";
 
-std::string userArn(const std::string& name) {
-  return std::string("arn:aws:iam::") + kAccount + ":user/" + name;
+// Act 2: the same rules for the access-entries backend. EKS refuses `system:` groups on an access entry, so
+// foo's system:masters becomes the cluster-admin access policy (refused unless --allow-cluster-admin-policy).
+// EKS wants a real, 12-digit account id in a principal ARN (act 1's 1234567890 is the seed README's), so act
+// 2 runs against a second fake AWS account of its own.
+constexpr char kAccount2[] = "123456789012";
+constexpr char kAccessEntryRules[] = R"(- arnRegex: ^arn:aws:iam::123456789012:user/tmp-foo-.*$
+  username: foo
+  groups: []
+  accessPolicies:
+  - policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy
+    accessScope:
+      type: cluster
+- arnRegex: ^arn:aws:iam::123456789012:user/tmp-bar-.*$
+  username: bar
+  groups:
+  - developers
+)";
+constexpr char kCluster[] = "demo";
+constexpr char kOwnerTag[] = "aws-auth-refresher/owner";
+constexpr char kOwnerId[] = "aws-auth-refresher";
+// A hand-made entry (the cluster creator's, say): not ours, so the controller must leave it alone.
+constexpr char kForeignArn[] = "arn:aws:iam::123456789012:role/cluster-creator";
+
+std::string userArn(const std::string& name, const char* account = kAccount) {
+  return std::string("arn:aws:iam::") + account + ":user/" + name;
 }
 
 std::string selfDir() {
@@ -101,9 +126,25 @@ class IamAdmin {
   Status removeUser(const std::string& name) {
     return call("DELETE", "/admin/users/" + net::urlEncode(name), {});
   }
+  // The fake EKS (fake_eks.hpp, admin routes under /admin/eks).
+  Status addCluster(const std::string& name, const std::string& mode) {
+    return call("POST", "/admin/eks/clusters", {{"name", name}, {"mode", mode}});
+  }
+  Status seedEntry(const nlohmann::json& entry) { return call("POST", "/admin/eks/entries", entry); }
+  // The cluster's entries as the fake holds them: [{principalArn, type, username, kubernetesGroups, tags,
+  // policies}].
+  Result<nlohmann::json> entries(const std::string& cluster) {
+    nlohmann::json out;
+    if (auto s = call("GET", "/admin/eks/entries?cluster=" + net::urlEncode(cluster), {}, &out); !s.ok())
+      return s.error();
+    if (!out.is_object() || !out.contains("entries") || !out["entries"].is_array())
+      return makeError(ErrorKind::kParse, "fake EKS admin: unexpected entries reply");
+    return out["entries"];
+  }
 
  private:
-  Status call(const std::string& method, const std::string& path, const nlohmann::json& body) {
+  Status call(const std::string& method, const std::string& path, const nlohmann::json& body,
+              nlohmann::json* reply = nullptr) {
     net::HttpRequest req;
     req.method = method;
     req.url = url_ + path;
@@ -116,6 +157,10 @@ class IamAdmin {
     if (res->status / 100 != 2) {
       return makeError(ErrorKind::kServer, "fake IAM admin " + method + " " + path + ": HTTP " +
                                                std::to_string(res->status) + " " + res->body);
+    }
+    if (reply != nullptr) {
+      *reply = nlohmann::json::parse(res->body, nullptr, false);
+      if (reply->is_discarded()) return makeError(ErrorKind::kParse, "fake AWS admin " + path + ": not JSON");
     }
     return Status::Ok();
   }
@@ -154,6 +199,31 @@ std::vector<std::string> managedArns(const kube::ConfigMap& cm) {
   return arns;
 }
 
+// One access entry per line, as `aws eks describe-access-entry` plus its tags and policies would tell it
+// (display only; the fields come from the fake's admin view).
+std::string showEntry(const nlohmann::json& e) {
+  std::string out = e.value("principalArn", "") + "  type=" + e.value("type", "");
+  if (!e.value("username", std::string()).empty()) out += "  username=" + e.value("username", "");
+  std::vector<std::string> groups = e.value("kubernetesGroups", std::vector<std::string>{});
+  out += "  groups=[" + fmt::format("{}", fmt::join(groups, ",")) + "]";
+  std::map<std::string, std::string> tags = e.value("tags", std::map<std::string, std::string>{});
+  std::vector<std::string> shown;
+  for (const auto& [k, v] : tags) shown.push_back(k + "=" + v);
+  out += "  tags={" + fmt::format("{}", fmt::join(shown, ",")) + "}";
+  if (auto p = e.find("policies"); p != e.end() && p->is_object()) {
+    for (auto it = p->begin(); it != p->end(); ++it) {
+      const std::string& arn = it.key();
+      out += "  policy=" + arn.substr(arn.rfind('/') + 1) + "(" + it.value().value("type", "") + ")";
+    }
+  }
+  return out + "\n";
+}
+
+bool ours(const nlohmann::json& e) {
+  return e.value("type", "") == "STANDARD" && e.contains("tags") && e["tags"].is_object() &&
+         e["tags"].value(kOwnerTag, "") == kOwnerId;
+}
+
 class Demo {
  public:
   explicit Demo(const DemoOptions& o) : o_(o) {}
@@ -166,14 +236,17 @@ class Demo {
     dir_ = tmpl;
     Status st = steps();
     controller_.reset();
+    aws2_.reset();
     iam_.reset();
     kube_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
     if (st.ok()) {
       auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::cout << "Done in " << fmt::format("{:.1f}", secs)
-                << " s. The node role in mapRoles was never touched; every entry above came from a rule.\n";
+      std::cout
+          << "Done in " << fmt::format("{:.1f}", secs)
+          << " s. The node role in mapRoles and the hand-made access entry were never touched; every other "
+             "entry above came from a rule.\n";
     }
     return st;
   }
@@ -181,7 +254,7 @@ class Demo {
  private:
   // Where the fakes listen, from their ready lines.
   struct Fakes {
-    std::string kubeconfig, kube_url, iam_url, admin_url;
+    std::string kubeconfig, kube_url, iam_url, admin_url, eks_url;
   };
 
   // 1. The fake Kubernetes API server (HTTPS, token auth) and the fake IAM (SigV4 checked).
@@ -197,15 +270,22 @@ class Demo {
     kube_ = std::move(kube.value());
     auto kube_ready = readyLine(*kube_, "fake-kube-apiserver");
     if (!kube_ready.ok()) return kube_ready.error();
-    auto iam = Subprocess::spawn({*aws_bin, "--account-id", kAccount, "--access-key-id", kDemoAccessKeyId,
-                                  "--secret-access-key", kDemoSecretKey},
-                                 environmentWith({}), dir_ + "/fake-aws.log");
-    if (!iam.ok()) return iam.error();
-    iam_ = std::move(iam.value());
-    auto iam_ready = readyLine(*iam_, "fake-aws");
+    auto iam_ready = startAws(*aws_bin, kAccount, iam_);
     if (!iam_ready.ok()) return iam_ready.error();
     return Fakes{kube_ready->value("kubeconfig", ""), kube_ready->value("url", ""),
-                 iam_ready->value("iam_url", ""), iam_ready->value("admin_url", "")};
+                 iam_ready->value("iam_url", ""), iam_ready->value("admin_url", ""),
+                 iam_ready->value("eks_url", "")};
+  }
+
+  // A fake-aws (IAM, EKS, ...) for `account`, with the demo's keys; its ready line.
+  Result<nlohmann::json> startAws(const std::string& bin, const std::string& account,
+                                  std::unique_ptr<Subprocess>& slot) {
+    auto aws = Subprocess::spawn({bin, "--account-id", account, "--access-key-id", kDemoAccessKeyId,
+                                  "--secret-access-key", kDemoSecretKey},
+                                 environmentWith({}), dir_ + "/fake-aws-" + account + ".log");
+    if (!aws.ok()) return aws.error();
+    slot = std::move(aws.value());
+    return readyLine(*slot, "fake-aws");
   }
 
   // 2. Seed: the README's rules, and an aws-auth holding a node role that must survive.
@@ -223,7 +303,8 @@ class Demo {
   }
 
   // 3. The real controller, in its own process, against both fakes.
-  Status startController(const Fakes& fakes) {
+  // `backend_args` (act 2: the access-entries backend) are appended to `run`'s flags.
+  Status startController(const Fakes& fakes, const std::vector<std::string>& backend_args = {}) {
     std::vector<std::string> args = {selfExe(),
                                      "run",
                                      "--kubeconfig",
@@ -236,18 +317,21 @@ class Demo {
                                      "0",
                                      "--log-level",
                                      o_.verbose ? "info" : "warn"};
-    auto env =
-        environmentWith({std::string("AWS_ACCESS_KEY_ID=") + kDemoAccessKeyId,
-                         std::string("AWS_SECRET_ACCESS_KEY=") + kDemoSecretKey, "AWS_REGION=us-east-1",
-                         "AWS_ENDPOINT_URL_IAM=" + fakes.iam_url, "AWS_EC2_METADATA_DISABLED=true"},
-                        {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-                         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                         "AWS_ENDPOINT_URL", "KUBECONFIG"});
+    args.insert(args.end(), backend_args.begin(), backend_args.end());
+    auto env = environmentWith({std::string("AWS_ACCESS_KEY_ID=") + kDemoAccessKeyId,
+                                std::string("AWS_SECRET_ACCESS_KEY=") + kDemoSecretKey,
+                                "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL_IAM=" + fakes.iam_url,
+                                "AWS_ENDPOINT_URL_EKS=" + fakes.eks_url, "AWS_EC2_METADATA_DISABLED=true"},
+                               {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN",
+                                "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL", "KUBECONFIG"});
     auto ctl = Subprocess::spawn(args, env);  // its log (warnings and errors) goes to our stderr
     if (!ctl.ok()) return ctl.error();
     controller_ = std::move(ctl.value());
     std::cout << "$ aws-auth-refresher --kubeconfig … --refresh-interval " << o_.refresh_interval.count()
-              << "ms &\n\n";
+              << "ms";
+    for (const auto& a : backend_args) std::cout << " " << a;
+    std::cout << " &\n\n";
     return Status::Ok();
   }
 
@@ -274,6 +358,112 @@ class Demo {
     }
     if (!seen) return makeError(ErrorKind::kTimeout, "aws-auth did not reach the expected state in time");
     std::cout << "$ kubectl -n kube-system get configmap aws-auth -o yaml\n" << showAwsAuth(*seen) << "\n";
+    return Status::Ok();
+  }
+
+  // Act 2: prints `title`, waits until the entries that are ours are exactly `expected` (sorted ARNs), each
+  // tagged with a principal id, and every foo entry has its access policy; shows all of the cluster's
+  // entries.
+  Status showEntries(IamAdmin& admin, const std::string& title, const std::vector<std::string>& expected) {
+    std::cout << title << "\n";
+    std::optional<nlohmann::json> seen;
+    auto deadline = std::chrono::steady_clock::now() + o_.step_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto code = controller_->poll()) {
+        return makeError(ErrorKind::kInternal, "the controller exited with code " + std::to_string(*code));
+      }
+      auto all = admin.entries(kCluster);
+      if (!all.ok()) return all.error();
+      std::vector<std::string> arns;
+      bool complete = false;  // true once the hand-made entry is seen, untouched
+      for (const auto& e : *all) {
+        if (e.value("principalArn", "") == kForeignArn)
+          complete = e.value("username", "") == "cluster-creator" && !ours(e);
+      }
+      for (const auto& e : *all) {
+        if (!ours(e)) continue;
+        arns.push_back(e.value("principalArn", ""));
+        complete = complete && !e["tags"].value("aws-auth-refresher/principal-id", "").empty();
+        if (e.value("username", "") == "foo") {
+          auto p = e.find("policies");
+          complete = complete && p != e.end() && p->is_object() && !p->empty();
+        }
+      }
+      std::sort(arns.begin(), arns.end());
+      if (complete && arns == expected) {
+        seen = std::move(all.value());
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    if (!seen)
+      return makeError(ErrorKind::kTimeout, "the access entries did not reach the expected state in time");
+    std::cout << "$ aws eks list-access-entries --cluster-name " << kCluster
+              << "   # + describe, tags, policies\n";
+    for (const auto& e : *seen) std::cout << showEntry(e);
+    std::cout << "\n";
+    return Status::Ok();
+  }
+
+  // Act 2: the same rules written as EKS access entries into a fake cluster in API_AND_CONFIG_MAP mode, next
+  // to a hand-made entry that is not ours.
+  Status actTwo(const Fakes& act1, kube::ConfigMapClient& cms) {
+    auto aws_bin = locate(o_.fake_aws, "AAR_FAKE_AWS", {"fake-aws", "tests/fakes/aws/fake-aws"});
+    if (!aws_bin.ok()) return aws_bin.error();
+    auto ready = startAws(*aws_bin, kAccount2, aws2_);
+    if (!ready.ok()) return ready.error();
+    Fakes fakes = act1;
+    fakes.iam_url = ready->value("iam_url", "");
+    fakes.admin_url = ready->value("admin_url", "");
+    fakes.eks_url = ready->value("eks_url", "");
+    IamAdmin admin(fakes.admin_url);
+    std::cout << "Act 2: the same rules as EKS access entries (account " << kAccount2 << ", cluster \""
+              << kCluster << "\" in API_AND_CONFIG_MAP mode, fake IAM at " << fakes.iam_url
+              << ", fake EKS at " << fakes.eks_url << ").\n\n";
+    if (auto s = admin.addCluster(kCluster, "API_AND_CONFIG_MAP"); !s.ok()) return s;
+    if (auto s = admin.seedEntry({{"cluster", kCluster},
+                                  {"principalArn", kForeignArn},
+                                  {"type", "STANDARD"},
+                                  {"username", "cluster-creator"},
+                                  {"kubernetesGroups", nlohmann::json::array()},
+                                  {"tags", nlohmann::json::object()}});
+        !s.ok())
+      return s;
+    auto rules = cms.get(kNamespace, "aws-auth-refresher");
+    if (!rules.ok()) return rules.error();
+    rules->setDataValue("mapUsers", kAccessEntryRules);
+    if (auto r = cms.update(*rules); !r.ok()) return r.error();
+    std::cout
+        << "$ kubectl -n kube-system edit configmap aws-auth-refresher   # system:masters is not allowed on "
+           "an access entry: a cluster-admin access policy instead\n"
+        << "data:\n  mapUsers: |\n"
+        << indented(kAccessEntryRules, 4) << "\n";
+    for (const char* u : {"tmp-foo-one", "tmp-bar-one", "tmp-bar-two"}) {
+      if (auto s = admin.addUser(u); !s.ok()) return s;
+    }
+    if (auto s = startController(fakes, {"--backend", "access-entries", "--cluster-name", kCluster,
+                                         "--allow-cluster-admin-policy"});
+        !s.ok())
+      return s;
+    if (auto s =
+            showEntries(admin,
+                        "Step 4: IAM users tmp-foo-one, tmp-bar-one and tmp-bar-two exist: one tagged entry "
+                        "each; role/cluster-creator's hand-made entry is not ours.",
+                        {userArn("tmp-bar-one", kAccount2), userArn("tmp-bar-two", kAccount2),
+                         userArn("tmp-foo-one", kAccount2)});
+        !s.ok())
+      return s;
+    if (auto s = admin.removeUser("tmp-bar-two"); !s.ok()) return s;
+    if (auto s = showEntries(
+            admin,
+            "Step 5: tmp-bar-two is deleted: its entry is removed; role/cluster-creator's entry is "
+            "left alone.",
+            {userArn("tmp-bar-one", kAccount2), userArn("tmp-foo-one", kAccount2)});
+        !s.ok())
+      return s;
+    int code = controller_->terminate();
+    if (code != 0)
+      return makeError(ErrorKind::kInternal, "the controller exited with code " + std::to_string(code));
     return Status::Ok();
   }
 
@@ -315,12 +505,12 @@ class Demo {
     int code = controller_->terminate();
     if (code != 0)
       return makeError(ErrorKind::kInternal, "the controller exited with code " + std::to_string(code));
-    return Status::Ok();
+    return actTwo(*fakes, cms);
   }
 
   DemoOptions o_;
   std::string dir_;
-  std::unique_ptr<Subprocess> kube_, iam_, controller_;
+  std::unique_ptr<Subprocess> kube_, iam_, aws2_, controller_;
 };
 
 }  // namespace

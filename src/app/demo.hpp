@@ -8,7 +8,15 @@
 // tmp-bar-two are deleted — printing aws-auth after each. Everything listens on 127.0.0.1 only and is stopped
 // (by pid) before it returns. Takes a few seconds.
 //
-// Exit codes: 0 when every step showed the expected aws-auth; 1 otherwise (what went wrong is printed).
+// Act 2 (issue #13): the same rules for the access-entries backend (foo's system:masters becomes the
+// AmazonEKSClusterAdminPolicy access policy, since EKS refuses system: groups), against a second fake-aws
+// (account 123456789012: EKS wants 12-digit account ids) holding a cluster in API_AND_CONFIG_MAP mode with a
+// hand-made entry (role/cluster-creator). A second controller (`run --backend access-entries --cluster-name
+// demo --allow-cluster-admin-policy`) writes tmp-foo-one, tmp-bar-one and tmp-bar-two as tagged entries
+// (Step 4); tmp-bar-two is deleted and its entry removed, the hand-made one left alone (Step 5).
+//
+// Exit codes: 0 when every step showed the expected aws-auth or access entries; 1 otherwise (what went wrong
+// is printed).
 #pragma once
 
 #include <chrono>

@@ -13,7 +13,8 @@ void addDemoCommand(CLI::App& root, int* exit_code) {
   auto* cmd = root.add_subcommand(
       "demo",
       "Show the seed README's example live: fake Kubernetes API server and fake IAM on 127.0.0.1, the real "
-      "controller in between, three steps, aws-auth printed after each (no cluster or AWS account needed)");
+      "controller in between, three steps, aws-auth printed after each; then the same rules as EKS access "
+      "entries against the fake EKS (no cluster or AWS account needed)");
   cmd->add_option("--fake-kube-apiserver", options->fake_kube_apiserver,
                   "Path of the fake-kube-apiserver binary (default: found in the build tree)");
   cmd->add_option("--fake-aws", options->fake_aws,
