@@ -53,7 +53,9 @@ TEST_F(MassRemovalE2eTest, OnceRefusesToRemoveEveryManagedEntryAndWritesNothing)
 TEST_F(MassRemovalE2eTest, OnceWithAllowMassRemovalWritesTheRemoval) {
   manageTwentyThenEmptyTheListing();
   EXPECT_EQ(runToExit({"--once", "--allow-mass-removal"}), 0);
-  EXPECT_EQ(kube_->countRequests("update", "configmaps"), 1u);
+  // The fake logs a request just after answering it.
+  EXPECT_TRUE(eventually([&] { return kube_->countRequests("update", "configmaps") == 1u; }))
+      << kube_->countRequests("update", "configmaps");
   EXPECT_TRUE(mapUsers().empty());
 }
 
