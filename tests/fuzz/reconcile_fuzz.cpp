@@ -60,9 +60,11 @@ std::string writtenArn(const std::string& arn, bool role) {
   return arn.substr(0, at + 6) + arn.substr(arn.rfind('/') + 1);
 }
 
+// A role under the path /aws-service-role/: the resource part starts at the first ":role/" (what follows may
+// hold anything a fuzzer writes, another ":role/" too).
 bool serviceLinked(const std::string& arn) {
-  const size_t at = arn.find(":role/aws-service-role/");
-  return at != std::string::npos && arn.find(':', at + 1) == std::string::npos;
+  const size_t at = arn.find(":role/");
+  return at != std::string::npos && arn.compare(at + 6, 17, "aws-service-role/") == 0;
 }
 
 // The properties above for one list.
