@@ -62,6 +62,16 @@ std::string readString(const YAML::Node& value, std::string* out) {
     return "must be a string, not \"" + value.Scalar() +
            "\" (YAML reads it as a boolean, number or null; quote it)";
   }
+  // No rule field has a use for a control character, and aws-iam-authenticator's reading of one written into
+  // aws-auth is not ours to guess: refuse them (a tab or a NUL in a username, say) outright.
+  for (const char c : value.Scalar()) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      return std::string("must not contain control characters (byte 0x") + kHex[byte >> 4] + kHex[byte & 15] +
+             ")";
+    }
+  }
   *out = value.Scalar();
   return {};
 }

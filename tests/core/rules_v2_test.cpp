@@ -234,6 +234,17 @@ TEST(RulesV2Test, ExpandsWithManyRulesToo) {
   EXPECT_EQ(m->username, "t217:zoe");
 }
 
+// Found by fuzzing: a NUL byte in a role rule's username was written into aws-auth.
+TEST(RulesV2Test, RefusesControlCharactersInAnyField) {
+  EXPECT_THAT(parseError(std::string("- arnRegex: role/\n  username: \"r:{{Sess\\x01\\0ionName}}\"\n"),
+                         RuleSet::Kind::kRoles),
+              HasSubstr("rule 0, field username, line 2: must not contain control characters (byte 0x01)"));
+  EXPECT_THAT(parseError("- arnRegex: x\n  username: \"a\\tb\"\n"), HasSubstr("(byte 0x09)"));
+  EXPECT_THAT(parseError("- arnRegex: x\n  username: u\n  groups: [\"g\\x7f\"]\n"),
+              HasSubstr("field groups[0], line 3: must not contain control characters (byte 0x7f)"));
+  parseOk("- arnRegex: 'x\\ty'\n  username: 'tab\\t'\n");  // a backslash and a t are no tab
+}
+
 TEST(RulesV2Test, ValidatesIamGroupNames) {
   std::string m = parseError("- iamGroup: \"bad group\"\n  username: a\n");
   EXPECT_THAT(m, HasSubstr("rule 0, field iamGroup, line 1"));
