@@ -74,7 +74,8 @@ TEST(EventuallyTest, PollsQuicklyAtFirstThenNoFasterThanTheInterval) {
   EXPECT_LE(calls, 40);
 }
 
-// More rounds than doubling a pause could survive (it overflowed after ~56; UndefinedBehaviorSanitizer caught it).
+// More rounds than doubling a pause could survive (it overflowed after ~56; UndefinedBehaviorSanitizer caught
+// it).
 TEST(EventuallyTest, KeepsPollingAtTheIntervalForHundredsOfRounds) {
   int calls = 0;
   EXPECT_FALSE(eventually([&] { return ++calls < 0; }, 300ms, 1ms));
