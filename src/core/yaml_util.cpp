@@ -30,7 +30,9 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 // True if no YAML 1.1 or 1.2 number or timestamp is written like this: it holds a character none of them has
 // (only letters, digits, + - . _ : and spaces occur in them), ends with ':' or holds ": " or " #" (a plain
 // scalar cannot end that way). Such text is a string to every reader, and libyaml quotes it when writing, so
-// it must count as one when we compare what we wrote with what we meant (found by fuzzing: a key "2an:").
+// it must count as one when we compare what we wrote with what we meant (found by fuzzing: a key "2an:"; and
+// "05onf<TAB>83640": a tab, which YAML 1.1 allows only inside a timestamp's separator, also makes a string
+// here, since libyaml never writes a tab in a plain scalar).
 bool cannotBeANumberOrTimestamp(std::string_view text) {
   if (text.back() == ':' || text.find(": ") != std::string_view::npos ||
       text.find(" #") != std::string_view::npos) {
@@ -38,7 +40,7 @@ bool cannotBeANumberOrTimestamp(std::string_view text) {
   }
   return std::any_of(text.begin(), text.end(), [](char c) {
     const bool allowed = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                         c == '+' || c == '-' || c == '.' || c == '_' || c == ':' || c == ' ' || c == '\t';
+                         c == '+' || c == '-' || c == '.' || c == '_' || c == ':' || c == ' ';
     return !allowed;
   });
 }
