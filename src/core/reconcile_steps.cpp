@@ -39,7 +39,6 @@ bool inFrozenAccount(std::string_view arn, const std::vector<std::string>& froze
 
 std::string sameArn(std::string_view arn) { return std::string(arn); }
 bool anyPrincipal(std::string_view /*arn*/) { return true; }
-bool notServiceLinked(std::string_view arn) { return !isServiceLinkedRole(arn); }
 
 // Index of the "/" after "role" in a role ARN (arn:<partition>:iam::<account>:role/...), or npos.
 size_t roleResourceStart(std::string_view arn) {
@@ -51,6 +50,12 @@ size_t roleResourceStart(std::string_view arn) {
   }
   if (arn.substr(colon, 5) != "role/") return std::string_view::npos;
   return colon + 4;
+}
+
+// A role may match a rule only if its ARN is a well-formed role ARN (anything else is not what ListRoles
+// returns, and its path could not be told apart) and it is not a service-linked role.
+bool notServiceLinked(std::string_view arn) {
+  return roleResourceStart(arn) != std::string_view::npos && !isServiceLinkedRole(arn);
 }
 
 // One ARN's managed entries (`indexes`): marks the one to keep in diff->keep and reports the others.
