@@ -59,8 +59,10 @@ bool plainLooksNonString(std::string_view text) {
   }
   // Integers (decimal, 0x, 0o, 0b, sexagesimal), floats and timestamps all start with a digit, or with a sign
   // or a dot followed by a digit or a dot.
-  const bool number_like = isDigit(text[0]) || ((text[0] == '+' || text[0] == '-' || text[0] == '.') &&
-                                                text.size() > 1 && (isDigit(text[1]) || text[1] == '.'));
+  // (".." starts no number: ".5" and "-.5" do; found by fuzzing, "....--77ol" re-emitted quoted).
+  const bool number_like =
+      isDigit(text[0]) || (text[0] == '.' && text.size() > 1 && isDigit(text[1])) ||
+      ((text[0] == '+' || text[0] == '-') && text.size() > 1 && (isDigit(text[1]) || text[1] == '.'));
   return number_like && !cannotBeANumberOrTimestamp(text);
 }
 
