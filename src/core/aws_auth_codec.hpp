@@ -71,7 +71,8 @@ struct MapUsersEntry {
 // Parses a mapUsers value. Empty text or null means no entries. Errors (kParse, message with the entry index
 // and line): YAML syntax, top level not a list, an entry not a map, a key that is a map or a list,
 // userarn/username/userid (any spelling) a map or a list, groups not a list of scalars — the cases where
-// aws-iam-authenticator itself cannot read the value. `canonical` stays strict: exactly the lower-case keys
+// aws-iam-authenticator itself cannot read the value — and a line break other than LF or CRLF (a lone CR,
+// NEL, LS, PS), which YAML readers disagree on. `canonical` stays strict: exactly the lower-case keys
 // we write.
 Result<std::vector<MapUsersEntry>> parseMapUsers(std::string_view yaml);
 // The same for either list (parseMapUsers is parseMapEntries(yaml, MapList::kMapUsers)); for kMapRoles the

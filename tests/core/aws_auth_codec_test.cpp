@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <utility>
 
 namespace aar::core {
 namespace {
@@ -350,6 +351,34 @@ TEST(AwsAuthCodecTest, RefusesYamlAliasesSoThatABillionLaughsCannotExpand) {
   ASSERT_FALSE(accounts.ok());
   EXPECT_THAT(accounts.error().message, HasSubstr("YAML alias *a at line 2"));
   EXPECT_TRUE(parseMapUsers("- userarn: &x arn:aws:iam::1:user/a\n  username: a\n").ok());
+}
+
+// libyaml and go-yaml take a lone CR, NEL, LS and PS as line breaks, yaml-cpp does not: text holding one is
+// refused, naming it; CRLF line ends are read as line feeds.
+TEST(AwsAuthCodecTest, RefusesLineBreaksThatYamlReadersDisagreeOn) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"- userarn: arn:aws:iam::1:user/M\r\r\n  username: m\n", "a carriage return without a line feed"},
+      {"- userarn: arn:aws:iam::1:user/M\n  username: m\r", "a carriage return without a line feed"},
+      {"- userarn: arn:aws:iam::1:user/M\xC2\x85  username: m\n", "NEL (U+0085)"},
+      {"- userarn: arn:aws:iam::1:user/M\n  username: \"m\xE2\x80\xA8\"\n", "a line separator (U+2028)"},
+      {"- userarn: arn:aws:iam::1:user/M\xE2\x80\xA9\n", "a paragraph separator (U+2029)"},
+  };
+  for (const auto& [text, named] : cases) {
+    for (MapList list : {MapList::kMapUsers, MapList::kMapRoles}) {
+      auto parsed = parseMapEntries(text, list);
+      ASSERT_FALSE(parsed.ok()) << text;
+      EXPECT_EQ(parsed.error().kind, ErrorKind::kParse);
+      EXPECT_THAT(parsed.error().message,
+                  HasSubstr("holds " + named + ", a line break YAML readers disagree on"));
+    }
+  }
+  auto crlf = parseMapUsers("- userarn: arn:aws:iam::1:user/M\r\n  username: m\r\n");
+  ASSERT_TRUE(crlf.ok()) << crlf.error().message;
+  ASSERT_EQ(crlf->size(), 1u);
+  EXPECT_EQ((*crlf)[0].mapping.user_arn, "arn:aws:iam::1:user/M");
+  EXPECT_EQ((*crlf)[0].mapping.username, "m");
+  // Other non-ASCII text is no line break.
+  EXPECT_TRUE(parseMapUsers("- userarn: arn:aws:iam::1:user/\xC3\xA9\xE2\x80\x99\n  username: m\n").ok());
 }
 
 }  // namespace

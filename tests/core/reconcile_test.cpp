@@ -522,6 +522,21 @@ TEST(ReconcileTest, RefusesAnAwsAuthWithYamlAliases) {
   }
 }
 
+// A lone CR in a hand-written entry is a line break to aws-iam-authenticator but not to every YAML reader:
+// the cycle stops rather than rewrite the entry as one reader sees it (found by fuzzing reconcile).
+TEST(ReconcileTest, RefusesAnAwsAuthWithALineBreakReadersDisagreeOn) {
+  for (const char* key : {kMapUsersKey, kMapRolesKey}) {
+    ConfigMapContent c = seedAwsAuth();
+    c.data[key] = std::string("- ") + (std::string(key) == kMapUsersKey ? "userarn" : "rolearn") +
+                  ": arn:aws:iam::0:user/M\r\r\r\n";
+    auto r = reconcile(rules(kSeedRules), {kFooOne}, c);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+    EXPECT_THAT(r.error().message, HasSubstr(std::string("aws-auth data.") + key + ": "));
+    EXPECT_THAT(r.error().message, HasSubstr("holds a carriage return without a line feed"));
+  }
+}
+
 // The ownership record is bound to aws-auth's metadata.uid (ReconcileOptions::object_uid).
 ReconcileOptions boundTo(std::string uid) {
   return ReconcileOptions{.adopt_matching_entries = false, .object_uid = std::move(uid)};
