@@ -1,5 +1,6 @@
 #include "aws/credentials_util.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <fstream>
@@ -102,6 +103,10 @@ std::string formatIso8601(std::chrono::system_clock::time_point time) {
   return buf;
 }
 
+bool isCredentialText(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
 Result<std::string> readSecretFile(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -153,6 +158,12 @@ Result<Credentials> parseCredentialsJson(std::string_view body, const char* prov
   c.access_key_id = *akid;
   c.secret_access_key = *secret;
   c.session_token = field("Token").value_or("");
+  if (!isCredentialText(c.access_key_id) || !isCredentialText(c.secret_access_key) ||
+      (!c.session_token.empty() && !isCredentialText(c.session_token))) {
+    return makeError(ErrorKind::kParse, std::string(provider) +
+                                            ": credentials response has whitespace or a control character in "
+                                            "AccessKeyId, SecretAccessKey or Token");
+  }
   if (auto exp = field("Expiration")) {
     c.expiration = parseIso8601(*exp);
     if (!c.expiration) {

@@ -37,9 +37,14 @@ std::string envOr(const EnvLookup& env, const std::string& name, std::string fal
 // "true" in any case → true; anything else → false (as the SDKs read AWS_EC2_METADATA_DISABLED).
 bool envFlagTrue(const EnvLookup& env, const std::string& name);
 
+// True for text an AWS access key id, secret access key or session token can be: non-empty printable ASCII
+// without spaces (they are alphanumerics and base64). A remote answer with anything else (a line feed would
+// end up in the X-Amz-Security-Token header) is refused, not used.
+bool isCredentialText(std::string_view text);
+
 // Credentials from the JSON document the container endpoint and IMDS both return:
 // {AccessKeyId, SecretAccessKey, Token, Expiration}. Error kParse naming `provider` when a field is missing
-// or the document is not JSON; the message never includes the body.
+// or not isCredentialText, or the document is not JSON; the message never includes the body.
 Result<Credentials> parseCredentialsJson(std::string_view body, const char* provider);
 
 // Removes every occurrence of each non-empty secret from text (replaced by "<redacted>"). Used on error

@@ -61,6 +61,12 @@ Result<Credentials> parseStsCredentialsXml(std::string_view body, const std::str
                          ": STS Credentials lack AccessKeyId, SecretAccessKey, SessionToken or "
                          "a valid Expiration");
   }
+  if (!isCredentialText(c.access_key_id) || !isCredentialText(c.secret_access_key) ||
+      !isCredentialText(c.session_token)) {
+    return makeError(ErrorKind::kParse, std::string(provider) +
+                                            ": STS Credentials have whitespace or a control character in "
+                                            "AccessKeyId, SecretAccessKey or SessionToken");
+  }
   return c;
 }
 

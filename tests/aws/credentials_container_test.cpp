@@ -6,6 +6,7 @@
 
 #include "aws/credentials_cache.hpp"
 #include "aws/credentials_test_support.hpp"
+#include "aws/credentials_util.hpp"
 #include "fakes/aws/fake_container_credentials.hpp"
 #include "support/manual_clock.hpp"
 
@@ -184,6 +185,23 @@ TEST_F(ContainerCredentialsTest, Boto3ReadsCredentialsFromTheFake) {
   ASSERT_FALSE(fake.issued().empty());
   EXPECT_EQ(lines[1], fake.issued().back().access_key_id);
   EXPECT_TRUE(fake.requests().at(0).authorization_present);
+}
+
+// The document IMDS and the container endpoint return: a key or token with whitespace or a control character
+// is refused (a token with a line feed would reach the X-Amz-Security-Token header).
+TEST(CredentialsJsonTest, RefusesWhitespaceAndControlCharactersInTheKeys) {
+  auto ok = parseCredentialsJson(R"({"AccessKeyId":"ASIA1","SecretAccessKey":"S/e+c=","Token":"T="})", "c");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->session_token, "T=");
+  for (const char* bad : {R"({"AccessKeyId":"AS IA","SecretAccessKey":"S"})",
+                          R"({"AccessKeyId":"ASIA1","SecretAccessKey":"S\n"})",
+                          R"({"AccessKeyId":"ASIA1","SecretAccessKey":"S","Token":"T\r\nX-Injected: 1"})"}) {
+    auto r = parseCredentialsJson(bad, "c");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+    EXPECT_NE(r.error().message.find("whitespace or a control character"), std::string::npos)
+        << r.error().message;
+  }
 }
 
 TEST(ContainerUriTest, AllowsHttpsLoopbackAndTheEcsAndEksHostsOnly) {

@@ -195,6 +195,30 @@ TEST(StsXmlTest, ParsesTheResponseShapeAndRejectsMissingFields) {
   EXPECT_FALSE(parseAssumeRoleWithWebIdentityXml("not xml <").ok());
 }
 
+// A key with whitespace or a control character is refused: a session token with a line feed would go into
+// the X-Amz-Security-Token header as it is (found by fuzzing sts_xml).
+TEST(StsXmlTest, RefusesWhitespaceAndControlCharactersInTheKeys) {
+  const auto doc = [](const std::string& key, const std::string& secret, const std::string& token) {
+    return "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+           "<AccessKeyId>" +
+           key + "</AccessKeyId><SecretAccessKey>" + secret +
+           "</SecretAccessKey>"
+           "<SessionToken>" +
+           token +
+           "</SessionToken><Expiration>2026-11-28T16:00:00Z</Expiration>"
+           "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+  };
+  ASSERT_TRUE(parseAssumeRoleWithWebIdentityXml(doc("ASIA1", "S/e+c=", "T0k+/=")).ok());
+  for (const auto& bad : {doc("ASIA1", "<![CDATA[\n]]>", "T"), doc("ASIA1", "S", "T\nX-Injected: 1"),
+                          doc("AS IA", "S", "T"), doc("ASIA1\t", "S", "T"), doc("ASIA1", "S", "T\x7f")}) {
+    auto r = parseAssumeRoleWithWebIdentityXml(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse);
+    EXPECT_NE(r.error().message.find("whitespace or a control character"), std::string::npos)
+        << r.error().message;
+  }
+}
+
 // The fake speaks STS as an official client expects: boto3 (Debian's /usr/bin/python3) assumes the role.
 TEST_F(WebIdentityCredentialsTest, Boto3AssumesTheRoleAgainstTheFake) {
   if (std::system("/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1") != 0) {

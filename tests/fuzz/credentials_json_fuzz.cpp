@@ -1,7 +1,8 @@
 // Fuzz target: the credentials JSON the container endpoint and IMDS return ({AccessKeyId, SecretAccessKey,
 // Token, Expiration}), as parseCredentialsJson reads it for both providers.
-// Properties: never crash or hang; what parses has both keys; written back as JSON (Expiration through
-// formatIso8601) it parses again to the same credentials, the expiry floored to the second.
+// Properties: never crash or hang; what parses has both keys, and they and a token are isCredentialText;
+// written back as JSON (Expiration through formatIso8601) it parses again to the same credentials, the expiry
+// floored to the second.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* provider : {"container", "imds"}) {
     auto creds = aar::aws::parseCredentialsJson(text, provider);
     if (!creds.ok()) continue;
-    FUZZ_CHECK(!creds->access_key_id.empty() && !creds->secret_access_key.empty());
+    FUZZ_CHECK(aar::aws::isCredentialText(creds->access_key_id) &&
+               aar::aws::isCredentialText(creds->secret_access_key));
+    FUZZ_CHECK(creds->session_token.empty() || aar::aws::isCredentialText(creds->session_token));
     FUZZ_CHECK(creds->provider == provider);
     nlohmann::json again = {{"AccessKeyId", creds->access_key_id},
                             {"SecretAccessKey", creds->secret_access_key}};
