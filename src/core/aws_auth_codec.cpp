@@ -24,24 +24,6 @@ Error parseError(std::string_view what, std::string message) {
   return makeError(ErrorKind::kParse, std::string(what) + ": " + std::move(message));
 }
 
-// YAML 1.1 readers disagree on line breaks other than LF and CRLF: libyaml and go-yaml
-// (aws-iam-authenticator) take a lone CR, NEL (U+0085), LS (U+2028) and PS (U+2029) as breaks, yaml-cpp keeps
-// a CR inside a plain scalar. Text holding one would say different things to different readers, so we do not
-// read it (found by fuzzing: `userarn: arn:...:user/M<CR><CR>` was `.../M` to us and `.../M<CR><CR>` to the
-// model).
-std::string_view ambiguousLineBreak(std::string_view text) {
-  for (size_t i = text.find_first_of("\r\xC2\xE2"); i != std::string_view::npos;
-       i = text.find_first_of("\r\xC2\xE2", i + 1)) {
-    const std::string_view rest = text.substr(i);
-    if (rest[0] == '\r' && (rest.size() == 1 || rest[1] != '\n'))
-      return "a carriage return without a line feed";
-    if (rest.starts_with("\xC2\x85")) return "NEL (U+0085)";
-    if (rest.starts_with("\xE2\x80\xA8")) return "a line separator (U+2028)";
-    if (rest.starts_with("\xE2\x80\xA9")) return "a paragraph separator (U+2029)";
-  }
-  return {};
-}
-
 std::string at(size_t index, int line) {
   std::string s = "entry " + std::to_string(index);
   if (line > 0) s += " (line " + std::to_string(line) + ")";
@@ -263,10 +245,11 @@ Result<std::vector<MapUsersEntry>> parseMapEntries(std::string_view text, MapLis
   const std::string_view kWhat = listName(list);
   const char* const arn_key = arnKey(list);
   using Kind = yaml::EventReader::Kind;
-  if (std::string_view b = ambiguousLineBreak(text); !b.empty()) {
+  if (std::string_view b = yaml::ambiguousLineBreak(text); !b.empty()) {
     return parseError(kWhat, "holds " + std::string(b) +
                                  ", a line break YAML readers disagree on; write it as a line feed");
   }
+  // (found by fuzzing: `userarn: arn:...:user/M<CR><CR>` was `.../M` to us and `.../M<CR><CR>` to yaml-cpp)
   // libyaml, not yaml-cpp: this is the hot path (10,000 entries: ~25 ms instead of ~200 ms). Read one entry's
   // tree at a time: a tree of the whole value took ~11 MB for 10,000 entries, the entries themselves ~3 MB.
   yaml::EventReader reader(text);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/ownership.hpp"
+#include "core/yaml_util.hpp"
 
 namespace aar::core::reconcile_steps {
 namespace {
@@ -38,7 +39,14 @@ bool inFrozenAccount(std::string_view arn, const std::vector<std::string>& froze
 }
 
 std::string sameArn(std::string_view arn) { return std::string(arn); }
-bool anyPrincipal(std::string_view /*arn*/) { return true; }
+// No space, no control character and no line break YAML readers disagree on, as in every ARN IAM returns.
+// Anything else never matches: it is not what IAM sends, and once written into aws-auth readers need not
+// agree on how it reads back (libyaml writes a U+2029 in a quoted scalar as a line break that go-yaml keeps
+// and yaml-cpp folds; found by fuzzing). UTF-8 letters are left alone.
+bool plausibleArn(std::string_view arn) {
+  return std::none_of(arn.begin(), arn.end(), [](char c) { return c >= 0 && c <= ' '; }) &&
+         arn.find('\x7f') == std::string_view::npos && yaml::ambiguousLineBreak(arn).empty();
+}
 
 // Index of the "/" after "role" in a role ARN (arn:<partition>:iam::<account>:role/...), or npos.
 size_t roleResourceStart(std::string_view arn) {
@@ -52,10 +60,10 @@ size_t roleResourceStart(std::string_view arn) {
   return colon + 4;
 }
 
-// A role may match a rule only if its ARN is a well-formed role ARN (anything else is not what ListRoles
-// returns, and its path could not be told apart) and it is not a service-linked role.
+// A role may match a rule only if its ARN is a well-formed, plausible role ARN (anything else is not
+// what ListRoles returns, and its path could not be told apart) and it is not a service-linked role.
 bool notServiceLinked(std::string_view arn) {
-  return roleResourceStart(arn) != std::string_view::npos && !isServiceLinkedRole(arn);
+  return plausibleArn(arn) && roleResourceStart(arn) != std::string_view::npos && !isServiceLinkedRole(arn);
 }
 
 // One ARN's managed entries (`indexes`): marks the one to keep in diff->keep and reports the others.
@@ -129,7 +137,7 @@ bool isServiceLinkedRole(std::string_view arn) {
 
 const KindSpec& kindSpec(PrincipalKind kind) {
   static const KindSpec users{PrincipalKind::kUser,    MapList::kMapUsers, kMapUsersKey,
-                              kManagedUsersAnnotation, &sameArn,           &anyPrincipal};
+                              kManagedUsersAnnotation, &sameArn,           &plausibleArn};
   static const KindSpec roles{PrincipalKind::kRole,    MapList::kMapRoles,  kMapRolesKey,
                               kManagedRolesAnnotation, &roleArnWithoutPath, &notServiceLinked};
   return kind == PrincipalKind::kRole ? roles : users;

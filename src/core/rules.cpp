@@ -72,6 +72,10 @@ std::string readString(const YAML::Node& value, std::string* out) {
              ")";
     }
   }
+  // Nor for a line break that YAML readers disagree on (written into aws-auth, it would read differently).
+  if (std::string_view b = yaml::ambiguousLineBreak(value.Scalar()); !b.empty()) {
+    return "must not contain " + std::string(b) + ", a line break YAML readers disagree on";
+  }
   *out = value.Scalar();
   return {};
 }

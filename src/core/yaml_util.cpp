@@ -172,4 +172,17 @@ DuplicateKey findDuplicateKey(const YAML::Node& map) {
   return {};
 }
 
+std::string_view ambiguousLineBreak(std::string_view text) {
+  for (size_t i = text.find_first_of("\r\xC2\xE2"); i != std::string_view::npos;
+       i = text.find_first_of("\r\xC2\xE2", i + 1)) {
+    const std::string_view rest = text.substr(i);
+    if (rest[0] == '\r' && (rest.size() == 1 || rest[1] != '\n'))
+      return "a carriage return without a line feed";
+    if (rest.starts_with("\xC2\x85")) return "NEL (U+0085)";
+    if (rest.starts_with("\xE2\x80\xA8")) return "a line separator (U+2028)";
+    if (rest.starts_with("\xE2\x80\xA9")) return "a paragraph separator (U+2029)";
+  }
+  return {};
+}
+
 }  // namespace aar::core::yaml

@@ -53,4 +53,10 @@ struct DuplicateKey {
 };
 DuplicateKey findDuplicateKey(const YAML::Node& map);
 
+// YAML 1.1 readers disagree on line breaks other than LF and CRLF: libyaml and go-yaml (so
+// aws-iam-authenticator) take a lone CR, NEL (U+0085), LS (U+2028) and PS (U+2029) as breaks, yaml-cpp keeps
+// them inside scalars. Names the first one in `text` ("a carriage return without a line feed", "NEL
+// (U+0085)", ...), or returns empty if there is none.
+std::string_view ambiguousLineBreak(std::string_view text);
+
 }  // namespace aar::core::yaml

@@ -151,6 +151,27 @@ TEST(ReconcileRolesTest, ServiceLinkedRolesNeverMatchEvenARuleThatMatchesEveryRo
               ElementsAre("role added arn:aws:iam::111122223333:role/plain any-role"));
 }
 
+// What IAM never returns never matches, even a rule that matches everything: a role ARN that is not
+// arn:<partition>:iam::<account>:role/..., and any ARN with a space, a control character or a line break YAML
+// readers disagree on (they need not agree on how it reads back; found by fuzzing reconcile). UTF-8 letters
+// are no such thing.
+TEST(ReconcileRolesTest, ArnsIamCannotHaveNeverMatch) {
+  const RulesConfig r =
+      config("- arnRegex: .\n  username: any-user\n", "- arnRegex: .\n  username: any-role\n");
+  IamSnapshot iam =
+      roles({"arn:aws:iam::1:role/ok", "iam::1:role/aws-service-role/x", "arn:aws:iam::1:user/r",
+             "arn:aws:iam::1:role/p\xE2\x80\xA9", "arn:aws:iam::1:role/a b"});
+  for (const char* user :
+       {"arn:aws:iam::1:user/ok", "- USERARN\xE2\x80\xA9: arn:aws:iam::1:user/AMY", "arn:aws:iam::1:user/a b",
+        "arn:aws:iam::1:user/\xC3\xA9", "arn:aws:iam::1:user/\t"}) {
+    iam.users.push_back(Principal{user, {}, {}});
+  }
+  const ReconcileResult result = must(r, iam, ConfigMapContent{});
+  EXPECT_THAT(describe(result.changes), ElementsAre("role added arn:aws:iam::1:role/ok any-role",
+                                                    "user added arn:aws:iam::1:user/ok any-user",
+                                                    "user added arn:aws:iam::1:user/\xC3\xA9 any-user"));
+}
+
 TEST(ReconcileRolesTest, ExpandedNamesAndTemplatesReadBackExactlyAndShadowingIsReported) {
   const RulesConfig r = config("", kRoleRules);
   const ReconcileResult result = must(r, roles({sso(kSsoDev), sso(kSsoAdmin)}), ConfigMapContent{});

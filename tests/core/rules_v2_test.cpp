@@ -243,6 +243,12 @@ TEST(RulesV2Test, RefusesControlCharactersInAnyField) {
   EXPECT_THAT(parseError("- arnRegex: x\n  username: u\n  groups: [\"g\\x7f\"]\n"),
               HasSubstr("field groups[0], line 3: must not contain control characters (byte 0x7f)"));
   parseOk("- arnRegex: 'x\\ty'\n  username: 'tab\\t'\n");  // a backslash and a t are no tab
+  // Nor the line breaks YAML readers disagree on.
+  EXPECT_THAT(parseError("- arnRegex: x\n  username: \"a\\u2029b\"\n"),
+              HasSubstr("field username, line 2: must not contain a paragraph separator (U+2029)"));
+  EXPECT_THAT(parseError("- arnRegex: x\n  username: u\n  groups: [\"g\xC2\x85\"]\n"),
+              HasSubstr("field groups[0], line 3: must not contain NEL (U+0085)"));
+  parseOk("- arnRegex: x\n  username: \"caf\\u00e9\"\n");
 }
 
 TEST(RulesV2Test, ValidatesIamGroupNames) {
