@@ -7,7 +7,7 @@
 // for mapUsers and mapRoles alike:
 //   - every ARN with a hand-written entry maps to exactly the username and groups it mapped to before;
 //   - every other ARN in force is a listed principal's (for a role: its ARN without the path, never a
-//     service-linked role) and maps to what its first matching rule gives;
+//     service-linked role) and maps to what its first matching rule gives (its username expanded);
 //   - the authenticator can read what we would write; a second reconcile changes nothing.
 #include <cctype>
 #include <cstddef>
@@ -81,10 +81,14 @@ void checkList(const std::map<std::string, aar::testmodel::Mapping>& before,
     for (const auto& arn : listed) {
       const std::string written = writtenArn(arn, role);
       if (lower(written) != key || written != mapping.arn || (role && serviceLinked(arn))) continue;
-      const auto rule = rules.firstMatch(arn);
-      if (!rule) continue;
-      const aar::core::Rule& ru = rules.rules()[*rule];
-      granted = ru.username == mapping.username && ru.groups == mapping.groups;
+      // The rule is the first that matches (RuleSet::match: pattern and group membership; the listed principals
+      // are in no group); a username with ${...} or $$ is expanded as match() does (tests/core/rules_v2_test.cpp
+      // checks that expansion), any other is written as it is.
+      const auto m = rules.match(aar::core::Principal{arn, {}, {}});
+      if (!m || !m->expansion_error.empty()) continue;
+      const aar::core::Rule& ru = rules.rules()[m->rule_index];
+      const std::string& username = ru.username.find('$') == std::string::npos ? ru.username : m->username;
+      granted = username == mapping.username && ru.groups == mapping.groups;
       if (granted) break;
     }
     if (!granted) std::abort();  // in force, but no rule grants it to a principal that exists
