@@ -81,9 +81,9 @@ void checkList(const std::map<std::string, aar::testmodel::Mapping>& before,
     for (const auto& arn : listed) {
       const std::string written = writtenArn(arn, role);
       if (lower(written) != key || written != mapping.arn || (role && serviceLinked(arn))) continue;
-      // The rule is the first that matches (RuleSet::match: pattern and group membership; the listed principals
-      // are in no group); a username with ${...} or $$ is expanded as match() does (tests/core/rules_v2_test.cpp
-      // checks that expansion), any other is written as it is.
+      // The rule is the first that matches (RuleSet::match: pattern and group membership; the listed
+      // principals are in no group); a username with ${...} or $$ is expanded as match() does
+      // (tests/core/rules_v2_test.cpp checks that expansion), any other is written as it is.
       const auto m = rules.match(aar::core::Principal{arn, {}, {}});
       if (!m || !m->expansion_error.empty()) continue;
       const aar::core::Rule& ru = rules.rules()[m->rule_index];
