@@ -48,16 +48,24 @@ bool plausibleArn(std::string_view arn) {
          arn.find('\x7f') == std::string_view::npos && yaml::ambiguousLineBreak(arn).empty();
 }
 
-// Index of the "/" after "role" in a role ARN (arn:<partition>:iam::<account>:role/...), or npos.
+// Index of the "/" after "role" in a role ARN, arn:<partition>:iam::<account>:role/... with a partition and
+// an account that are not empty and hold no "/" (so that the first ":role/" is the resource's), or npos.
 size_t roleResourceStart(std::string_view arn) {
-  size_t colon = 0;
-  for (int field = 0; field < 5; ++field) {
-    colon = arn.find(':', colon);
+  std::string_view fields[5];
+  size_t start = 0;
+  for (std::string_view& field : fields) {
+    const size_t colon = arn.find(':', start);
     if (colon == std::string_view::npos) return std::string_view::npos;
-    ++colon;
+    field = arn.substr(start, colon - start);
+    start = colon + 1;
   }
-  if (arn.substr(colon, 5) != "role/") return std::string_view::npos;
-  return colon + 4;
+  const auto plain = [](std::string_view f) { return !f.empty() && f.find('/') == std::string_view::npos; };
+  if (fields[0] != "arn" || !plain(fields[1]) || fields[2] != "iam" || !fields[3].empty() ||
+      !plain(fields[4])) {
+    return std::string_view::npos;
+  }
+  if (arn.substr(start, 5) != "role/") return std::string_view::npos;
+  return start + 4;
 }
 
 // A role may match a rule only if its ARN is a well-formed, plausible role ARN (anything else is not

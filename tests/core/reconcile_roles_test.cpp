@@ -160,6 +160,8 @@ TEST(ReconcileRolesTest, ArnsIamCannotHaveNeverMatch) {
       config("- arnRegex: .\n  username: any-user\n", "- arnRegex: .\n  username: any-role\n");
   IamSnapshot iam =
       roles({"arn:aws:iam::1:role/ok", "iam::1:role/aws-service-role/x", "arn:aws:iam::1:user/r",
+             "arn:aws:role/iam::1:role/sso/R", "arn:;iam::1:role/a:role/R", "arn:aws:sts::1:role/R",
+             "arn:aws:iam:eu-west-1:1:role/R", "arn:aws:iam:::role/R", "arn::iam::1:role/R",
              "arn:aws:iam::1:role/p\xE2\x80\xA9", "arn:aws:iam::1:role/a b"});
   for (const char* user :
        {"arn:aws:iam::1:user/ok", "- USERARN\xE2\x80\xA9: arn:aws:iam::1:user/AMY", "arn:aws:iam::1:user/a b",
