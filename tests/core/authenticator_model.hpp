@@ -18,6 +18,10 @@
 //     error. A YAML syntax error, or a key that cannot be a JSON key, loses that whole value.
 //   - saveMap: ms.users[strings.ToLower(user.UserARN)] = user, in list order, so the last entry for a
 //     lower-cased ARN wins; the same for roles by RoleARN.
+//
+// Not modelled, where yaml-cpp and go-yaml disagree (callers skip such input): the name of a YAML anchor
+// (go-yaml ends it at the first character that is not alphanumeric, '-' or '_', yaml-cpp at a blank) and the
+// line breaks other than LF and CRLF (src/core refuses those; see yaml::ambiguousLineBreak).
 #pragma once
 
 #include <map>
