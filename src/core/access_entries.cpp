@@ -1,7 +1,6 @@
 #include "core/access_entries.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -12,35 +11,18 @@
 #include <utility>
 #include <vector>
 
+#include "core/reconcile_steps.hpp"
+
 namespace aar::core {
 namespace {
 
 using Op = AccessEntryOperation;
 
-// IAM names are unique regardless of case, so two spellings of an ARN are one principal.
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// The account field of arn:<partition>:<service>:<region>:<account>:<resource>; empty when malformed.
-std::string_view accountOf(std::string_view arn) {
-  size_t pos = 0;
-  for (int i = 0; i < 4; ++i) {
-    pos = arn.find(':', pos);
-    if (pos == std::string_view::npos) return {};
-    ++pos;
-  }
-  const size_t end = arn.find(':', pos);
-  return end == std::string_view::npos ? std::string_view{} : arn.substr(pos, end - pos);
-}
-
-constexpr std::string_view kRoleMarker = ":role/";
+using reconcile_steps::arnAccount;
 
 // One principal, however its ARN is spelt: lower-cased, a role without its path (an entry someone made with
-// the path still names that role, so it still counts as theirs).
-std::string entryKey(std::string_view arn) { return lower(accessEntryPrincipalArn(arn)); }
+// the path still names that role, so it still counts as theirs). IAM names are unique regardless of case.
+std::string entryKey(std::string_view arn) { return reconcile_steps::lowerArn(accessEntryPrincipalArn(arn)); }
 
 // EKS compares groups and namespaces as sets.
 std::vector<std::string> asSet(std::vector<std::string> v) {
@@ -91,11 +73,12 @@ struct Candidates {
 void addCandidates(PrincipalKind kind, const RuleSet& rules, const std::vector<Principal>& principals,
                    const std::set<std::string, std::less<>>& frozen, Candidates& out) {
   for (const Principal& p : principals) {
-    if (frozen.contains(accountOf(p.arn))) continue;
+    if (frozen.contains(arnAccount(p.arn))) continue;
     const std::string eks_arn = accessEntryPrincipalArn(p.arn);
     std::string key = entryKey(p.arn);
     out.listed.insert(key);
-    if (kind == PrincipalKind::kRole && isServiceLinkedRoleArn(p.arn)) continue;
+    // As for aws-auth: service-linked roles, malformed role ARNs and ARNs IAM cannot have never match.
+    if (!reconcile_steps::kindSpec(kind).eligible(p.arn)) continue;
     const std::optional<RuleMatch> m = rules.match(p);
     if (!m) continue;
     if (out.by_key.contains(key) || out.failed.contains(key)) continue;  // listed twice: the first decides.
@@ -253,19 +236,14 @@ const char* skipReasonName(SkippedPrincipal::Reason reason) {
   return "unknown";
 }
 
+// The same reading of ARNs as reconcile's, for both backends: a role ARN is
+// arn:<partition>:iam::<account>:role/...
 std::string accessEntryPrincipalArn(std::string_view iam_arn) {
-  const size_t marker = iam_arn.find(kRoleMarker);
-  if (marker == std::string_view::npos) return std::string(iam_arn);
-  const size_t name = iam_arn.rfind('/');  // the role name follows the last '/' of its path.
-  std::string out(iam_arn.substr(0, marker + kRoleMarker.size()));
-  out += iam_arn.substr(name + 1);
-  return out;
+  return reconcile_steps::roleArnWithoutPath(iam_arn);
 }
 
 bool isServiceLinkedRoleArn(std::string_view iam_arn) {
-  const size_t marker = iam_arn.find(kRoleMarker);
-  return marker != std::string_view::npos &&
-         iam_arn.substr(marker + kRoleMarker.size()).starts_with("aws-service-role/");
+  return reconcile_steps::isServiceLinkedRole(iam_arn);
 }
 
 AccessEntryTargets accessEntryTargets(const RulesConfig& rules, const IamSnapshot& iam) {
@@ -323,7 +301,7 @@ void collectWanted(const AccessEntryTargets& targets, PlanState& st) {
   st.listed = {targets.listed.begin(), targets.listed.end()};
   st.wanted = targets.entries;
   for (DesiredAccessEntry& d : st.wanted) {
-    if (st.frozen.contains(accountOf(d.principal_arn))) continue;
+    if (st.frozen.contains(arnAccount(d.principal_arn))) continue;
     d.kubernetes_groups = asSet(std::move(d.kubernetes_groups));
     d.policies = normalized(d.policies);
     st.by_key.emplace(entryKey(d.principal_arn), &d);  // the first of two spellings decides.
@@ -373,7 +351,7 @@ void dropIneligible(const AccessEntryOptions& options, PlanState& st, AccessEntr
 // or deleted (with the reason). Then every wanted entry without one of ours is to be created.
 void planExisting(PlanState& st, AccessEntryPlan& plan) {
   for (const ExistingAccessEntry* e : st.ours) {
-    if (st.frozen.contains(accountOf(e->principal_arn))) {
+    if (st.frozen.contains(arnAccount(e->principal_arn))) {
       ++plan.frozen_kept;
       continue;
     }

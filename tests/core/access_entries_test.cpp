@@ -389,6 +389,24 @@ TEST(AccessEntriesTest, RolesAreKeyedWithoutTheirPathAndServiceLinkedRolesNeverM
   EXPECT_EQ(p.desired.at(0).principal, PrincipalKind::kRole);
 }
 
+// The same principals never match as in aws-auth (reconcile_steps::kindSpec): a role ARN that is not
+// arn:<partition>:iam::<account>:role/..., and an ARN with a space, a control character or a line break.
+TEST(AccessEntriesTest, ArnsIamCannotHaveNeverMatch) {
+  RulesConfig rules;
+  rules.users = parseRules("- {arnRegex: \".\", username: u}\n", RuleSet::Kind::kUsers);
+  rules.roles = parseRules("- {arnRegex: \".\", username: r}\n", RuleSet::Kind::kRoles);
+  IamSnapshot iam;
+  for (const char* arn : {"arn:aws:iam::1:role/ok", "arn:aws:role/iam::1:role/sso/R", "arn:aws:sts::1:role/R",
+                          "arn:aws:iam::1:role/a b", "arn:aws:iam::1:role/p\xE2\x80\xA9"}) {
+    iam.roles.push_back(Principal{arn, "AROA" + std::to_string(iam.roles.size()), {}});
+  }
+  for (const char* arn : {"arn:aws:iam::1:user/ok", "arn:aws:iam::1:user/a\tb", "arn:aws:iam::1:user/a\rb"}) {
+    iam.users.push_back(Principal{arn, "AIDA" + std::to_string(iam.users.size()), {}});
+  }
+  EXPECT_THAT(lines(plan(rules, iam, {})), ElementsAre("CreateAccessEntry arn:aws:iam::1:role/ok",
+                                                       "CreateAccessEntry arn:aws:iam::1:user/ok"));
+}
+
 TEST(AccessEntriesTest, PrincipalArnHelpers) {
   EXPECT_EQ(accessEntryPrincipalArn("arn:aws:iam::1:role/a/b/Name"), "arn:aws:iam::1:role/Name");
   EXPECT_EQ(accessEntryPrincipalArn("arn:aws:iam::1:role/Name"), "arn:aws:iam::1:role/Name");
@@ -396,6 +414,8 @@ TEST(AccessEntriesTest, PrincipalArnHelpers) {
   EXPECT_TRUE(isServiceLinkedRoleArn("arn:aws:iam::1:role/aws-service-role/x.amazonaws.com/R"));
   EXPECT_FALSE(isServiceLinkedRoleArn("arn:aws:iam::1:role/R"));
   EXPECT_FALSE(isServiceLinkedRoleArn("arn:aws:iam::1:user/aws-service-role/u"));
+  // Not a role ARN: left as it is.
+  EXPECT_EQ(accessEntryPrincipalArn("arn:aws:role/iam::1:role/a/N"), "arn:aws:role/iam::1:role/a/N");
 }
 
 TEST(AccessEntriesTest, ArnsDifferingOnlyInCaseAreOnePrincipal) {
