@@ -245,11 +245,12 @@ Result<std::vector<MapUsersEntry>> parseMapEntries(std::string_view text, MapLis
   const std::string_view kWhat = listName(list);
   const char* const arn_key = arnKey(list);
   using Kind = yaml::EventReader::Kind;
+  // Text that readers would take two ways is not read at all (found by fuzzing: `userarn: arn:...:user/M<CR>`
+  // was `.../M` to libyaml and go-yaml, `.../M<CR>` to yaml-cpp).
   if (std::string_view b = yaml::ambiguousLineBreak(text); !b.empty()) {
     return parseError(kWhat, "holds " + std::string(b) +
                                  ", a line break YAML readers disagree on; write it as a line feed");
   }
-  // (found by fuzzing: `userarn: arn:...:user/M<CR><CR>` was `.../M` to us and `.../M<CR><CR>` to yaml-cpp)
   // libyaml, not yaml-cpp: this is the hot path (10,000 entries: ~25 ms instead of ~200 ms). Read one entry's
   // tree at a time: a tree of the whole value took ~11 MB for 10,000 entries, the entries themselves ~3 MB.
   yaml::EventReader reader(text);

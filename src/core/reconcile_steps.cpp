@@ -44,8 +44,11 @@ std::string sameArn(std::string_view arn) { return std::string(arn); }
 // agree on how it reads back (libyaml writes a U+2029 in a quoted scalar as a line break that go-yaml keeps
 // and yaml-cpp folds; found by fuzzing). UTF-8 letters are left alone.
 bool plausibleArn(std::string_view arn) {
-  return std::none_of(arn.begin(), arn.end(), [](char c) { return c >= 0 && c <= ' '; }) &&
-         arn.find('\x7f') == std::string_view::npos && yaml::ambiguousLineBreak(arn).empty();
+  const auto space_or_control = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= ' ' || byte == 0x7f;
+  };
+  return std::none_of(arn.begin(), arn.end(), space_or_control) && yaml::ambiguousLineBreak(arn).empty();
 }
 
 // Index of the "/" after "role" in a role ARN, arn:<partition>:iam::<account>:role/... with a partition and
@@ -70,7 +73,7 @@ size_t roleResourceStart(std::string_view arn) {
 
 // A role may match a rule only if its ARN is a well-formed, plausible role ARN (anything else is not
 // what ListRoles returns, and its path could not be told apart) and it is not a service-linked role.
-bool notServiceLinked(std::string_view arn) {
+bool eligibleRole(std::string_view arn) {
   return plausibleArn(arn) && roleResourceStart(arn) != std::string_view::npos && !isServiceLinkedRole(arn);
 }
 
@@ -147,7 +150,7 @@ const KindSpec& kindSpec(PrincipalKind kind) {
   static const KindSpec users{PrincipalKind::kUser,    MapList::kMapUsers, kMapUsersKey,
                               kManagedUsersAnnotation, &sameArn,           &plausibleArn};
   static const KindSpec roles{PrincipalKind::kRole,    MapList::kMapRoles,  kMapRolesKey,
-                              kManagedRolesAnnotation, &roleArnWithoutPath, &notServiceLinked};
+                              kManagedRolesAnnotation, &roleArnWithoutPath, &eligibleRole};
   return kind == PrincipalKind::kRole ? roles : users;
 }
 
